@@ -1,0 +1,50 @@
+//! The actors: one per operator, one per live ticket, and the dispatcher.
+//!
+//! Ownership decides who serialises what. The dispatcher owns the queues and
+//! the set of waiting operators, so joins, attends, interrupts and matches go
+//! through it. Once matched, the operator owns the assignment, so accept and
+//! abandon after assignment go through the operator. A ticket actor owns what
+//! its taxpayer sees and forwards their commands to whichever owns the ticket
+//! now. Replies that need another actor wait with `AtomicResponse`, so an
+//! actor handles one command at a time; waits only point down the chain
+//! ticket → operator → dispatcher → store, so they can never form a cycle.
+
+pub mod dispatcher;
+pub mod operator;
+pub mod ticket;
+
+use std::sync::Arc;
+
+use actix::Addr;
+use dashmap::DashMap;
+
+use crate::catalog::Catalog;
+use crate::clock::SharedClock;
+use crate::meeting::MeetingProvider;
+use crate::store::Store;
+use crate::ticket::TicketId;
+use crate::views::Views;
+
+pub use dispatcher::Dispatcher;
+pub use operator::OperatorActor;
+pub use ticket::TicketActor;
+
+/// What every actor of one engine shares.
+pub struct Shared {
+    pub catalog: Arc<Catalog>,
+    pub views: Arc<Views>,
+    pub store: Arc<dyn Store>,
+    pub meetings: Arc<dyn MeetingProvider>,
+    pub clock: SharedClock,
+    pub dispatcher: Addr<Dispatcher>,
+    /// Live ticket actors, so commands from a taxpayer reach theirs.
+    pub tickets: DashMap<TicketId, Addr<TicketActor>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("live_tickets", &self.tickets.len())
+            .finish()
+    }
+}

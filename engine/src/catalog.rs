@@ -1,0 +1,189 @@
+//! The services, the calendar and the dispatch settings every actor reads.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use parking_lot::RwLock;
+
+use crate::config::EngineSettings;
+use crate::domain::{Calendar, IdentityCheck, OperatorId, OperatorProfile, Service, ServiceCode};
+use crate::fenwick::Fenwick;
+
+/// Read-only facts from the configuration, shared by the whole engine.
+#[derive(Debug)]
+pub struct Catalog {
+    pub calendar: Calendar,
+    services: Vec<Service>,
+    by_code: HashMap<ServiceCode, usize>,
+    operator_index: HashMap<OperatorId, usize>,
+    pub operators: Vec<OperatorProfile>,
+    pub identity: IdentityCheck,
+    pub interrupt_margin: Duration,
+    pub poll_seconds: u32,
+}
+
+impl Catalog {
+    pub fn new(settings: EngineSettings) -> Catalog {
+        let by_code = settings
+            .services
+            .iter()
+            .enumerate()
+            .map(|(index, service)| (service.code.clone(), index))
+            .collect();
+        let operator_index = settings
+            .operators
+            .iter()
+            .enumerate()
+            .map(|(index, operator)| (operator.id.clone(), index))
+            .collect();
+        Catalog {
+            calendar: settings.calendar,
+            operator_index,
+            services: settings.services,
+            by_code,
+            operators: settings.operators,
+            identity: settings.identity,
+            interrupt_margin: settings.interrupt_margin,
+            poll_seconds: settings.poll_seconds,
+        }
+    }
+
+    /// Services in configuration order.
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    pub fn service(&self, code: &ServiceCode) -> Option<&Service> {
+        self.by_code.get(code).map(|&index| &self.services[index])
+    }
+
+    pub fn operator(&self, id: &OperatorId) -> Option<&OperatorProfile> {
+        self.operator_index.get(id).map(|&index| &self.operators[index])
+    }
+
+    /// Looks a service up by the text a client sent.
+    pub fn service_by_text(&self, code: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.code.as_str() == code)
+    }
+
+    pub fn is_open(&self, code: &ServiceCode, at: Timestamp) -> bool {
+        self.service(code)
+            .is_some_and(|service| service.schedule.is_open(&self.calendar, at))
+    }
+
+    /// Whether the end of `code`'s service day is within the interrupt margin
+    /// (or already past, on a day it opened).
+    pub fn end_of_day_near(&self, code: &ServiceCode, at: Timestamp) -> bool {
+        let Some(service) = self.service(code) else {
+            return false;
+        };
+        match service.schedule.closing_time_today(&self.calendar, at) {
+            Some(close) => at.saturating_add(self.interrupt_margin).is_ok_and(|t| t >= close),
+            None => false,
+        }
+    }
+}
+
+/// Per-service figures the dispatcher publishes after each change, so ticket
+/// polls compute position and estimated wait without messaging anybody.
+#[derive(Debug)]
+pub struct ServiceFigures {
+    waiting: AtomicU32,
+    serving_operators: AtomicU32,
+    average_attention_ms: AtomicU64,
+    /// Waiting tickets by join slot: a ticket's position is a prefix sum.
+    positions: RwLock<Fenwick>,
+}
+
+impl ServiceFigures {
+    pub fn new(average_attention: Duration) -> ServiceFigures {
+        ServiceFigures {
+            waiting: AtomicU32::new(0),
+            serving_operators: AtomicU32::new(0),
+            average_attention_ms: AtomicU64::new(average_attention.as_millis() as u64),
+            positions: RwLock::new(Fenwick::new()),
+        }
+    }
+
+    /// Tickets waiting in the queue now.
+    pub fn waiting(&self) -> u32 {
+        self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Operators on duty (waiting or attending) who serve this service.
+    pub fn serving_operators(&self) -> u32 {
+        self.serving_operators.load(Ordering::Acquire)
+    }
+
+    /// The running average of real attention times (start to finalize).
+    pub fn average_attention(&self) -> Duration {
+        Duration::from_millis(self.average_attention_ms.load(Ordering::Acquire))
+    }
+
+    /// The 1-based queue position of the ticket in `slot`.
+    pub fn position(&self, slot: usize) -> u32 {
+        self.positions.read().prefix_sum(slot)
+    }
+
+    /// Estimated wait for the ticket at `position`: the taxpayers ahead are
+    /// shared among the operators serving the service, each taking the
+    /// average attention time; with nobody serving we assume one operator.
+    /// `ceil(position / max(operators, 1)) × average_attention`.
+    pub fn estimated_wait(&self, position: u32) -> Duration {
+        let operators = self.serving_operators().max(1);
+        let rounds = position.div_ceil(operators);
+        self.average_attention() * rounds
+    }
+
+    pub(crate) fn enqueue(&self) -> usize {
+        let slot = self.positions.write().push(1);
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        slot
+    }
+
+    pub(crate) fn dequeue(&self, slot: usize) {
+        self.positions.write().add(slot, -1);
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn set_serving_operators(&self, count: u32) {
+        self.serving_operators.store(count, Ordering::Release);
+    }
+
+    /// Folds one real attention time into the running average (an
+    /// exponentially weighted mean: recent attentions weigh 1/8).
+    pub(crate) fn record_attention(&self, took: Duration) {
+        let previous = self.average_attention_ms.load(Ordering::Acquire);
+        let sample = took.as_millis() as u64;
+        let next = (previous * 7 + sample) / 8;
+        self.average_attention_ms.store(next, Ordering::Release);
+    }
+}
+
+/// Figures for every configured service.
+pub type FiguresByService = HashMap<ServiceCode, Arc<ServiceFigures>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_estimate_shares_the_queue_among_serving_operators() {
+        let figures = ServiceFigures::new(Duration::from_secs(240));
+        assert_eq!(figures.estimated_wait(1), Duration::from_secs(240));
+        assert_eq!(figures.estimated_wait(3), Duration::from_secs(720));
+        figures.set_serving_operators(2);
+        assert_eq!(figures.estimated_wait(3), Duration::from_secs(480));
+        assert_eq!(figures.estimated_wait(4), Duration::from_secs(480));
+    }
+
+    #[test]
+    fn the_average_moves_toward_real_attention_times() {
+        let figures = ServiceFigures::new(Duration::from_secs(240));
+        figures.record_attention(Duration::from_secs(480));
+        assert_eq!(figures.average_attention(), Duration::from_secs(270));
+    }
+}

@@ -1,0 +1,1027 @@
+//! The configuration contract of DESIGN.md section 4: the TOML shape, the `VENTANILLA_*`
+//! environment overrides, and validation into the engine's domain types.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::civil::Date;
+use serde::de::value::{Error as ValueError, StrDeserializer};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::domain::schedule::parse_time_of_day;
+use crate::domain::{
+    Calendar, Credential, Days, Directory, IdentityCheck, IdentityError, OperatorId,
+    OperatorProfile, Schedule, ScheduleError, Service, ServiceCode, ServiceCodeError,
+};
+
+/// The prefix of every environment override.
+pub const ENV_PREFIX: &str = "VENTANILLA_";
+
+/// Every environment override `Config::apply_env` knows; any other `VENTANILLA_*`
+/// variable is an error, so a typo cannot silently leave a default in place.
+pub const ENV_VARIABLES: [&str; 11] = [
+    "VENTANILLA_SERVER_BIND",
+    "VENTANILLA_SERVER_POLL_SECONDS",
+    "VENTANILLA_STORE_URL",
+    "VENTANILLA_AUTH_MODE",
+    "VENTANILLA_AUTH_HEADER",
+    "VENTANILLA_IDENTITY_MODE",
+    "VENTANILLA_IDENTITY_DIRECTORY",
+    "VENTANILLA_DISPATCH_INTERRUPT_MARGIN_MINUTES",
+    "VENTANILLA_LIMITS_LOGINS_PER_MINUTE",
+    "VENTANILLA_LIMITS_JOINS_PER_MINUTE",
+    "VENTANILLA_MEETINGS_PROVIDER",
+];
+
+/// The authentication method shown for a service unless configured otherwise.
+const DEFAULT_AUTHENTICATION: &str = "NIF/NIE + Fecha/Dato de contraste";
+
+/// Why a configuration cannot be used. Every message names the key or variable at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Not valid TOML, an unknown key, or a value of the wrong type; toml's message
+    /// names the key and quotes the line.
+    #[error("{origin}: {message}")]
+    Parse { origin: String, message: String },
+    /// A `VENTANILLA_*` variable that is not an override.
+    #[error("unknown environment variable {name}: the overrides are {}", ENV_VARIABLES.join(", "))]
+    UnknownVariable { name: String },
+    /// An override with a value of the wrong kind; the value is not repeated (a store
+    /// URL may hold a password).
+    #[error("{name}: {reason}")]
+    BadVariable { name: String, reason: String },
+    /// Bad days, times or time zone.
+    #[error("{key}: {source}")]
+    Schedule { key: String, source: ScheduleError },
+    /// A service code outside the accepted characters.
+    #[error("{key}: {source}")]
+    ServiceCode {
+        key: String,
+        source: ServiceCodeError,
+    },
+    /// Two services with one code.
+    #[error("{key}: service {code:?} is defined twice")]
+    DuplicateService { key: String, code: String },
+    /// An operator id outside the accepted characters.
+    #[error("{key}: invalid operator id {value:?}: use 1 to 64 characters among A-Z, a-z, 0-9, '.', '_', '@' and '-'")]
+    OperatorId { key: String, value: String },
+    /// Two operators with one id.
+    #[error("{key}: operator {id:?} is defined twice")]
+    DuplicateOperator { key: String, id: String },
+    /// A holiday that is not a YYYY-MM-DD date.
+    #[error("{key}: {value:?} is not a date: use YYYY-MM-DD")]
+    BadHoliday { key: String, value: String },
+    /// No `[[services]]` at all.
+    #[error("services: at least one [[services]] entry is required")]
+    NoServices,
+    /// An attention time of zero minutes would warn at once.
+    #[error("{key}: must be at least 1 minute, found 0")]
+    ZeroAttention { key: String },
+    /// Both a demo password and a hash: one of them would be silently ignored.
+    #[error("{key}: give password or password_hash, not both")]
+    TwoCredentials { key: String },
+    /// `identity.mode = "directory"` without `identity.directory`.
+    #[error("identity.directory: required when identity.mode is \"directory\"")]
+    MissingDirectory,
+    /// The taxpayer directory could not be loaded.
+    #[error("identity.directory: {source}")]
+    Directory { source: IdentityError },
+    /// Any other value out of range.
+    #[error("{key}: {reason}")]
+    Invalid { key: String, reason: String },
+}
+
+/// The whole configuration file, as written. Every section may be omitted.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[store]`.
+    pub store: StoreConfig,
+    /// `[auth]`.
+    pub auth: AuthConfig,
+    /// `[identity]`.
+    pub identity: IdentityConfig,
+    /// `[calendar]`.
+    pub calendar: CalendarConfig,
+    /// `[dispatch]`.
+    pub dispatch: DispatchConfig,
+    /// `[limits]`.
+    pub limits: LimitsConfig,
+    /// `[[services]]`; validation requires at least one.
+    pub services: Vec<ServiceConfig>,
+    /// `[[operators]]`.
+    pub operators: Vec<OperatorConfig>,
+    /// `[meetings]`.
+    pub meetings: MeetingsConfig,
+}
+
+/// `[server]`: where the gateway listens and how often consoles poll.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Listening address, "127.0.0.1:8080" by default.
+    pub bind: String,
+    /// Console refresh period in seconds (the guide's 9 s countdown).
+    pub poll_seconds: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "127.0.0.1:8080".into(),
+            poll_seconds: 9,
+        }
+    }
+}
+
+/// `[store]`: "memory" or a `redis://` URL.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// The store URL.
+    pub url: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            url: "memory".into(),
+        }
+    }
+}
+
+/// `[auth]`: how operators log in.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Password login or a trusted SSO header.
+    pub mode: AuthMode,
+    /// The header carrying the operator id in `trusted_header` mode.
+    pub header: String,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            mode: AuthMode::Password,
+            header: "X-Remote-User".into(),
+        }
+    }
+}
+
+/// How operators authenticate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// Operator id and password (demo password or argon2 hash).
+    Password,
+    /// An SSO proxy in front sets a header with the operator id.
+    TrustedHeader,
+}
+
+/// `[identity]`: how joining taxpayers are checked.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// Any valid NIF, or NIF plus contrast datum against a directory.
+    pub mode: IdentityMode,
+    /// The taxpayer directory file, used in `directory` mode.
+    pub directory: Option<PathBuf>,
+}
+
+/// How joining taxpayers are checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityMode {
+    /// Any NIF/NIE with a valid check letter.
+    #[default]
+    AnyValidNif,
+    /// NIF and contrast datum must match the directory.
+    Directory,
+}
+
+/// `[calendar]`: the time zone and the national holidays.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// IANA time zone name, "Europe/Madrid" by default.
+    pub timezone: String,
+    /// Dates, YYYY-MM-DD, on which no service opens.
+    pub holidays: Vec<String>,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        CalendarConfig {
+            timezone: "Europe/Madrid".into(),
+            holidays: Vec::new(),
+        }
+    }
+}
+
+/// `[dispatch]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DispatchConfig {
+    /// Interrupt is refused this close to closing time while taxpayers wait.
+    pub interrupt_margin_minutes: u32,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        DispatchConfig {
+            interrupt_margin_minutes: 15,
+        }
+    }
+}
+
+/// `[limits]`: per client address, per minute; 0 means no limit.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Operator login attempts.
+    pub logins_per_minute: u32,
+    /// Taxpayer joins.
+    pub joins_per_minute: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            logins_per_minute: 20,
+            joins_per_minute: 10,
+        }
+    }
+}
+
+/// One `[[services]]` entry.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// E.g. "CLAVE".
+    pub code: String,
+    /// E.g. "Trámites de asistencia por videollamada".
+    pub description: String,
+    /// "mon-fri", "every_day", "mon,wed,fri", "sat-sun", …
+    pub days: String,
+    /// "HH:MM".
+    pub open: String,
+    /// "HH:MM", up to "24:00".
+    pub close: String,
+    /// Average attention time, in minutes.
+    pub attention_minutes: u32,
+    /// Whether representation is allowed; false if omitted.
+    #[serde(default)]
+    pub representation: bool,
+    /// The authentication method shown to the operator.
+    #[serde(default = "default_authentication")]
+    pub authentication: String,
+    /// A link to the service protocol document.
+    #[serde(default)]
+    pub protocol_url: Option<String>,
+}
+
+fn default_authentication() -> String {
+    DEFAULT_AUTHENTICATION.to_owned()
+}
+
+/// One `[[operators]]` entry.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorConfig {
+    /// Login id.
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    /// The identification number the taxpayer sees.
+    pub id_number: String,
+    /// Demo password in plain text.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Argon2 password hash (PHC string).
+    #[serde(default)]
+    pub password_hash: Option<String>,
+    /// Zoom user id or e-mail, for the zoom provider.
+    #[serde(default)]
+    pub zoom_user: Option<String>,
+}
+
+impl fmt::Debug for OperatorConfig {
+    // Passwords and hashes never reach a log, even from a debug dump of the config.
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "<redacted>");
+        formatter
+            .debug_struct("OperatorConfig")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("id_number", &self.id_number)
+            .field("password", &redacted(&self.password))
+            .field("password_hash", &redacted(&self.password_hash))
+            .field("zoom_user", &self.zoom_user)
+            .finish()
+    }
+}
+
+/// `[meetings]`: the video meeting provider.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MeetingsConfig {
+    /// Which provider creates meetings.
+    pub provider: MeetingProviderKind,
+    /// `[meetings.zoom]`; its secrets come from the environment only.
+    pub zoom: ZoomConfig,
+}
+
+/// The meeting provider.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingProviderKind {
+    /// Built-in meetings for demos and tests; no account needed.
+    #[default]
+    Local,
+    /// Zoom, Server-to-Server OAuth.
+    Zoom,
+}
+
+/// `[meetings.zoom]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ZoomConfig {
+    /// Zoom REST API base.
+    pub api_base_url: String,
+    /// Zoom OAuth token endpoint.
+    pub oauth_url: String,
+    /// Where meetings are recorded.
+    pub recording: ZoomRecording,
+}
+
+impl Default for ZoomConfig {
+    fn default() -> Self {
+        ZoomConfig {
+            api_base_url: "https://api.zoom.us/v2".into(),
+            oauth_url: "https://zoom.us/oauth/token".into(),
+            recording: ZoomRecording::Cloud,
+        }
+    }
+}
+
+/// Zoom's automatic recording setting for each meeting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoomRecording {
+    /// Recorded in Zoom's cloud.
+    #[default]
+    Cloud,
+    /// Recorded on the host's computer.
+    Local,
+    /// Not recorded.
+    None,
+}
+
+/// What the engine needs from the configuration, as domain types.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// Time zone and holidays.
+    pub calendar: Calendar,
+    /// The services, in configuration order.
+    pub services: Vec<Service>,
+    /// The operators, in configuration order.
+    pub operators: Vec<OperatorProfile>,
+    /// How joining taxpayers are checked.
+    pub identity: IdentityCheck,
+    /// Interrupt is refused this close to closing time while taxpayers wait.
+    pub interrupt_margin: Duration,
+    /// Console refresh period in seconds.
+    pub poll_seconds: u32,
+}
+
+impl Config {
+    /// Parses configuration text. Unknown keys are refused, naming the key.
+    pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
+        parse_toml(text, "configuration")
+    }
+
+    /// Reads a configuration file, then applies the `VENTANILLA_*` overrides found in
+    /// `env` (pass `std::env::vars().collect()` in production).
+    pub fn load(path: &Path, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = parse_toml(&text, &path.display().to_string())?;
+        config.apply_env(env)?;
+        Ok(config)
+    }
+
+    /// Applies the `VENTANILLA_<SECTION>_<KEY>` overrides (see `ENV_VARIABLES`); other
+    /// variables are ignored, other `VENTANILLA_*` ones refused.
+    pub fn apply_env(&mut self, env: &HashMap<String, String>) -> Result<(), ConfigError> {
+        let mut names: Vec<&String> = env
+            .keys()
+            .filter(|name| name.starts_with(ENV_PREFIX))
+            .collect();
+        // Sorted so that, with several bad variables, the error is always the same one.
+        names.sort();
+        for name in names {
+            let value = env[name].trim();
+            let bad = |reason: String| ConfigError::BadVariable {
+                name: name.clone(),
+                reason,
+            };
+            if !ENV_VARIABLES.contains(&name.as_str()) {
+                return Err(ConfigError::UnknownVariable { name: name.clone() });
+            }
+            if value.is_empty() {
+                return Err(bad("empty value".into()));
+            }
+            let number = || -> Result<u32, ConfigError> {
+                value
+                    .parse()
+                    .map_err(|_| bad("expected a whole number from 0 to 4294967295".into()))
+            };
+            match name.as_str() {
+                "VENTANILLA_SERVER_BIND" => self.server.bind = value.to_owned(),
+                "VENTANILLA_SERVER_POLL_SECONDS" => self.server.poll_seconds = number()?,
+                "VENTANILLA_STORE_URL" => self.store.url = value.to_owned(),
+                "VENTANILLA_AUTH_MODE" => self.auth.mode = keyword(value).map_err(bad)?,
+                "VENTANILLA_AUTH_HEADER" => self.auth.header = value.to_owned(),
+                "VENTANILLA_IDENTITY_MODE" => self.identity.mode = keyword(value).map_err(bad)?,
+                "VENTANILLA_IDENTITY_DIRECTORY" => self.identity.directory = Some(value.into()),
+                "VENTANILLA_DISPATCH_INTERRUPT_MARGIN_MINUTES" => {
+                    self.dispatch.interrupt_margin_minutes = number()?
+                }
+                "VENTANILLA_LIMITS_LOGINS_PER_MINUTE" => self.limits.logins_per_minute = number()?,
+                "VENTANILLA_LIMITS_JOINS_PER_MINUTE" => self.limits.joins_per_minute = number()?,
+                "VENTANILLA_MEETINGS_PROVIDER" => {
+                    self.meetings.provider = keyword(value).map_err(bad)?
+                }
+                _ => return Err(ConfigError::UnknownVariable { name: name.clone() }),
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks every value and builds the engine's settings. A relative
+    /// `identity.directory` is looked for beside `base_dir` (usually the configuration
+    /// file's folder), then relative to the current directory.
+    pub fn validate(&self, base_dir: &Path) -> Result<EngineSettings, ConfigError> {
+        self.validate_gateway_keys()?;
+        Ok(EngineSettings {
+            calendar: self.build_calendar()?,
+            services: self.build_services()?,
+            operators: self.build_operators()?,
+            identity: self.build_identity(base_dir)?,
+            interrupt_margin: Duration::from_secs(
+                u64::from(self.dispatch.interrupt_margin_minutes) * 60,
+            ),
+            poll_seconds: self.server.poll_seconds,
+        })
+    }
+
+    /// Keys the gateway uses: checked here so that a bad file fails at start, whole.
+    fn validate_gateway_keys(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, reason: &str| ConfigError::Invalid {
+            key: key.into(),
+            reason: reason.into(),
+        };
+        if self.server.bind.trim().is_empty() {
+            return Err(invalid("server.bind", "empty address"));
+        }
+        if self.server.poll_seconds == 0 {
+            return Err(invalid(
+                "server.poll_seconds",
+                "must be at least 1, found 0",
+            ));
+        }
+        let url = self.store.url.as_str();
+        let redis = ["redis://", "rediss://", "redis+unix://", "unix://"];
+        if url != "memory" && !redis.iter().any(|scheme| url.starts_with(scheme)) {
+            // The URL is not repeated: it may hold a password.
+            return Err(invalid(
+                "store.url",
+                "expected \"memory\" or a redis:// URL",
+            ));
+        }
+        let header = self.auth.header.as_str();
+        let header_is_token = !header.is_empty()
+            && header
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+        if self.auth.mode == AuthMode::TrustedHeader && !header_is_token {
+            return Err(invalid(
+                "auth.header",
+                "expected an HTTP header name such as X-Remote-User",
+            ));
+        }
+        Ok(())
+    }
+
+    fn build_calendar(&self) -> Result<Calendar, ConfigError> {
+        let mut holidays = Vec::with_capacity(self.calendar.holidays.len());
+        for (index, text) in self.calendar.holidays.iter().enumerate() {
+            let date: Date = text.trim().parse().map_err(|_| ConfigError::BadHoliday {
+                key: format!("calendar.holidays[{index}]"),
+                value: text.clone(),
+            })?;
+            holidays.push(date);
+        }
+        Calendar::new(&self.calendar.timezone, holidays).map_err(|source| ConfigError::Schedule {
+            key: "calendar.timezone".into(),
+            source,
+        })
+    }
+
+    fn build_services(&self) -> Result<Vec<Service>, ConfigError> {
+        if self.services.is_empty() {
+            return Err(ConfigError::NoServices);
+        }
+        let mut seen = HashSet::new();
+        let mut services = Vec::with_capacity(self.services.len());
+        for (index, raw) in self.services.iter().enumerate() {
+            let key = |field: &str| format!("services[{index}].{field}");
+            let schedule_error = |field: &str| {
+                let key = key(field);
+                move |source| ConfigError::Schedule { key, source }
+            };
+            let code =
+                ServiceCode::parse(&raw.code).map_err(|source| ConfigError::ServiceCode {
+                    key: key("code"),
+                    source,
+                })?;
+            if !seen.insert(code.clone()) {
+                return Err(ConfigError::DuplicateService {
+                    key: key("code"),
+                    code: code.to_string(),
+                });
+            }
+            let days = Days::parse(&raw.days).map_err(schedule_error("days"))?;
+            let open = parse_time_of_day(&raw.open).map_err(schedule_error("open"))?;
+            let close = parse_time_of_day(&raw.close).map_err(schedule_error("close"))?;
+            let schedule = match Schedule::new(days, open, close) {
+                Err(ScheduleError::OpensAtEndOfDay) => {
+                    return Err(schedule_error("open")(ScheduleError::OpensAtEndOfDay))
+                }
+                other => other.map_err(schedule_error("close"))?,
+            };
+            if raw.attention_minutes == 0 {
+                return Err(ConfigError::ZeroAttention {
+                    key: key("attention_minutes"),
+                });
+            }
+            require_text(&raw.description, &key("description"))?;
+            require_text(&raw.authentication, &key("authentication"))?;
+            if let Some(url) = &raw.protocol_url {
+                // The link is rendered in the console: only web links, never javascript:.
+                if !(url.starts_with("https://")
+                    || url.starts_with("http://")
+                    || url.starts_with('/'))
+                {
+                    return Err(ConfigError::Invalid {
+                        key: key("protocol_url"),
+                        reason: format!("{url:?} is not an http(s) link"),
+                    });
+                }
+            }
+            services.push(Service {
+                code,
+                description: raw.description.trim().to_owned(),
+                schedule,
+                attention: Duration::from_secs(u64::from(raw.attention_minutes) * 60),
+                representation: raw.representation,
+                authentication: raw.authentication.trim().to_owned(),
+                protocol_url: raw.protocol_url.clone(),
+            });
+        }
+        Ok(services)
+    }
+
+    fn build_operators(&self) -> Result<Vec<OperatorProfile>, ConfigError> {
+        let mut seen = HashSet::new();
+        let mut operators = Vec::with_capacity(self.operators.len());
+        for (index, raw) in self.operators.iter().enumerate() {
+            let key = |field: &str| format!("operators[{index}].{field}");
+            let id = OperatorId::parse(&raw.id).map_err(|_| ConfigError::OperatorId {
+                key: key("id"),
+                value: raw.id.clone(),
+            })?;
+            if !seen.insert(id.clone()) {
+                return Err(ConfigError::DuplicateOperator {
+                    key: key("id"),
+                    id: id.to_string(),
+                });
+            }
+            require_text(&raw.name, &key("name"))?;
+            require_text(&raw.id_number, &key("id_number"))?;
+            let credential = match (&raw.password, &raw.password_hash) {
+                (Some(_), Some(_)) => {
+                    return Err(ConfigError::TwoCredentials {
+                        key: format!("operators[{index}]"),
+                    })
+                }
+                (Some(password), None) => {
+                    require_text(password, &key("password"))?;
+                    Credential::DemoPassword(password.clone())
+                }
+                (None, Some(hash)) => {
+                    require_text(hash, &key("password_hash"))?;
+                    Credential::PasswordHash(hash.trim().to_owned())
+                }
+                (None, None) => Credential::None,
+            };
+            operators.push(OperatorProfile {
+                id,
+                name: raw.name.trim().to_owned(),
+                id_number: raw.id_number.trim().to_owned(),
+                credential,
+                zoom_user: raw.zoom_user.clone(),
+            });
+        }
+        Ok(operators)
+    }
+
+    fn build_identity(&self, base_dir: &Path) -> Result<IdentityCheck, ConfigError> {
+        match self.identity.mode {
+            IdentityMode::AnyValidNif => Ok(IdentityCheck::AnyValidNif),
+            IdentityMode::Directory => {
+                let path = self
+                    .identity
+                    .directory
+                    .as_ref()
+                    .ok_or(ConfigError::MissingDirectory)?;
+                let directory = Directory::load(&resolve(base_dir, path))
+                    .map_err(|source| ConfigError::Directory { source })?;
+                Ok(IdentityCheck::Directory(directory))
+            }
+        }
+    }
+}
+
+fn parse_toml(text: &str, origin: &str) -> Result<Config, ConfigError> {
+    toml::from_str(text).map_err(|error| ConfigError::Parse {
+        origin: origin.to_owned(),
+        message: error.to_string().trim_end().to_owned(),
+    })
+}
+
+/// Parses a snake_case keyword ("trusted_header") into its enum through serde, so the
+/// accepted words are exactly those of the file.
+fn keyword<T: DeserializeOwned>(value: &str) -> Result<T, String> {
+    T::deserialize(StrDeserializer::<ValueError>::new(value)).map_err(|error| error.to_string())
+}
+
+fn require_text(value: &str, key: &str) -> Result<(), ConfigError> {
+    if value.trim().is_empty() {
+        return Err(ConfigError::Invalid {
+            key: key.into(),
+            reason: "must not be empty".into(),
+        });
+    }
+    Ok(())
+}
+
+/// A relative path beside `base_dir` if it exists there, else as given (relative to the
+/// current directory): the shipped default names "config/…" from the repository root.
+fn resolve(base_dir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_owned();
+    }
+    let beside = base_dir.join(path);
+    if beside.exists() {
+        beside
+    } else {
+        path.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        [[services]]
+        code = "CLAVE"
+        description = "Trámites de asistencia por videollamada"
+        days = "mon-fri"
+        open = "09:00"
+        close = "15:00"
+        attention_minutes = 4
+    "#;
+
+    fn workspace_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    fn shipped_default() -> Config {
+        let path = workspace_root().join("config/default.toml");
+        Config::load(&path, &HashMap::new()).expect("the shipped default parses")
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    }
+
+    /// The validation error of the minimal config with `edit` applied to its text.
+    fn error_after(edit: impl FnOnce(&str) -> String) -> String {
+        let text = edit(MINIMAL);
+        let result =
+            Config::from_toml_str(&text).and_then(|config| config.validate(&workspace_root()));
+        result
+            .expect_err("the edited config is refused")
+            .to_string()
+    }
+
+    #[test]
+    fn the_shipped_default_validates_with_the_guides_services() {
+        let settings = shipped_default()
+            .validate(&workspace_root())
+            .expect("valid");
+        let hours: Vec<(String, String)> = settings
+            .services
+            .iter()
+            .map(|service| (service.code.to_string(), service.hours_text()))
+            .collect();
+        assert_eq!(
+            hours,
+            [
+                (
+                    "APOYOIRPF".to_string(),
+                    "De lunes a viernes (excepto festivos nacionales) de 09:00 a 14:00. (Horario peninsular)".to_string()
+                ),
+                (
+                    "CLAVE".to_string(),
+                    "De lunes a viernes (excepto festivos nacionales) de 09:00 a 15:00. (Horario peninsular)".to_string()
+                ),
+            ]
+        );
+        assert!(settings.services[0].representation && !settings.services[1].representation);
+        assert_eq!(settings.services[1].attention, Duration::from_secs(240));
+        assert_eq!(settings.operators.len(), 3);
+        assert!(matches!(settings.identity, IdentityCheck::AnyValidNif));
+        assert_eq!(settings.interrupt_margin, Duration::from_secs(15 * 60));
+        assert_eq!(settings.poll_seconds, 9);
+        assert!(settings.calendar.is_holiday(jiff::civil::date(2027, 3, 26)));
+    }
+
+    #[test]
+    fn the_shipped_default_in_directory_mode_loads_the_demo_taxpayers() {
+        let mut config = shipped_default();
+        config.identity.mode = IdentityMode::Directory;
+        let settings = config.validate(&workspace_root()).expect("valid");
+        let nif = crate::domain::Nif::parse("89890002E").expect("valid");
+        assert_eq!(
+            settings.identity.name_of(&nif),
+            Some("CERTIFICADO DOS TELEMATICA")
+        );
+    }
+
+    #[test]
+    fn an_empty_file_takes_every_default_but_needs_a_service() {
+        let config = Config::from_toml_str("").expect("parses");
+        assert_eq!(config.server.bind, "127.0.0.1:8080");
+        assert_eq!(config.store.url, "memory");
+        assert_eq!(config.auth.header, "X-Remote-User");
+        assert_eq!(config.limits.logins_per_minute, 20);
+        assert_eq!(config.meetings.zoom.recording, ZoomRecording::Cloud);
+        assert!(matches!(
+            config.validate(Path::new(".")),
+            Err(ConfigError::NoServices)
+        ));
+    }
+
+    #[test]
+    fn environment_variables_override_the_file() {
+        let mut config = Config::from_toml_str(MINIMAL).expect("parses");
+        let overrides = env(&[
+            ("VENTANILLA_SERVER_BIND", "0.0.0.0:9000"),
+            ("VENTANILLA_SERVER_POLL_SECONDS", "3"),
+            ("VENTANILLA_STORE_URL", "redis://127.0.0.1:6379/0"),
+            ("VENTANILLA_AUTH_MODE", "trusted_header"),
+            ("VENTANILLA_AUTH_HEADER", "X-Forwarded-User"),
+            ("VENTANILLA_IDENTITY_MODE", "directory"),
+            (
+                "VENTANILLA_IDENTITY_DIRECTORY",
+                "config/taxpayers.demo.toml",
+            ),
+            ("VENTANILLA_DISPATCH_INTERRUPT_MARGIN_MINUTES", "5"),
+            ("VENTANILLA_LIMITS_LOGINS_PER_MINUTE", "0"),
+            ("VENTANILLA_LIMITS_JOINS_PER_MINUTE", "100"),
+            ("VENTANILLA_MEETINGS_PROVIDER", "zoom"),
+            ("PATH", "/usr/bin"),
+        ]);
+        config.apply_env(&overrides).expect("valid overrides");
+        assert_eq!(config.server.bind, "0.0.0.0:9000");
+        assert_eq!(config.server.poll_seconds, 3);
+        assert_eq!(config.store.url, "redis://127.0.0.1:6379/0");
+        assert_eq!(config.auth.mode, AuthMode::TrustedHeader);
+        assert_eq!(config.auth.header, "X-Forwarded-User");
+        assert_eq!(config.identity.mode, IdentityMode::Directory);
+        assert_eq!(config.limits.joins_per_minute, 100);
+        assert_eq!(config.meetings.provider, MeetingProviderKind::Zoom);
+        let settings = config.validate(&workspace_root()).expect("valid");
+        assert_eq!(settings.interrupt_margin, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn an_unknown_ventanilla_variable_is_refused_by_name() {
+        let mut config = Config::default();
+        let error = config
+            .apply_env(&env(&[("VENTANILLA_SERVER_BINDD", "x")]))
+            .expect_err("unknown");
+        assert!(error
+            .to_string()
+            .starts_with("unknown environment variable VENTANILLA_SERVER_BINDD"));
+    }
+
+    #[test]
+    fn a_bad_variable_value_is_refused_naming_the_variable() {
+        let mut config = Config::default();
+        let number = config.apply_env(&env(&[("VENTANILLA_SERVER_POLL_SECONDS", "nine")]));
+        assert!(number
+            .expect_err("bad")
+            .to_string()
+            .starts_with("VENTANILLA_SERVER_POLL_SECONDS: "));
+        let keyword = config.apply_env(&env(&[("VENTANILLA_AUTH_MODE", "kerberos")]));
+        let message = keyword.expect_err("bad").to_string();
+        assert!(
+            message.starts_with("VENTANILLA_AUTH_MODE: ") && message.contains("trusted_header"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_naming_it() {
+        let message =
+            error_after(|text| text.replace("attention_minutes", "colour = 1\nattention_minutes"));
+        assert!(message.contains("colour"), "{message}");
+        let message = error_after(|text| format!("[server]\nbnd = \"x\"\n{text}"));
+        assert!(message.contains("bnd"), "{message}");
+    }
+
+    #[test]
+    fn a_close_before_the_open_is_refused() {
+        let message = error_after(|text| {
+            format!(
+                "{text}{}",
+                MINIMAL
+                    .replace("CLAVE", "APOYOIRPF")
+                    .replace("15:00", "08:00")
+            )
+        });
+        assert_eq!(
+            message,
+            "services[1].close: closes at 08:00, before it opens at 09:00"
+        );
+    }
+
+    #[test]
+    fn an_unknown_weekday_spec_is_refused() {
+        let message = error_after(|text| text.replace("mon-fri", "weekdays"));
+        assert!(
+            message.starts_with("services[0].days: unknown days \"weekdays\""),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_service_code_is_refused() {
+        let message = error_after(|text| format!("{text}{text}"));
+        assert_eq!(
+            message,
+            "services[1].code: service \"CLAVE\" is defined twice"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_operator_id_is_refused() {
+        let operator = "\n[[operators]]\nid = \"op-0001\"\nname = \"Ana\"\nid_number = \"A-1\"\n";
+        let message = error_after(|text| format!("{text}{operator}{operator}"));
+        assert_eq!(
+            message,
+            "operators[1].id: operator \"op-0001\" is defined twice"
+        );
+    }
+
+    #[test]
+    fn a_bad_holiday_date_is_refused() {
+        let message = error_after(|text| {
+            format!("[calendar]\nholidays = [\"2026-01-01\", \"2026-02-30\"]\n{text}")
+        });
+        assert_eq!(
+            message,
+            "calendar.holidays[1]: \"2026-02-30\" is not a date: use YYYY-MM-DD"
+        );
+    }
+
+    #[test]
+    fn an_unknown_timezone_is_refused() {
+        let message =
+            error_after(|text| format!("[calendar]\ntimezone = \"Europe/Madird\"\n{text}"));
+        assert_eq!(
+            message,
+            "calendar.timezone: unknown time zone \"Europe/Madird\""
+        );
+    }
+
+    #[test]
+    fn an_empty_services_list_is_refused() {
+        let message = error_after(|_| "[server]\npoll_seconds = 9\n".into());
+        assert_eq!(
+            message,
+            "services: at least one [[services]] entry is required"
+        );
+    }
+
+    #[test]
+    fn an_attention_time_of_zero_minutes_is_refused() {
+        let message =
+            error_after(|text| text.replace("attention_minutes = 4", "attention_minutes = 0"));
+        assert_eq!(
+            message,
+            "services[0].attention_minutes: must be at least 1 minute, found 0"
+        );
+    }
+
+    #[test]
+    fn an_operator_with_both_password_and_hash_is_refused() {
+        let operator = "\n[[operators]]\nid = \"op-0001\"\nname = \"Ana\"\nid_number = \"A-1\"\n\
+                        password = \"demo\"\npassword_hash = \"$argon2id$v=19$x\"\n";
+        let message = error_after(|text| format!("{text}{operator}"));
+        assert_eq!(
+            message,
+            "operators[0]: give password or password_hash, not both"
+        );
+    }
+
+    #[test]
+    fn directory_mode_without_a_directory_file_is_refused() {
+        let message = error_after(|text| format!("[identity]\nmode = \"directory\"\n{text}"));
+        assert_eq!(
+            message,
+            "identity.directory: required when identity.mode is \"directory\""
+        );
+        let missing = error_after(|text| {
+            format!("[identity]\nmode = \"directory\"\ndirectory = \"nowhere.toml\"\n{text}")
+        });
+        assert!(
+            missing
+                .starts_with("identity.directory: cannot read the taxpayer directory nowhere.toml"),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn an_invalid_zoom_recording_value_is_refused() {
+        let message =
+            error_after(|text| format!("{text}\n[meetings.zoom]\nrecording = \"tape\"\n"));
+        assert!(
+            message.contains("recording") && message.contains("tape"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_bad_service_code_or_operator_id_is_refused_naming_the_key() {
+        let message = error_after(|text| text.replace("\"CLAVE\"", "\"CLAVE 2\""));
+        assert!(
+            message.starts_with("services[0].code: invalid service code \"CLAVE 2\""),
+            "{message}"
+        );
+        let operator = "\n[[operators]]\nid = \"op 1\"\nname = \"Ana\"\nid_number = \"A-1\"\n";
+        let message = error_after(|text| format!("{text}{operator}"));
+        assert!(
+            message.starts_with("operators[0].id: invalid operator id \"op 1\""),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_javascript_protocol_link_is_refused() {
+        let message = error_after(|text| format!("{text}protocol_url = \"javascript:alert(1)\"\n"));
+        assert!(
+            message.starts_with("services[0].protocol_url: "),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn debug_output_of_an_operator_never_shows_its_password() {
+        let config = shipped_default();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("\"demo\""), "{shown}");
+        assert!(shown.contains("<redacted>"));
+    }
+}

@@ -1,0 +1,439 @@
+//! The engine's front door: starts the actors (recovering them from the
+//! store), validates what clients send, and forwards commands.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use actix::prelude::*;
+use dashmap::DashMap;
+use jiff::Timestamp;
+use parking_lot::Mutex;
+
+use crate::actors::dispatcher::{DispatcherFigures, DispatcherSeed, Inspect, Join, JoinReceipt, RetryMatches};
+use crate::actors::operator::{
+    Attend, Finalize, Interrupt, Next, OperatorActor, SetAvailability, Start, StartReceipt,
+};
+use crate::actors::ticket::{Abandon, Accept, TicketActor};
+use crate::actors::{Dispatcher, Shared};
+use crate::catalog::{Catalog, ServiceFigures};
+use crate::clock::SharedClock;
+use crate::config::EngineSettings;
+use crate::domain::{Nif, Observations, ObservationsError, OperatorId, Outcome, ServiceCode};
+use crate::error::EngineError;
+use crate::meeting::MeetingProvider;
+use crate::store::{AttendedCount, Duty, Store, StoredState, TicketRecord, TicketState};
+use crate::ticket::TicketId;
+use crate::views::{AssignmentView, DutyView, OperatorBadge, OperatorView, TicketView, Views};
+
+/// Longest name a taxpayer may give, in characters.
+const MAX_NAME_CHARS: usize = 200;
+/// Longest contrast datum, in characters.
+const MAX_CONTRAST_CHARS: usize = 100;
+
+/// What an engine is made of.
+pub struct EngineParts {
+    pub settings: EngineSettings,
+    pub store: Arc<dyn Store>,
+    pub meetings: Arc<dyn MeetingProvider>,
+    pub clock: SharedClock,
+}
+
+/// A running engine. Cheap to clone; the actors stop when the last clone drops.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    operators: HashMap<OperatorId, Addr<OperatorActor>>,
+    system: actix::System,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.system.stop();
+        if let Some(thread) = self.thread.lock().take() {
+            // The engine thread only runs actors; it ends as soon as the
+            // system stops.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("shared", &self.inner.shared).finish()
+    }
+}
+
+/// A taxpayer's join form, as sent.
+#[derive(Debug, Clone)]
+pub struct JoinInput {
+    pub nif: String,
+    pub name: String,
+    pub contrast: String,
+    pub service: String,
+}
+
+/// The operator's finalization form, as sent.
+#[derive(Debug, Clone)]
+pub struct FinalizeInput {
+    pub outcome: String,
+    pub observations: Option<String>,
+    pub represented_nif: Option<String>,
+    /// "attend" (Finalizar y Atender siguiente) or "interrupt".
+    pub next: String,
+}
+
+impl Engine {
+    /// Starts the actors on their own thread, rebuilt from what `store` holds.
+    pub async fn start(parts: EngineParts) -> Result<Engine, EngineError> {
+        let catalog = Arc::new(Catalog::new(parts.settings));
+        let state = parts.store.load().await?;
+        let mut histories = HashMap::new();
+        for record in state.operators.values() {
+            if let Some(ticket) = record.duty.ticket().and_then(|id| state.tickets.get(&id)) {
+                let mut history = parts.store.history(&ticket.nif).await?;
+                history.reverse();
+                histories.insert(ticket.id, history);
+            }
+        }
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let store = parts.store;
+        let meetings = parts.meetings;
+        let clock = parts.clock;
+        let thread = std::thread::Builder::new()
+            .name("ventanilla-engine".to_string())
+            .spawn(move || {
+                let system = actix::System::new();
+                system.block_on(async move {
+                    let built = build(catalog, store, meetings, clock, state, histories);
+                    let _ = sender.send((built, actix::System::current()));
+                });
+                if let Err(error) = system.run() {
+                    tracing::error!(%error, "engine system stopped with an error");
+                }
+            })
+            .map_err(|_| EngineError::EngineUnavailable)?;
+        let ((shared, operators), system) = receiver.await.map_err(|_| EngineError::EngineUnavailable)?;
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                shared,
+                operators,
+                system,
+                thread: Mutex::new(Some(thread)),
+            }),
+        })
+    }
+
+    /// The published snapshots polls read.
+    pub fn views(&self) -> &Arc<Views> {
+        &self.inner.shared.views
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.inner.shared.catalog
+    }
+
+    /// The engine's clock.
+    pub fn now(&self) -> Timestamp {
+        self.inner.shared.clock.now()
+    }
+
+    fn operator(&self, operator: &OperatorId) -> Result<&Addr<OperatorActor>, EngineError> {
+        self.inner.operators.get(operator).ok_or(EngineError::UnknownOperator)
+    }
+
+    /// Gestión disponibilidad operador.
+    pub async fn set_availability(
+        &self,
+        operator: &OperatorId,
+        services: &BTreeMap<String, bool>,
+    ) -> Result<(), EngineError> {
+        let mut changes = BTreeMap::new();
+        for (code, available) in services {
+            let service = self
+                .catalog()
+                .service_by_text(code)
+                .ok_or_else(|| EngineError::UnknownService { code: code.clone() })?;
+            changes.insert(service.code.clone(), *available);
+        }
+        self.operator(operator)?.send(SetAvailability { services: changes }).await?
+    }
+
+    /// Atender Contribuyente.
+    pub async fn attend(&self, operator: &OperatorId) -> Result<(), EngineError> {
+        self.operator(operator)?.send(Attend).await?
+    }
+
+    /// Interrumpir.
+    pub async fn interrupt(&self, operator: &OperatorId) -> Result<(), EngineError> {
+        self.operator(operator)?.send(Interrupt).await?
+    }
+
+    /// Iniciar Videoasistencia.
+    pub async fn start_meeting(&self, operator: &OperatorId) -> Result<StartReceipt, EngineError> {
+        self.operator(operator)?.send(Start).await?
+    }
+
+    /// Finalizar y Atender siguiente / Finalizar e Interrumpir.
+    pub async fn finalize(&self, operator: &OperatorId, input: FinalizeInput) -> Result<(), EngineError> {
+        let outcome = Outcome::parse(input.outcome.trim()).ok_or(EngineError::InvalidOutcome)?;
+        let observations = parse_observations(input.observations.as_deref().unwrap_or(""))?;
+        let represented_nif = match input.represented_nif.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(Nif::parse(text).map_err(|error| EngineError::InvalidNif {
+                reason: error.to_string(),
+            })?),
+        };
+        let next = match input.next.as_str() {
+            "attend" => Next::Attend,
+            "interrupt" => Next::Interrupt,
+            other => {
+                return Err(EngineError::InvalidRequest {
+                    reason: format!("next must be \"attend\" or \"interrupt\", not {other:?}"),
+                })
+            }
+        };
+        self.operator(operator)?
+            .send(Finalize {
+                outcome,
+                observations,
+                represented_nif,
+                next,
+            })
+            .await?
+    }
+
+    /// A taxpayer joins a queue: checks the form, the identity and the hours.
+    pub async fn join(&self, input: JoinInput) -> Result<JoinReceipt, EngineError> {
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+            return Err(EngineError::InvalidRequest {
+                reason: format!("name must be 1 to {MAX_NAME_CHARS} characters without control characters"),
+            });
+        }
+        let contrast = input.contrast.trim();
+        if contrast.is_empty() || contrast.chars().count() > MAX_CONTRAST_CHARS {
+            return Err(EngineError::InvalidRequest {
+                reason: format!("contrast must be 1 to {MAX_CONTRAST_CHARS} characters"),
+            });
+        }
+        let catalog = self.catalog();
+        let service = catalog
+            .service_by_text(input.service.trim())
+            .ok_or_else(|| EngineError::UnknownService {
+                code: input.service.clone(),
+            })?;
+        let nif = Nif::parse(&input.nif).map_err(|error| EngineError::InvalidNif {
+            reason: error.to_string(),
+        })?;
+        catalog
+            .identity
+            .verify(&nif, contrast)
+            .map_err(|_| EngineError::IdentityNotVerified)?;
+        if !service.schedule.is_open(&catalog.calendar, self.now()) {
+            return Err(EngineError::ServiceClosed);
+        }
+        self.inner
+            .shared
+            .dispatcher
+            .send(Join {
+                nif,
+                name: name.to_string(),
+                service: service.code.clone(),
+            })
+            .await?
+    }
+
+    fn ticket_actor(&self, ticket: TicketId) -> Result<Addr<TicketActor>, EngineError> {
+        match self.inner.shared.tickets.get(&ticket) {
+            Some(addr) => Ok(addr.clone()),
+            None => match self.views().ticket(&ticket) {
+                Some(view) => Err(EngineError::invalid_state(view.state.name())),
+                None => Err(EngineError::UnknownTicket),
+            },
+        }
+    }
+
+    /// Aceptar y Acceder a la videoconferencia: answers the meeting link,
+    /// if the operator has already started the meeting.
+    pub async fn accept(&self, ticket: TicketId) -> Result<Option<String>, EngineError> {
+        self.ticket_actor(ticket)?.send(Accept).await?
+    }
+
+    /// Abandonar.
+    pub async fn abandon(&self, ticket: TicketId, observations: &str) -> Result<(), EngineError> {
+        let observations = parse_observations(observations)?;
+        self.ticket_actor(ticket)?.send(Abandon { observations }).await?
+    }
+
+    /// A consistent copy of the dispatcher's queues and waiting operators.
+    pub async fn inspect(&self) -> Result<DispatcherFigures, EngineError> {
+        Ok(self.inner.shared.dispatcher.send(Inspect).await?)
+    }
+}
+
+fn parse_observations(text: &str) -> Result<Observations, EngineError> {
+    Observations::parse(text).map_err(|error| match error {
+        ObservationsError::TooLong { max, .. } => EngineError::ObservationsTooLong { max },
+        other => EngineError::InvalidRequest {
+            reason: format!("observations: {other}"),
+        },
+    })
+}
+
+type Built = (Arc<Shared>, HashMap<OperatorId, Addr<OperatorActor>>);
+
+/// Creates every actor from the stored state. Runs on the engine thread.
+fn build(
+    catalog: Arc<Catalog>,
+    store: Arc<dyn Store>,
+    meetings: Arc<dyn MeetingProvider>,
+    clock: SharedClock,
+    state: StoredState,
+    mut histories: HashMap<TicketId, Vec<crate::domain::Annotation>>,
+) -> Built {
+    let figures = catalog
+        .services()
+        .iter()
+        .map(|service| (service.code.clone(), Arc::new(ServiceFigures::new(service.attention))))
+        .collect();
+    let placeholders = catalog
+        .operators
+        .iter()
+        .map(|profile| OperatorView {
+            version: 0,
+            id: profile.id.clone(),
+            name: Arc::from(profile.name.as_str()),
+            availability: BTreeMap::new(),
+            duty: DutyView::Off,
+            attended: AttendedCount::default(),
+        })
+        .collect();
+    let views = Arc::new(Views::new(Arc::clone(&catalog), placeholders, figures));
+    let dispatcher_context = Context::<Dispatcher>::new();
+    let shared = Arc::new(Shared {
+        catalog: Arc::clone(&catalog),
+        views,
+        store,
+        meetings,
+        clock,
+        dispatcher: dispatcher_context.address(),
+        tickets: DashMap::new(),
+    });
+
+    let mut seed = DispatcherSeed {
+        operators: HashMap::new(),
+        queued: Vec::new(),
+        held: Vec::new(),
+        waiting_operators: Vec::new(),
+        attending_operators: Vec::new(),
+        next_seq: state.next_seq,
+    };
+    let mut waiting_since = Vec::new();
+    for profile in &catalog.operators {
+        let record = state.operators.get(&profile.id).cloned().unwrap_or_default();
+        let assignment = record.duty.ticket().and_then(|id| state.tickets.get(&id)).map(|ticket| {
+            Arc::new(AssignmentView {
+                ticket_id: ticket.id,
+                nif: ticket.nif.clone(),
+                name: ticket.name.clone(),
+                service: ticket.service.clone(),
+                joined_at: ticket.joined_at,
+                assigned_at: match &record.duty {
+                    Duty::Assigned { assigned_at, .. }
+                    | Duty::InMeeting { assigned_at, .. }
+                    | Duty::TaxpayerAbandoned { assigned_at, .. } => *assigned_at,
+                    _ => ticket.joined_at,
+                },
+                history: histories.remove(&ticket.id).unwrap_or_default(),
+            })
+        });
+        let services: Vec<ServiceCode> = catalog
+            .services()
+            .iter()
+            .map(|s| s.code.clone())
+            .filter(|code| record.availability.get(code).copied().unwrap_or(false))
+            .collect();
+        match &record.duty {
+            Duty::Waiting { since } => waiting_since.push((*since, profile.id.clone(), services)),
+            Duty::Off => {}
+            _ => seed.attending_operators.push((profile.id.clone(), services)),
+        }
+        let addr = OperatorActor::new(Arc::clone(&shared), profile.clone(), record, assignment).start();
+        seed.operators.insert(profile.id.clone(), addr);
+    }
+    waiting_since.sort_by_key(|(since, _, _)| *since);
+    seed.waiting_operators = waiting_since
+        .into_iter()
+        .map(|(_, operator, services)| (operator, services))
+        .collect();
+
+    let mut tickets: Vec<&TicketRecord> = state.tickets.values().collect();
+    tickets.sort_by_key(|ticket| ticket.seq);
+    for record in tickets {
+        let operator = record.state.holder().cloned();
+        let join_url = operator
+            .as_ref()
+            .and_then(|operator| state.operators.get(operator))
+            .and_then(|record| match &record.duty {
+                Duty::InMeeting { meeting, .. } => Some(meeting.join_url.clone()),
+                _ => None,
+            });
+        let mut view = TicketView {
+            version: 1,
+            id: record.id,
+            token: record.token.clone(),
+            nif: record.nif.clone(),
+            name: record.name.clone(),
+            service: record.service.clone(),
+            seq: record.seq,
+            joined_at: record.joined_at,
+            state: record.state.clone(),
+            slot: None,
+            operator: badge(&catalog, &record.state),
+            join_url,
+        };
+        match (&record.state, operator.and_then(|o| seed.operators.get(&o).cloned())) {
+            (TicketState::Waiting, _) => {
+                let slot = shared.views.figures(&record.service).map_or(0, |figures| figures.enqueue());
+                view.slot = Some(slot);
+                let addr = TicketActor::new(Arc::clone(&shared), view).start();
+                shared.tickets.insert(record.id, addr.clone());
+                seed.queued.push((record.clone(), slot, addr));
+            }
+            (state, Some(holder)) if !state.is_terminal() => {
+                let addr = TicketActor::held(Arc::clone(&shared), view, holder).start();
+                shared.tickets.insert(record.id, addr);
+                seed.held.push(record.clone());
+            }
+            _ => shared.views.publish_ticket_arc(Arc::new(view)),
+        }
+    }
+    let operators = seed.operators.clone();
+    let dispatcher = dispatcher_context.run(Dispatcher::new(Arc::clone(&shared), seed));
+    // A crash between a join and its match leaves a pair to match now.
+    dispatcher.do_send(RetryMatches);
+    (shared, operators)
+}
+
+fn badge(catalog: &Catalog, state: &TicketState) -> Option<OperatorBadge> {
+    let operator = match state {
+        TicketState::Assigned { operator, .. }
+        | TicketState::Accepted { operator, .. }
+        | TicketState::Finished { operator, .. } => operator,
+        TicketState::Abandoned {
+            operator: Some(operator),
+            ..
+        } => operator,
+        _ => return None,
+    };
+    catalog.operator(operator).map(|profile| OperatorBadge {
+        name: profile.name.clone(),
+        id_number: profile.id_number.clone(),
+    })
+}

@@ -1,0 +1,24 @@
+//! Ventanilla's engine: the guide's attention lifecycle as actors, with no HTTP in it.
+//!
+//! The gateway talks to [`Engine`] for commands and reads [`views::Views`] for
+//! polls; everything that must survive a restart goes through a [`store::Store`].
+
+pub mod actors;
+pub mod catalog;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod engine;
+pub mod error;
+pub mod fenwick;
+pub mod meeting;
+pub mod render;
+#[cfg(any(test, feature = "testsuite"))]
+pub mod testsuite;
+pub mod store;
+pub mod ticket;
+pub mod views;
+
+
+pub use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
+pub use error::EngineError;

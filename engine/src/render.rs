@@ -1,0 +1,339 @@
+//! The bodies of the two polls of API.md, rendered from a snapshot and "now".
+
+use std::hash::{Hash, Hasher};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::domain::{Annotation, Service};
+use crate::store::TicketState;
+use crate::views::{DutyView, OperatorBadge, OperatorView, TicketView, Views, RECORDING_NOTICE};
+
+/// The console states of DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsoleState {
+    Unavailable,
+    Closed,
+    Idle,
+    Waiting,
+    Assigned,
+    InMeeting,
+    TaxpayerAbandoned,
+}
+
+impl ConsoleState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ConsoleState::Unavailable => "unavailable",
+            ConsoleState::Closed => "closed",
+            ConsoleState::Idle => "idle",
+            ConsoleState::Waiting => "waiting",
+            ConsoleState::Assigned => "assigned",
+            ConsoleState::InMeeting => "in_meeting",
+            ConsoleState::TaxpayerAbandoned => "taxpayer_abandoned",
+        }
+    }
+}
+
+/// `GET /api/v1/operator/console`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsoleBody {
+    pub version: u64,
+    pub operator: OperatorLine,
+    pub attended_today: u32,
+    pub state: ConsoleState,
+    pub services: Vec<ServiceLine>,
+    pub assignment: Option<AssignmentBody>,
+    pub warnings: Vec<Warning>,
+    pub next_poll_seconds: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatorLine {
+    pub id: String,
+    pub name: String,
+}
+
+/// One of the operator's services, as "Servicios Activos" lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceLine {
+    pub code: String,
+    pub description: String,
+    pub hours: String,
+    pub open: bool,
+    /// Open, or closed with taxpayers still waiting (they are still served).
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignmentBody {
+    pub ticket_id: String,
+    pub nif: String,
+    pub name: String,
+    pub joined_at: String,
+    pub assigned_at: String,
+    pub service: ServiceRef,
+    pub authentication: String,
+    pub representation_allowed: bool,
+    pub history: Vec<HistoryLine>,
+    pub meeting: Option<MeetingBody>,
+    /// What the taxpayer wrote when pressing Abandonar, if they left.
+    pub taxpayer_observations: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceRef {
+    pub code: String,
+    pub description: String,
+}
+
+/// A row of "Anotaciones sobre el contribuyente".
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryLine {
+    pub at: String,
+    pub operator_id: String,
+    pub service: String,
+    pub outcome: &'static str,
+    pub outcome_label: &'static str,
+    pub observations: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingBody {
+    pub start_url: String,
+    pub started_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ConsoleBody {
+    /// The `ETag` of this body: the snapshot version plus everything the clock
+    /// changes, so a 304 is never stale.
+    pub fn etag(&self) -> String {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.state.hash(&mut hasher);
+        self.attended_today.hash(&mut hasher);
+        self.warnings.hash(&mut hasher);
+        for line in &self.services {
+            (line.open, line.active).hash(&mut hasher);
+        }
+        format!("\"o{}-{:x}\"", self.version, hasher.finish() & 0xffff_ffff)
+    }
+}
+
+/// Renders an operator's console as of `now`.
+pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBody {
+    let catalog = views.catalog();
+    let calendar = &catalog.calendar;
+    let services: Vec<ServiceLine> = view
+        .available_services(catalog)
+        .filter_map(|code| catalog.service(code))
+        .map(|service| {
+            let open = service.schedule.is_open(calendar, now);
+            let waiting = views.figures(&service.code).map_or(0, |f| f.waiting());
+            ServiceLine {
+                code: service.code.as_str().to_string(),
+                description: service.description.clone(),
+                hours: service.schedule.hours_text(),
+                open,
+                active: open || waiting > 0,
+            }
+        })
+        .collect();
+    let state = match &view.duty {
+        DutyView::Off if services.is_empty() => ConsoleState::Unavailable,
+        DutyView::Off if !services.iter().any(|s| s.active) => ConsoleState::Closed,
+        DutyView::Off => ConsoleState::Idle,
+        DutyView::Waiting { .. } => ConsoleState::Waiting,
+        DutyView::Assigned { .. } => ConsoleState::Assigned,
+        DutyView::InMeeting { .. } => ConsoleState::InMeeting,
+        DutyView::TaxpayerAbandoned { .. } => ConsoleState::TaxpayerAbandoned,
+    };
+    let mut warnings = Vec::new();
+    let (assignment, meeting) = match &view.duty {
+        DutyView::Off | DutyView::Waiting { .. } => (None, None),
+        DutyView::Assigned { assignment } => (Some(assignment), None),
+        DutyView::InMeeting { assignment, meeting } => (Some(assignment), Some(meeting)),
+        DutyView::TaxpayerAbandoned {
+            assignment, meeting, ..
+        } => (Some(assignment), meeting.as_ref()),
+    };
+    if let (Some(assignment), Some(meeting)) = (assignment, meeting) {
+        if let Some(service) = catalog.service(&assignment.service) {
+            if attention_time_exceeded(service, meeting.started_at, now) {
+                warnings.push(attention_warning(service));
+            }
+        }
+    }
+    if views.end_of_day_blocks_interrupt(&view.availability, now) {
+        warnings.push(Warning {
+            code: "end_of_day_near",
+            message: "Está próximo el final de la jornada y hay contribuyentes en espera: el sistema no permite Interrumpir.".to_string(),
+        });
+    }
+    let assignment = assignment.map(|assignment| {
+        let service = catalog.service(&assignment.service);
+        AssignmentBody {
+            ticket_id: assignment.ticket_id.to_string(),
+            nif: assignment.nif.as_str().to_string(),
+            name: assignment.name.clone(),
+            joined_at: calendar.format_rfc3339_millis(assignment.joined_at),
+            assigned_at: calendar.format_rfc3339_millis(assignment.assigned_at),
+            service: ServiceRef {
+                code: assignment.service.as_str().to_string(),
+                description: service.map(|s| s.description.clone()).unwrap_or_default(),
+            },
+            authentication: service.map(|s| s.authentication.clone()).unwrap_or_default(),
+            representation_allowed: service.is_some_and(|s| s.representation),
+            history: assignment.history.iter().map(|a| history_line(catalog, a)).collect(),
+            meeting: meeting.map(|meeting| MeetingBody {
+                start_url: meeting.record.start_url.clone(),
+                started_at: calendar.format_rfc3339_millis(meeting.started_at),
+            }),
+            taxpayer_observations: match &view.duty {
+                DutyView::TaxpayerAbandoned {
+                    taxpayer_observations,
+                    ..
+                } => Some(taxpayer_observations.clone()),
+                _ => None,
+            },
+        }
+    });
+    ConsoleBody {
+        version: view.version,
+        operator: OperatorLine {
+            id: view.id.as_str().to_string(),
+            name: view.name.to_string(),
+        },
+        attended_today: view.attended.on(calendar.local_date(now)),
+        state,
+        services,
+        assignment,
+        warnings,
+        next_poll_seconds: catalog.poll_seconds,
+    }
+}
+
+fn history_line(catalog: &Catalog, annotation: &Annotation) -> HistoryLine {
+    HistoryLine {
+        at: catalog.calendar.format_rfc3339_seconds(annotation.at),
+        operator_id: annotation.operator_id.as_str().to_string(),
+        service: annotation.service.as_str().to_string(),
+        outcome: annotation.outcome.as_str(),
+        outcome_label: annotation.outcome.label(),
+        observations: annotation.observations.as_str().to_string(),
+    }
+}
+
+/// The guide's NOTA: the warning appears once the service's average
+/// attention time has passed since Iniciar Videoasistencia.
+pub fn attention_time_exceeded(service: &Service, started_at: Timestamp, now: Timestamp) -> bool {
+    now.duration_since(started_at).as_secs() >= service.attention.as_secs() as i64
+}
+
+fn attention_warning(service: &Service) -> Warning {
+    let minutes = service.attention.as_secs() / 60;
+    let unit = if minutes == 1 { "minuto" } else { "minutos" };
+    Warning {
+        code: "attention_time_exceeded",
+        message: format!(
+            "Han transcurrido {minutes} {unit} desde que inició la reunión en Zoom. Si está atendiendo o ha atendido correctamente al contribuyente, finalice la reunión cuando corresponda y consigne el resultado de la misma. En caso contrario, puede finalizar la reunión por \"Abandono del Contribuyente\" o esperar un poco más a que el contribuyente consiga conectar."
+        ),
+    }
+}
+
+/// `GET /api/v1/tickets/{id}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketBody {
+    pub version: u64,
+    pub ticket_id: String,
+    pub state: &'static str,
+    pub service: String,
+    pub service_description: String,
+    pub nif: String,
+    pub name: String,
+    pub position: Option<u32>,
+    pub estimated_wait_seconds: Option<u64>,
+    pub operator: Option<OperatorBadge>,
+    pub recording_notice: &'static str,
+    pub join_url: Option<String>,
+    pub joined_at: String,
+    pub assigned_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub next_poll_seconds: u32,
+}
+
+impl TicketBody {
+    /// Version plus the queue figures, which move without the ticket changing.
+    pub fn etag(&self) -> String {
+        format!(
+            "\"t{}-{}-{}\"",
+            self.version,
+            self.position.unwrap_or(0),
+            self.estimated_wait_seconds.unwrap_or(0)
+        )
+    }
+}
+
+/// Renders a ticket page as of now: position and estimate come from the
+/// service's published figures.
+pub fn ticket(views: &Views, view: &TicketView) -> TicketBody {
+    let catalog = views.catalog();
+    let calendar = &catalog.calendar;
+    let figures = views.figures(&view.service);
+    let position = match (&view.state, view.slot, figures) {
+        (TicketState::Waiting, Some(slot), Some(figures)) => Some(figures.position(slot)),
+        _ => None,
+    };
+    let estimated_wait_seconds = match (position, figures) {
+        (Some(position), Some(figures)) => Some(figures.estimated_wait(position).as_secs()),
+        _ => None,
+    };
+    let (assigned_at, finished_at) = match &view.state {
+        TicketState::Waiting => (None, None),
+        TicketState::Assigned { assigned_at, .. } | TicketState::Accepted { assigned_at, .. } => {
+            (Some(*assigned_at), None)
+        }
+        TicketState::Finished {
+            assigned_at,
+            finished_at,
+            ..
+        } => (Some(*assigned_at), Some(*finished_at)),
+        TicketState::Abandoned {
+            assigned_at,
+            abandoned_at,
+            ..
+        } => (*assigned_at, Some(*abandoned_at)),
+    };
+    let join_url = match view.state {
+        TicketState::Accepted { .. } => view.join_url.clone(),
+        _ => None,
+    };
+    TicketBody {
+        version: view.version,
+        ticket_id: view.id.to_string(),
+        state: view.state.name(),
+        service: view.service.as_str().to_string(),
+        service_description: catalog
+            .service(&view.service)
+            .map(|s| s.description.clone())
+            .unwrap_or_default(),
+        nif: view.nif.as_str().to_string(),
+        name: view.name.clone(),
+        position,
+        estimated_wait_seconds,
+        operator: view.operator.clone(),
+        recording_notice: RECORDING_NOTICE,
+        join_url,
+        joined_at: calendar.format_rfc3339_millis(view.joined_at),
+        assigned_at: assigned_at.map(|at| calendar.format_rfc3339_millis(at)),
+        finished_at: finished_at.map(|at| calendar.format_rfc3339_millis(at)),
+        next_poll_seconds: catalog.poll_seconds,
+    }
+}

@@ -1,0 +1,285 @@
+//! What must survive a restart, and the one trait every store implements.
+//!
+//! The engine never writes a field: it submits a [`Change`], one committed
+//! transition of the guide (a join, a match, a finalization…), which a store
+//! applies atomically and appends to its event log. [`StoredState::apply`] is
+//! the meaning of each change; the in-memory store is exactly that fold, and
+//! any other store must load back what the fold would have produced (the
+//! contract suite in `testsuite` checks it).
+
+pub mod memory;
+mod state;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Annotation, Nif, Observations, ObservationsError, OperatorId, ServiceCode};
+use crate::ticket::{TicketId, TicketToken};
+
+pub use memory::MemoryStore;
+pub use state::StoredState;
+
+/// A store failed to do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be reached now; nothing was applied.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The change does not fit the stored state (a ticket matched twice, an
+    /// operator holding two tickets…): nothing was applied. Seeing this means
+    /// two engines write to one store, or a bug.
+    #[error("change refused: {0}")]
+    Conflict(String),
+    /// Stored data could not be read back.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<ObservationsError> for StoreError {
+    fn from(error: ObservationsError) -> StoreError {
+        StoreError::Corrupt(error.to_string())
+    }
+}
+
+/// Durable state of the attention lifecycle.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Everything the engine rebuilds itself from on start.
+    async fn load(&self) -> Result<StoredState, StoreError>;
+    /// Applies one change atomically and appends it to the event log: either
+    /// all of it is durable when this returns `Ok`, or none of it.
+    async fn apply(&self, change: &Change) -> Result<(), StoreError>;
+    /// The annotations on one taxpayer, oldest first.
+    async fn history(&self, nif: &Nif) -> Result<Vec<Annotation>, StoreError>;
+    /// The event log from sequence number `from` on (at most `limit` entries).
+    async fn events(&self, from: u64, limit: usize) -> Result<Vec<LoggedChange>, StoreError>;
+}
+
+/// One entry of the event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoggedChange {
+    pub seq: u64,
+    pub change: Change,
+}
+
+/// One committed transition. Each variant is applied atomically.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// "Gestión disponibilidad operador": the whole per-service map.
+    AvailabilitySet {
+        operator: OperatorId,
+        availability: BTreeMap<ServiceCode, bool>,
+        at: Timestamp,
+    },
+    /// A taxpayer joined a service queue.
+    TicketJoined { ticket: TicketRecord },
+    /// Atender Contribuyente with nobody waiting: the operator waits.
+    OperatorWaiting { operator: OperatorId, at: Timestamp },
+    /// Interrumpir while waiting.
+    OperatorInterrupted { operator: OperatorId, at: Timestamp },
+    /// The dispatcher's match: the ticket leaves its queue and is bound to the
+    /// operator, who must have been waiting.
+    Matched {
+        ticket: TicketId,
+        operator: OperatorId,
+        at: Timestamp,
+    },
+    /// Iniciar Videoasistencia: the meeting exists.
+    MeetingStarted {
+        operator: OperatorId,
+        ticket: TicketId,
+        meeting: MeetingRecord,
+        at: Timestamp,
+    },
+    /// Aceptar y Acceder: counts as attended for the operator that day.
+    TicketAccepted {
+        operator: OperatorId,
+        ticket: TicketId,
+        at: Timestamp,
+        /// The operator's local day (Europe/Madrid) the count belongs to.
+        day: jiff::civil::Date,
+    },
+    /// Abandonar: from the queue (`operator` is None) or from an assignment.
+    TicketAbandoned {
+        ticket: TicketId,
+        operator: Option<OperatorId>,
+        /// What the taxpayer wrote on leaving, shown to the operator.
+        observations: Observations,
+        at: Timestamp,
+    },
+    /// Finalizar: the outcome is recorded on the taxpayer's history and the
+    /// operator is free again.
+    AttentionFinalized {
+        operator: OperatorId,
+        ticket: TicketId,
+        annotation: Annotation,
+        at: Timestamp,
+    },
+}
+
+/// A taxpayer's ticket as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketRecord {
+    pub id: TicketId,
+    pub token: TicketToken,
+    pub nif: Nif,
+    pub name: String,
+    pub service: ServiceCode,
+    /// Global join order: the dispatcher's FIFO key across services.
+    pub seq: u64,
+    pub joined_at: Timestamp,
+    pub state: TicketState,
+}
+
+/// Where a ticket is in its life.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum TicketState {
+    Waiting,
+    Assigned {
+        operator: OperatorId,
+        assigned_at: Timestamp,
+    },
+    Accepted {
+        operator: OperatorId,
+        assigned_at: Timestamp,
+        accepted_at: Timestamp,
+    },
+    Finished {
+        operator: OperatorId,
+        assigned_at: Timestamp,
+        finished_at: Timestamp,
+    },
+    Abandoned {
+        operator: Option<OperatorId>,
+        assigned_at: Option<Timestamp>,
+        abandoned_at: Timestamp,
+    },
+}
+
+impl TicketState {
+    /// The API's name of the state.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TicketState::Waiting => "waiting",
+            TicketState::Assigned { .. } => "assigned",
+            TicketState::Accepted { .. } => "accepted",
+            TicketState::Finished { .. } => "finished",
+            TicketState::Abandoned { .. } => "abandoned",
+        }
+    }
+
+    /// Finished and abandoned tickets never change again.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            TicketState::Finished { .. } | TicketState::Abandoned { .. }
+        )
+    }
+
+    /// The operator holding the ticket, while one does.
+    pub fn holder(&self) -> Option<&OperatorId> {
+        match self {
+            TicketState::Assigned { operator, .. } | TicketState::Accepted { operator, .. } => {
+                Some(operator)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A meeting as stored: enough to show the links again after a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingRecord {
+    pub id: String,
+    pub start_url: String,
+    pub join_url: String,
+}
+
+/// An operator as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperatorRecord {
+    pub availability: BTreeMap<ServiceCode, bool>,
+    pub duty: Duty,
+    pub attended: AttendedCount,
+}
+
+impl Default for OperatorRecord {
+    fn default() -> OperatorRecord {
+        OperatorRecord {
+            availability: BTreeMap::new(),
+            duty: Duty::Off,
+            attended: AttendedCount::default(),
+        }
+    }
+}
+
+/// Taxpayers attended on one local day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AttendedCount {
+    pub day: Option<jiff::civil::Date>,
+    pub count: u32,
+}
+
+impl AttendedCount {
+    /// The count for `today`: a count from an earlier day reads as zero.
+    pub fn on(&self, today: jiff::civil::Date) -> u32 {
+        if self.day == Some(today) {
+            self.count
+        } else {
+            0
+        }
+    }
+
+    /// One more taxpayer attended on `today`.
+    pub fn increment(&mut self, today: jiff::civil::Date) {
+        self.count = self.on(today) + 1;
+        self.day = Some(today);
+    }
+}
+
+/// What an operator is doing, as far as it must survive a restart. Whether an
+/// operator who is `Off` sees "unavailable", "closed" or "idle" depends on the
+/// availability and the clock, so it is derived, not stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "duty", rename_all = "snake_case")]
+pub enum Duty {
+    Off,
+    Waiting {
+        since: Timestamp,
+    },
+    Assigned {
+        ticket: TicketId,
+        assigned_at: Timestamp,
+    },
+    InMeeting {
+        ticket: TicketId,
+        assigned_at: Timestamp,
+        meeting: MeetingRecord,
+        started_at: Timestamp,
+    },
+    TaxpayerAbandoned {
+        ticket: TicketId,
+        assigned_at: Timestamp,
+        meeting: Option<MeetingRecord>,
+        started_at: Option<Timestamp>,
+        abandoned_at: Timestamp,
+        taxpayer_observations: Observations,
+    },
+}
+
+impl Duty {
+    /// The ticket the operator holds, if any.
+    pub fn ticket(&self) -> Option<TicketId> {
+        match self {
+            Duty::Off | Duty::Waiting { .. } => None,
+            Duty::Assigned { ticket, .. }
+            | Duty::InMeeting { ticket, .. }
+            | Duty::TaxpayerAbandoned { ticket, .. } => Some(*ticket),
+        }
+    }
+}

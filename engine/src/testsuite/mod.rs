@@ -1,0 +1,240 @@
+//! Shared test helpers (feature `testsuite`): an engine on a manual clock
+//! with the shipped configuration, a meeting provider that can be made to
+//! fail, and the store contract suite.
+
+pub mod store_contract;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use parking_lot::Mutex;
+
+use crate::actors::dispatcher::JoinReceipt;
+use crate::clock::ManualClock;
+use crate::config::{Config, EngineSettings};
+use crate::domain::OperatorId;
+use crate::meeting::{LocalMeetings, MeetingError, MeetingProvider, MeetingRequest};
+use crate::render::{self, ConsoleBody, ConsoleState, TicketBody};
+use crate::store::{MeetingRecord, MemoryStore, Store};
+use crate::ticket::TicketId;
+use crate::{Engine, EngineError, EngineParts, FinalizeInput, JoinInput};
+
+/// The shipped `config/default.toml`, validated.
+pub fn default_settings() -> EngineSettings {
+    settings_from(include_str!("../../../config/default.toml"))
+}
+
+/// Settings from a TOML text in the configuration contract's shape.
+pub fn settings_from(text: &str) -> EngineSettings {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    Config::from_toml_str(text)
+        .and_then(|config| config.validate(&root))
+        .unwrap_or_else(|error| panic!("test configuration is invalid: {error}"))
+}
+
+/// An instant given in Madrid local time, e.g. `madrid("2026-11-30 10:00")`.
+pub fn madrid(local: &str) -> Timestamp {
+    let civil: jiff::civil::DateTime = local
+        .parse()
+        .unwrap_or_else(|error| panic!("bad local time {local}: {error}"));
+    civil
+        .in_tz("Europe/Madrid")
+        .unwrap_or_else(|error| panic!("bad local time {local}: {error}"))
+        .timestamp()
+}
+
+/// A meeting provider whose failures tests switch on and off, and which
+/// remembers the meetings it was asked to end.
+#[derive(Debug)]
+pub struct ScriptedMeetings {
+    local: LocalMeetings,
+    failing: AtomicBool,
+    ended: Mutex<Vec<String>>,
+}
+
+impl Default for ScriptedMeetings {
+    fn default() -> ScriptedMeetings {
+        ScriptedMeetings {
+            local: LocalMeetings::new("http://meetings.test"),
+            failing: AtomicBool::new(false),
+            ended: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl ScriptedMeetings {
+    pub fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Ids of the meetings ended so far.
+    pub fn ended(&self) -> Vec<String> {
+        self.ended.lock().clone()
+    }
+}
+
+#[async_trait]
+impl MeetingProvider for ScriptedMeetings {
+    async fn create(&self, request: &MeetingRequest) -> Result<MeetingRecord, MeetingError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(MeetingError {
+                reason: "the provider is down".to_string(),
+            });
+        }
+        self.local.create(request).await
+    }
+
+    async fn end(&self, meeting: &MeetingRecord) -> Result<(), MeetingError> {
+        self.ended.lock().push(meeting.id.clone());
+        Ok(())
+    }
+}
+
+/// An engine on a manual clock, with the pieces tests poke at.
+pub struct TestEngine {
+    pub engine: Engine,
+    pub clock: Arc<ManualClock>,
+    pub store: Arc<dyn Store>,
+    pub meetings: Arc<ScriptedMeetings>,
+}
+
+impl TestEngine {
+    /// The shipped configuration on a fresh in-memory store, at `at`.
+    pub async fn start_at(at: Timestamp) -> TestEngine {
+        TestEngine::start_with(default_settings(), Arc::new(MemoryStore::new()), at).await
+    }
+
+    pub async fn start_with(settings: EngineSettings, store: Arc<dyn Store>, at: Timestamp) -> TestEngine {
+        let clock = ManualClock::new(at);
+        let meetings = Arc::new(ScriptedMeetings::default());
+        TestEngine::start_parts(settings, store, clock, meetings).await
+    }
+
+    pub async fn start_parts(
+        settings: EngineSettings,
+        store: Arc<dyn Store>,
+        clock: Arc<ManualClock>,
+        meetings: Arc<ScriptedMeetings>,
+    ) -> TestEngine {
+        let engine = Engine::start(EngineParts {
+            settings,
+            store: Arc::clone(&store),
+            meetings: Arc::clone(&meetings) as Arc<dyn MeetingProvider>,
+            clock: Arc::clone(&clock) as crate::clock::SharedClock,
+        })
+        .await
+        .unwrap_or_else(|error| panic!("engine did not start: {error}"));
+        TestEngine {
+            engine,
+            clock,
+            store,
+            meetings,
+        }
+    }
+
+    /// The same store, clock and provider, in a new engine: a restart.
+    pub async fn restart(self) -> TestEngine {
+        let TestEngine {
+            engine,
+            clock,
+            store,
+            meetings,
+        } = self;
+        let settings = default_settings();
+        drop(engine);
+        TestEngine::start_parts(settings, store, clock, meetings).await
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Marks `operator` available for exactly `services`.
+    pub async fn make_available(&self, operator: &str, services: &[&str]) {
+        let map = self
+            .engine
+            .catalog()
+            .services()
+            .iter()
+            .map(|s| (s.code.as_str().to_string(), services.contains(&s.code.as_str())))
+            .collect();
+        self.engine
+            .set_availability(&op(operator), &map)
+            .await
+            .unwrap_or_else(|error| panic!("availability refused: {error}"));
+    }
+
+    pub async fn join(&self, nif: &str, service: &str) -> Result<JoinReceipt, EngineError> {
+        self.engine
+            .join(JoinInput {
+                nif: nif.to_string(),
+                name: format!("CONTRIBUYENTE {nif}"),
+                contrast: "01-01-2030".to_string(),
+                service: service.to_string(),
+            })
+            .await
+    }
+
+    pub async fn finalize(&self, operator: &str, outcome: &str, observations: &str, next: &str) -> Result<(), EngineError> {
+        self.engine
+            .finalize(
+                &op(operator),
+                FinalizeInput {
+                    outcome: outcome.to_string(),
+                    observations: Some(observations.to_string()),
+                    represented_nif: None,
+                    next: next.to_string(),
+                },
+            )
+            .await
+    }
+
+    /// The console as a poll would answer it now.
+    pub fn console(&self, operator: &str) -> ConsoleBody {
+        let views = self.engine.views();
+        let view = views
+            .operator(&op(operator))
+            .unwrap_or_else(|| panic!("unknown operator {operator}"));
+        render::console(views, &view, self.engine.now())
+    }
+
+    /// The ticket page as a poll would answer it now.
+    pub fn ticket(&self, ticket: TicketId) -> TicketBody {
+        let views = self.engine.views();
+        let view = views.ticket(&ticket).unwrap_or_else(|| panic!("unknown ticket {ticket}"));
+        render::ticket(views, &view)
+    }
+
+    /// Waits (without sleeping) until the operator's console shows `state`.
+    pub async fn until_console(&self, operator: &str, state: ConsoleState) -> ConsoleBody {
+        let wait = self.engine.views().wait_until(|_| self.console(operator).state == state);
+        if tokio::time::timeout(Duration::from_secs(10), wait).await.is_err() {
+            panic!("console of {operator} never reached {state:?}; it shows {:?}", self.console(operator).state);
+        }
+        self.console(operator)
+    }
+
+    /// Waits until the ticket's page shows `state`.
+    pub async fn until_ticket(&self, ticket: TicketId, state: &str) -> TicketBody {
+        let wait = self.engine.views().wait_until(|_| self.ticket(ticket).state == state);
+        if tokio::time::timeout(Duration::from_secs(10), wait).await.is_err() {
+            panic!("ticket never reached {state}; it shows {}", self.ticket(ticket).state);
+        }
+        self.ticket(ticket)
+    }
+}
+
+/// An operator id from a literal.
+pub fn op(id: &str) -> OperatorId {
+    OperatorId::parse(id).unwrap_or_else(|error| panic!("bad operator id {id}: {error}"))
+}
+
+/// Valid DNIs for tests: `dni(n)` is the n-th one.
+pub fn dni(number: u32) -> String {
+    const LETTERS: &[u8] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+    format!("{number:08}{}", LETTERS[(number % 23) as usize] as char)
+}

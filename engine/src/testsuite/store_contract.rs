@@ -1,0 +1,230 @@
+//! The contract every [`Store`] must pass. A store's own test calls
+//! [`run`] with a function that makes a fresh, empty instance.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use jiff::Timestamp;
+
+use super::{dni, op};
+use crate::domain::{Annotation, Nif, Observations, Outcome, ServiceCode};
+use crate::store::{Change, Duty, MeetingRecord, Store, StoreError, StoredState, TicketRecord, TicketState};
+use crate::ticket::{TicketId, TicketToken};
+
+fn at(seconds: i64) -> Timestamp {
+    // 2026-11-30T09:00:00Z plus `seconds`.
+    Timestamp::from_second(1_796_029_200 + seconds).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn service(code: &str) -> ServiceCode {
+    ServiceCode::parse(code).unwrap_or_else(|error| panic!("bad code: {error}"))
+}
+
+fn ticket(seq: u64, nif_number: u32, code: &str) -> TicketRecord {
+    TicketRecord {
+        id: TicketId::from_u64(0xABC0 + seq),
+        token: TicketToken::random(),
+        nif: Nif::parse(&dni(nif_number)).unwrap_or_else(|error| panic!("bad nif: {error}")),
+        name: format!("CONTRIBUYENTE {seq}"),
+        service: service(code),
+        seq,
+        joined_at: at(seq as i64),
+        state: TicketState::Waiting,
+    }
+}
+
+fn availability(code: &str) -> BTreeMap<ServiceCode, bool> {
+    BTreeMap::from([(service(code), true)])
+}
+
+async fn apply_all(store: &dyn Store, changes: &[Change]) {
+    for change in changes {
+        store
+            .apply(change)
+            .await
+            .unwrap_or_else(|error| panic!("{change:?} refused: {error}"));
+    }
+}
+
+/// Runs every contract check, each on a fresh store from `make`.
+pub async fn run<S, F, Fut>(make: F)
+where
+    S: Store,
+    F: Fn() -> Fut,
+    Fut: Future<Output = S>,
+{
+    an_empty_store_loads_nothing(&make().await).await;
+    a_joined_ticket_loads_back_waiting_in_join_order(&make().await).await;
+    a_ticket_is_matched_once_and_only_once(&make().await).await;
+    an_operator_never_holds_two_tickets(&make().await).await;
+    a_whole_attention_leaves_a_history_entry(&make().await).await;
+    abandonment_before_and_after_assignment(&make().await).await;
+    the_event_log_replays_to_the_loaded_state(&make().await).await;
+}
+
+async fn an_empty_store_loads_nothing(store: &dyn Store) {
+    let state = store.load().await.expect("load");
+    assert_eq!(state, StoredState::default());
+    assert!(store.events(0, 10).await.expect("events").is_empty());
+}
+
+async fn a_joined_ticket_loads_back_waiting_in_join_order(store: &dyn Store) {
+    let (first, second) = (ticket(1, 1, "CLAVE"), ticket(2, 2, "CLAVE"));
+    apply_all(
+        store,
+        &[
+            Change::TicketJoined { ticket: second.clone() },
+            Change::TicketJoined { ticket: first.clone() },
+        ],
+    )
+    .await;
+    let state = store.load().await.expect("load");
+    let order: Vec<TicketId> = state.waiting_in_order().iter().map(|t| t.id).collect();
+    assert_eq!(order, vec![first.id, second.id]);
+    assert_eq!(state.tickets[&first.id], first);
+    assert_eq!(state.next_seq, 3);
+    let refused = store.apply(&Change::TicketJoined { ticket: first.clone() }).await;
+    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+}
+
+async fn a_ticket_is_matched_once_and_only_once(store: &dyn Store) {
+    let waiting = ticket(1, 1, "CLAVE");
+    let (ana, bea) = (op("op-ana"), op("op-bea"));
+    apply_all(
+        store,
+        &[
+            Change::TicketJoined { ticket: waiting.clone() },
+            Change::OperatorWaiting { operator: ana.clone(), at: at(5) },
+            Change::OperatorWaiting { operator: bea.clone(), at: at(6) },
+            Change::Matched { ticket: waiting.id, operator: ana.clone(), at: at(7) },
+        ],
+    )
+    .await;
+    let before = store.load().await.expect("load");
+    let second = store
+        .apply(&Change::Matched { ticket: waiting.id, operator: bea.clone(), at: at(8) })
+        .await;
+    assert!(matches!(second, Err(StoreError::Conflict(_))), "{second:?}");
+    let after = store.load().await.expect("load");
+    assert_eq!(before, after, "a refused change must change nothing");
+    assert_eq!(after.tickets[&waiting.id].state.holder(), Some(&ana));
+    assert_eq!(after.operators[&bea].duty, Duty::Waiting { since: at(6) });
+}
+
+async fn an_operator_never_holds_two_tickets(store: &dyn Store) {
+    let (one, two) = (ticket(1, 1, "CLAVE"), ticket(2, 2, "CLAVE"));
+    let ana = op("op-ana");
+    apply_all(
+        store,
+        &[
+            Change::TicketJoined { ticket: one.clone() },
+            Change::TicketJoined { ticket: two.clone() },
+            Change::Matched { ticket: one.id, operator: ana.clone(), at: at(3) },
+        ],
+    )
+    .await;
+    let refused = store
+        .apply(&Change::Matched { ticket: two.id, operator: ana.clone(), at: at(4) })
+        .await;
+    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    assert_eq!(store.load().await.expect("load").tickets[&two.id].state, TicketState::Waiting);
+}
+
+fn meeting() -> MeetingRecord {
+    MeetingRecord {
+        id: "m-1".to_string(),
+        start_url: "https://meet/start".to_string(),
+        join_url: "https://meet/join".to_string(),
+    }
+}
+
+async fn a_whole_attention_leaves_a_history_entry(store: &dyn Store) {
+    let waiting = ticket(1, 89890002, "CLAVE");
+    let ana = op("op-ana");
+    let day = jiff::civil::date(2026, 11, 30);
+    let annotation = Annotation {
+        at: at(300),
+        operator_id: ana.clone(),
+        service: service("CLAVE"),
+        outcome: Outcome::Success,
+        observations: Observations::parse("Todo bien <script>").expect("valid"),
+        represented_nif: None,
+    };
+    apply_all(
+        store,
+        &[
+            Change::AvailabilitySet { operator: ana.clone(), availability: availability("CLAVE"), at: at(0) },
+            Change::TicketJoined { ticket: waiting.clone() },
+            Change::Matched { ticket: waiting.id, operator: ana.clone(), at: at(10) },
+            Change::MeetingStarted { operator: ana.clone(), ticket: waiting.id, meeting: meeting(), at: at(20) },
+            Change::TicketAccepted { operator: ana.clone(), ticket: waiting.id, at: at(30), day },
+            Change::AttentionFinalized {
+                operator: ana.clone(),
+                ticket: waiting.id,
+                annotation: annotation.clone(),
+                at: at(300),
+            },
+        ],
+    )
+    .await;
+    let state = store.load().await.expect("load");
+    let operator = &state.operators[&ana];
+    assert_eq!(operator.availability, availability("CLAVE"));
+    assert_eq!(operator.duty, Duty::Off);
+    assert_eq!(operator.attended.on(day), 1);
+    assert!(matches!(state.tickets[&waiting.id].state, TicketState::Finished { .. }));
+    assert_eq!(store.history(&waiting.nif).await.expect("history"), vec![annotation]);
+    let other = Nif::parse(&dni(5)).expect("valid");
+    assert!(store.history(&other).await.expect("history").is_empty());
+}
+
+async fn abandonment_before_and_after_assignment(store: &dyn Store) {
+    let (queued, held) = (ticket(1, 1, "CLAVE"), ticket(2, 2, "CLAVE"));
+    let ana = op("op-ana");
+    let left = Observations::parse("me voy").expect("valid");
+    apply_all(
+        store,
+        &[
+            Change::TicketJoined { ticket: queued.clone() },
+            Change::TicketJoined { ticket: held.clone() },
+            Change::TicketAbandoned { ticket: queued.id, operator: None, observations: left.clone(), at: at(5) },
+            Change::Matched { ticket: held.id, operator: ana.clone(), at: at(6) },
+            Change::MeetingStarted { operator: ana.clone(), ticket: held.id, meeting: meeting(), at: at(7) },
+            Change::TicketAbandoned { ticket: held.id, operator: Some(ana.clone()), observations: left.clone(), at: at(8) },
+        ],
+    )
+    .await;
+    let state = store.load().await.expect("load");
+    assert!(matches!(state.tickets[&queued.id].state, TicketState::Abandoned { operator: None, .. }));
+    assert!(matches!(
+        &state.operators[&ana].duty,
+        Duty::TaxpayerAbandoned { ticket, meeting: Some(_), taxpayer_observations, .. }
+            if *ticket == held.id && *taxpayer_observations == left
+    ));
+    // Abandoning twice is refused.
+    let again = store
+        .apply(&Change::TicketAbandoned { ticket: queued.id, operator: None, observations: left, at: at(9) })
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+}
+
+async fn the_event_log_replays_to_the_loaded_state(store: &dyn Store) {
+    let ana = op("op-ana");
+    let tickets: Vec<TicketRecord> = (1..=5).map(|n| ticket(n, n as u32, "APOYOIRPF")).collect();
+    let mut changes: Vec<Change> = tickets.iter().map(|t| Change::TicketJoined { ticket: t.clone() }).collect();
+    changes.push(Change::OperatorWaiting { operator: ana.clone(), at: at(10) });
+    changes.push(Change::OperatorInterrupted { operator: ana.clone(), at: at(11) });
+    changes.push(Change::Matched { ticket: tickets[0].id, operator: ana.clone(), at: at(12) });
+    apply_all(store, &changes).await;
+    let log = store.events(0, 1000).await.expect("events");
+    assert_eq!(log.len(), changes.len());
+    assert!(log.windows(2).all(|pair| pair[0].seq < pair[1].seq), "sequence numbers increase");
+    let mut replayed = StoredState::default();
+    for entry in &log {
+        replayed.apply(&entry.change).expect("a logged change replays");
+    }
+    assert_eq!(replayed, store.load().await.expect("load"));
+    let tail = store.events(log[3].seq, 2).await.expect("events");
+    assert_eq!(tail.len(), 2);
+    assert_eq!(tail[0], log[3]);
+}

@@ -1,0 +1,203 @@
+//! Published snapshots: what each console shows, readable without messaging an actor.
+//!
+//! Every actor publishes an immutable, versioned [`OperatorView`] or
+//! [`TicketView`] after each committed change. Polls load the latest `Arc`
+//! (a lock-free `ArcSwap` for the fixed set of operators, a sharded map for
+//! tickets) and render it against the clock: whether a service is open, the
+//! attention-time warning and the day's attended count depend on "now", so
+//! they are computed at read time instead of needing a timer per actor.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use dashmap::DashMap;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::catalog::{Catalog, FiguresByService, ServiceFigures};
+use crate::domain::{Annotation, Nif, OperatorId, ServiceCode};
+use crate::store::{AttendedCount, MeetingRecord, TicketState};
+use crate::ticket::{TicketId, TicketToken};
+
+/// The guide's recording notice (Ley Orgánica 3/2018), shown to every taxpayer
+/// before they accept.
+pub const RECORDING_NOTICE: &str = "En cumplimiento de la Ley Orgánica 3/2018, de Protección de Datos Personales y Garantía de los Derechos Digitales, le informamos que la videoconferencia va a ser grabada. Puede obtener más información en la web de la AEAT, en el apartado de Datos Personales.";
+
+/// What one operator's console shows, as last committed.
+#[derive(Debug, Clone)]
+pub struct OperatorView {
+    pub version: u64,
+    pub id: OperatorId,
+    pub name: Arc<str>,
+    pub availability: BTreeMap<ServiceCode, bool>,
+    pub duty: DutyView,
+    pub attended: AttendedCount,
+}
+
+impl OperatorView {
+    /// Services the operator marked "Disponible: SÍ", in catalog order.
+    pub fn available_services<'a>(&'a self, catalog: &'a Catalog) -> impl Iterator<Item = &'a ServiceCode> + 'a {
+        catalog
+            .services()
+            .iter()
+            .map(|service| &service.code)
+            .filter(|code| self.availability.get(*code).copied().unwrap_or(false))
+    }
+}
+
+/// The duty part of an operator's console.
+#[derive(Debug, Clone)]
+pub enum DutyView {
+    Off,
+    Waiting { since: Timestamp },
+    Assigned { assignment: Arc<AssignmentView> },
+    InMeeting { assignment: Arc<AssignmentView>, meeting: MeetingView },
+    TaxpayerAbandoned {
+        assignment: Arc<AssignmentView>,
+        meeting: Option<MeetingView>,
+        taxpayer_observations: String,
+    },
+}
+
+/// The assigned taxpayer block of the console.
+#[derive(Debug, Clone)]
+pub struct AssignmentView {
+    pub ticket_id: TicketId,
+    pub nif: Nif,
+    pub name: String,
+    pub service: ServiceCode,
+    pub joined_at: Timestamp,
+    pub assigned_at: Timestamp,
+    /// Earlier annotations on this taxpayer, newest first.
+    pub history: Vec<Annotation>,
+}
+
+/// The meeting of an attention in progress.
+#[derive(Debug, Clone)]
+pub struct MeetingView {
+    pub record: MeetingRecord,
+    pub started_at: Timestamp,
+}
+
+/// What one taxpayer's ticket page shows, as last committed.
+#[derive(Debug, Clone)]
+pub struct TicketView {
+    pub version: u64,
+    pub id: TicketId,
+    pub token: TicketToken,
+    pub nif: Nif,
+    pub name: String,
+    pub service: ServiceCode,
+    /// Global join order (the queue key).
+    pub seq: u64,
+    pub joined_at: Timestamp,
+    pub state: TicketState,
+    /// The ticket's slot in its service's position tree while it waits.
+    pub slot: Option<usize>,
+    pub operator: Option<OperatorBadge>,
+    /// The meeting link, once the operator has started the meeting.
+    pub join_url: Option<String>,
+}
+
+/// The operator as the taxpayer sees them: name and identification number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorBadge {
+    pub name: String,
+    pub id_number: String,
+}
+
+/// The registry the gateway reads.
+pub struct Views {
+    catalog: Arc<Catalog>,
+    operators: HashMap<OperatorId, ArcSwap<OperatorView>>,
+    tickets: DashMap<TicketId, Arc<TicketView>>,
+    figures: FiguresByService,
+    changed: tokio::sync::Notify,
+}
+
+impl Views {
+    pub(crate) fn new(catalog: Arc<Catalog>, operators: Vec<OperatorView>, figures: FiguresByService) -> Views {
+        Views {
+            catalog,
+            operators: operators
+                .into_iter()
+                .map(|view| (view.id.clone(), ArcSwap::from_pointee(view)))
+                .collect(),
+            tickets: DashMap::new(),
+            figures,
+            changed: tokio::sync::Notify::new(),
+        }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The latest snapshot of one operator's console.
+    pub fn operator(&self, id: &OperatorId) -> Option<Arc<OperatorView>> {
+        self.operators.get(id).map(|slot| slot.load_full())
+    }
+
+    /// The latest snapshot of one ticket.
+    pub fn ticket(&self, id: &TicketId) -> Option<Arc<TicketView>> {
+        self.tickets.get(id).map(|entry| Arc::clone(entry.value()))
+    }
+
+    pub fn figures(&self, service: &ServiceCode) -> Option<&ServiceFigures> {
+        self.figures.get(service).map(|figures| figures.as_ref())
+    }
+
+    /// Whether Interrumpir is refused now for an operator with `availability`:
+    /// the end of the day is near in one of their services and taxpayers wait
+    /// in it (the guide: "no permite la interrupción si está muy próximo el
+    /// final de la jornada y hay contribuyentes en espera").
+    pub fn end_of_day_blocks_interrupt(&self, availability: &BTreeMap<ServiceCode, bool>, now: Timestamp) -> bool {
+        availability
+            .iter()
+            .filter(|(_, available)| **available)
+            .any(|(code, _)| {
+                self.catalog.end_of_day_near(code, now) && self.figures(code).is_some_and(|f| f.waiting() > 0)
+            })
+    }
+
+    /// Number of ticket snapshots held (live and recently ended).
+    pub fn ticket_count(&self) -> usize {
+        self.tickets.len()
+    }
+
+    pub(crate) fn publish_operator(&self, view: OperatorView) {
+        if let Some(slot) = self.operators.get(&view.id) {
+            slot.store(Arc::new(view));
+            self.changed.notify_waiters();
+        }
+    }
+
+    pub(crate) fn publish_ticket_arc(&self, view: Arc<TicketView>) {
+        self.tickets.insert(view.id, view);
+        self.changed.notify_waiters();
+    }
+
+    /// Waits until `condition` holds, re-checking after every publication:
+    /// tests use it instead of sleeping, and it can back long polls.
+    pub async fn wait_until(&self, mut condition: impl FnMut(&Views) -> bool) {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if condition(self) {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl std::fmt::Debug for Views {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Views")
+            .field("operators", &self.operators.len())
+            .field("tickets", &self.tickets.len())
+            .finish()
+    }
+}
