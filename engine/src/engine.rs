@@ -15,7 +15,7 @@ use crate::actors::operator::{
     Attend, Finalize, Interrupt, Next, OperatorActor, SetAvailability, Start, StartReceipt,
 };
 use crate::actors::ticket::{Abandon, Accept, TicketActor};
-use crate::actors::{Dispatcher, Shared};
+use crate::actors::{Dispatcher, Ping, Shared};
 use crate::catalog::{Catalog, ServiceFigures};
 use crate::clock::SharedClock;
 use crate::config::EngineSettings;
@@ -262,13 +262,51 @@ impl Engine {
     /// Aceptar y Acceder a la videoconferencia: answers the meeting link,
     /// if the operator has already started the meeting.
     pub async fn accept(&self, ticket: TicketId) -> Result<Option<String>, EngineError> {
-        self.ticket_actor(ticket)?.send(Accept).await?
+        let result = self.ticket_actor(ticket)?.send(Accept).await;
+        self.ticket_reply(ticket, result)
+    }
+
+    /// A ticket actor that stopped between lookup and delivery has ended:
+    /// answer from its final snapshot.
+    fn ticket_reply<T>(
+        &self,
+        ticket: TicketId,
+        result: Result<Result<T, EngineError>, MailboxError>,
+    ) -> Result<T, EngineError> {
+        match result {
+            Ok(reply) => reply,
+            Err(_) => match self.views().ticket(&ticket) {
+                Some(view) => Err(EngineError::invalid_state(view.state.name())),
+                None => Err(EngineError::UnknownTicket),
+            },
+        }
     }
 
     /// Abandonar.
     pub async fn abandon(&self, ticket: TicketId, observations: &str) -> Result<(), EngineError> {
         let observations = parse_observations(observations)?;
-        self.ticket_actor(ticket)?.send(Abandon { observations }).await?
+        let result = self.ticket_actor(ticket)?.send(Abandon { observations }).await;
+        self.ticket_reply(ticket, result)
+    }
+
+    /// Waits until every message already in flight between the actors has
+    /// been handled (each hop is FIFO, so two rounds of pings through the
+    /// dispatcher, the operators and the live tickets drain the chains
+    /// ticket → operator → dispatcher and back).
+    pub async fn settle(&self) -> Result<(), EngineError> {
+        for _ in 0..3 {
+            self.inner.shared.dispatcher.send(Ping).await?;
+            for operator in self.inner.operators.values() {
+                operator.send(Ping).await?;
+            }
+            let tickets: Vec<Addr<TicketActor>> =
+                self.inner.shared.tickets.iter().map(|entry| entry.value().clone()).collect();
+            for ticket in tickets {
+                // A ticket that stopped meanwhile has nothing left in flight.
+                let _ = ticket.send(Ping).await;
+            }
+        }
+        Ok(())
     }
 
     /// A consistent copy of the dispatcher's queues and waiting operators.

@@ -48,3 +48,20 @@ impl std::fmt::Debug for Shared {
             .finish()
     }
 }
+
+/// Answers once every message sent to the actor before it was handled:
+/// [`crate::Engine::settle`] uses it to wait until the engine is quiet.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct Ping;
+
+macro_rules! answer_ping {
+    ($($actor:ty),*) => {$(
+        impl actix::Handler<Ping> for $actor {
+            type Result = ();
+            fn handle(&mut self, _msg: Ping, _ctx: &mut actix::Context<Self>) {}
+        }
+    )*};
+}
+
+answer_ping!(Dispatcher, OperatorActor, TicketActor);

@@ -67,6 +67,13 @@ impl TicketActor {
         self.shared.views.publish_ticket_arc(Arc::clone(&self.view));
     }
 
+    /// The ticket reached its end: later commands find the final snapshot
+    /// instead of a stopping actor.
+    fn end(&mut self, ctx: &mut Context<Self>) {
+        self.shared.tickets.remove(&self.view.id);
+        ctx.stop();
+    }
+
     fn badge(&self, operator: &OperatorId) -> Option<OperatorBadge> {
         self.shared.catalog.operator(operator).map(|profile| OperatorBadge {
             name: profile.name.clone(),
@@ -211,7 +218,7 @@ impl Handler<Abandon> for TicketActor {
                         abandoned_at,
                     };
                 });
-                ctx.stop();
+                this.end(ctx);
                 Ok(())
             }),
         ))
@@ -265,6 +272,6 @@ impl Handler<Finished> for TicketActor {
                 finished_at: msg.at,
             }
         });
-        ctx.stop();
+        self.end(ctx);
     }
 }
