@@ -441,8 +441,8 @@ fn build(
                 let slot = shared.views.figures(&record.service).map_or(0, |figures| figures.enqueue());
                 view.slot = Some(slot);
                 let addr = TicketActor::new(Arc::clone(&shared), view).start();
-                shared.tickets.insert(record.id, addr.clone());
-                seed.queued.push((record.clone(), slot, addr));
+                shared.tickets.insert(record.id, addr);
+                seed.queued.push((record.clone(), slot));
             }
             (state, Some(holder)) if !state.is_terminal() => {
                 let addr = TicketActor::held(Arc::clone(&shared), view, holder).start();

@@ -70,33 +70,42 @@ impl<'de> Deserialize<'de> for TicketId {
 }
 
 /// The secret that lets one taxpayer read and act on their ticket: 128 random
-/// bits as 32 hex digits. Compared in constant time by the gateway.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TicketToken(String);
+/// bits, shown as 32 hex digits. Compared in constant time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TicketToken([u8; 16]);
 
 impl TicketToken {
     pub fn random() -> TicketToken {
         let mut bytes = [0u8; 16];
         rand::rng().fill_bytes(&mut bytes);
-        TicketToken(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        TicketToken(bytes)
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// The token as the taxpayer's page holds it: 32 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn from_hex(text: &str) -> Option<TicketToken> {
+        if text.len() != 32 || !text.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        for (index, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[index * 2..index * 2 + 2], 16).ok()?;
+        }
+        Some(TicketToken(bytes))
     }
 
     /// Compares with what a client presented without leaking, through timing,
-    /// how many leading characters matched.
+    /// how many leading bytes matched.
     pub fn matches(&self, presented: &str) -> bool {
-        let expected = self.0.as_bytes();
-        let presented = presented.as_bytes();
-        if expected.len() != presented.len() {
+        let Some(presented) = TicketToken::from_hex(presented) else {
             return false;
-        }
-        expected
+        };
+        self.0
             .iter()
-            .zip(presented)
+            .zip(presented.0.iter())
             .fold(0u8, |diff, (a, b)| diff | (a ^ b))
             == 0
     }
@@ -105,6 +114,19 @@ impl TicketToken {
 impl fmt::Debug for TicketToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("TicketToken(…)")
+    }
+}
+
+impl Serialize for TicketToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for TicketToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<TicketToken, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        TicketToken::from_hex(&text).ok_or_else(|| serde::de::Error::custom("a ticket token is 32 hex digits"))
     }
 }
 
@@ -123,9 +145,10 @@ mod tests {
     #[test]
     fn a_token_opens_only_with_its_exact_text() {
         let token = TicketToken::random();
-        assert_eq!(token.as_str().len(), 32);
-        assert!(token.matches(token.as_str()));
-        let mut other = token.as_str().to_string();
+        assert_eq!(token.to_hex().len(), 32);
+        assert!(token.matches(&token.to_hex()));
+        assert!(!token.matches(&token.to_hex().to_uppercase().replace(|c: char| c.is_ascii_digit(), "g")));
+        let mut other = token.to_hex();
         other.replace_range(31..32, if other.ends_with('0') { "1" } else { "0" });
         assert!(!token.matches(&other));
         assert!(!token.matches(""));

@@ -42,10 +42,11 @@ pub struct Dispatcher {
     next_wait_seq: u64,
 }
 
+/// A queued ticket. Deliberately small (no actor address): a million of
+/// them may wait; the address is looked up in `Shared::tickets` on a match.
 struct Queued {
     id: TicketId,
     slot: usize,
-    addr: Addr<TicketActor>,
 }
 
 struct WaitingOperator {
@@ -67,7 +68,7 @@ impl Actor for Dispatcher {
 pub struct DispatcherSeed {
     pub operators: HashMap<OperatorId, Addr<OperatorActor>>,
     /// Waiting tickets in join order, with their slots and actors.
-    pub queued: Vec<(TicketRecord, usize, Addr<TicketActor>)>,
+    pub queued: Vec<(TicketRecord, usize)>,
     /// Live tickets held by an operator.
     pub held: Vec<TicketRecord>,
     /// Operators waiting, in the order they started, with their services.
@@ -93,15 +94,11 @@ impl Dispatcher {
             next_wait_seq: 0,
             shared,
         };
-        for (record, slot, addr) in seed.queued {
+        for (record, slot) in seed.queued {
             dispatcher.live.insert((record.nif.clone(), record.service.clone()));
             dispatcher.queues.entry(record.service.clone()).or_default().insert(
                 record.seq,
-                Queued {
-                    id: record.id,
-                    slot,
-                    addr,
-                },
+                Queued { id: record.id, slot },
             );
         }
         for record in seed.held {
@@ -251,8 +248,8 @@ impl Dispatcher {
         };
         let id = view.id;
         let addr = TicketActor::new(Arc::clone(&self.shared), view).start();
-        self.shared.tickets.insert(id, addr.clone());
-        self.queue(&record.service).insert(record.seq, Queued { id, slot, addr });
+        self.shared.tickets.insert(id, addr);
+        self.queue(&record.service).insert(record.seq, Queued { id, slot });
     }
 
     /// The match is committed: the ticket leaves its queue, both sides hear.
@@ -288,7 +285,11 @@ impl Dispatcher {
         let Some(operator_addr) = self.operators.get(operator).cloned() else {
             return;
         };
-        queued.addr.do_send(ticket::Assigned {
+        let Some(ticket_addr) = self.shared.tickets.get(&queued.id).map(|entry| entry.value().clone()) else {
+            tracing::error!(ticket = %queued.id, "matched ticket has no actor");
+            return;
+        };
+        ticket_addr.do_send(ticket::Assigned {
             operator: operator.clone(),
             operator_addr: operator_addr.clone(),
             assigned_at,

@@ -1,0 +1,237 @@
+//! The engine benchmark (no HTTP): match throughput, memory per waiting
+//! ticket and join latency against queue length, with the in-memory store.
+//!
+//! Run with `ops/bench` (release build). Prints a Markdown table for
+//! BENCHMARKS.md. Sizes can be lowered for a quick look:
+//! `ops/bench --tickets 100000 --operators 64 --seconds 5`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use engine::clock::SystemClock;
+use engine::meeting::LocalMeetings;
+use engine::store::MemoryStore;
+use engine::testsuite::{dni, settings_from};
+use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
+use hdrhistogram::Histogram;
+
+/// Counts live heap bytes, so memory per ticket is measured exactly rather
+/// than through RSS (which freed-but-kept pages blur).
+struct Counting;
+
+static LIVE_BYTES: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size() as i64, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        LIVE_BYTES.fetch_sub(layout.size() as i64, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn live_bytes() -> i64 {
+    LIVE_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+struct Options {
+    tickets: u32,
+    operators: u32,
+    seconds: u64,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        tickets: 1_000_000,
+        operators: 64,
+        seconds: 10,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        let value = pair.get(1).and_then(|v| v.parse::<u64>().ok());
+        match (pair[0].as_str(), value) {
+            ("--tickets", Some(v)) => options.tickets = v as u32,
+            ("--operators", Some(v)) => options.operators = v as u32,
+            ("--seconds", Some(v)) => options.seconds = v,
+            _ => {
+                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N]");
+                std::process::exit(2);
+            }
+        }
+    }
+    options
+}
+
+/// A configuration with one all-day service and `operators` operators.
+fn config(operators: u32) -> String {
+    let mut text = String::from(
+        "[calendar]\ntimezone = \"Europe/Madrid\"\nholidays = []\n\n\
+         [[services]]\ncode = \"BENCH\"\ndescription = \"Benchmark\"\ndays = \"every_day\"\n\
+         open = \"00:00\"\nclose = \"24:00\"\nattention_minutes = 4\n",
+    );
+    for n in 0..operators {
+        text.push_str(&format!(
+            "\n[[operators]]\nid = \"op-{n:05}\"\nname = \"Operador {n}\"\nid_number = \"B-{n:05}\"\npassword = \"bench\"\n"
+        ));
+    }
+    text
+}
+
+async fn start(operators: u32) -> Engine {
+    Engine::start(EngineParts {
+        settings: settings_from(&config(operators)),
+        // The event log is the store's business, not the engine's: keep it off.
+        store: Arc::new(MemoryStore::with_event_capacity(0)),
+        meetings: Arc::new(LocalMeetings::new("")),
+        clock: Arc::new(SystemClock),
+    })
+    .await
+    .expect("engine starts")
+}
+
+fn join_input(n: u32) -> JoinInput {
+    JoinInput {
+        nif: dni(n),
+        name: format!("CONTRIBUYENTE {n}"),
+        contrast: "x".to_string(),
+        service: "BENCH".to_string(),
+    }
+}
+
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+    pages * 4096
+}
+
+/// Joins tickets `from..to` with `concurrency` clients.
+async fn join_range(engine: &Engine, from: u32, to: u32, concurrency: u32) {
+    let mut tasks = Vec::new();
+    for client in 0..concurrency {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = from + client;
+            while n < to {
+                engine.join(join_input(n)).await.expect("join");
+                n += concurrency;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("join task");
+    }
+}
+
+/// Sequential join latencies for `count` tickets starting at `from`.
+async fn join_latency(engine: &Engine, from: u32, count: u32) -> Histogram<u64> {
+    let mut histogram = Histogram::<u64>::new(3).expect("histogram");
+    for n in from..from + count {
+        let started = Instant::now();
+        engine.join(join_input(n)).await.expect("join");
+        histogram.record(started.elapsed().as_nanos() as u64).expect("record");
+    }
+    histogram
+}
+
+/// Operators loop Iniciar → Finalizar y Atender siguiente against a deep queue.
+async fn matches_per_second(operators: u32, seconds: u64) -> (u64, f64) {
+    let engine = start(operators).await;
+    let queue = 400_000u32.max(operators * 20);
+    join_range(&engine, 0, queue, 8).await;
+    let map = std::collections::BTreeMap::from([("BENCH".to_string(), true)]);
+    for n in 0..operators {
+        let id = engine::domain::OperatorId::parse(&format!("op-{n:05}")).expect("id");
+        engine.set_availability(&id, &map).await.expect("availability");
+        engine.attend(&id).await.expect("attend");
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for n in 0..operators {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = engine::domain::OperatorId::parse(&format!("op-{n:05}")).expect("id");
+            let mut matches = 0u64;
+            while Instant::now() < deadline {
+                engine.start_meeting(&id).await.expect("start");
+                let finalize = FinalizeInput {
+                    outcome: "success".to_string(),
+                    observations: None,
+                    represented_nif: None,
+                    next: "attend".to_string(),
+                };
+                engine.finalize(&id, finalize).await.expect("finalize");
+                matches += 1;
+            }
+            matches
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("operator task");
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    (total, total as f64 / elapsed)
+}
+
+fn micros(histogram: &Histogram<u64>, quantile: f64) -> f64 {
+    histogram.value_at_quantile(quantile) as f64 / 1000.0
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+async fn main() {
+    let options = options();
+
+    // Memory and latency first, in a fresh process, so nothing freed by an
+    // earlier phase hides in the numbers.
+    let engine = start(1).await;
+    join_range(&engine, 0, 10_000, 8).await;
+    let small = join_latency(&engine, 10_000, 10_000).await;
+    let (heap_before, rss_before) = (live_bytes(), rss_bytes());
+    join_range(&engine, 20_000, options.tickets, 8).await;
+    let (heap_after, rss_after) = (live_bytes(), rss_bytes());
+    let large = join_latency(&engine, options.tickets, 10_000).await;
+    let filled = f64::from(options.tickets - 20_000);
+    let heap_per_ticket = (heap_after - heap_before) as f64 / filled;
+    let rss_per_ticket = rss_after.saturating_sub(rss_before) as f64 / filled;
+    let waiting = engine.views().figures(&engine.catalog().services()[0].code).map_or(0, |f| f.waiting());
+    println!("| waiting tickets at the end of the fill | {waiting} |");
+    println!(
+        "| memory per waiting ticket: live heap (actor, mailbox, snapshot, queue entry, store record) | {heap_per_ticket:.0} bytes ({:.2} KiB) |",
+        heap_per_ticket / 1024.0
+    );
+    println!(
+        "| memory per waiting ticket: process RSS growth | {rss_per_ticket:.0} bytes ({:.2} KiB) |",
+        rss_per_ticket / 1024.0
+    );
+    println!(
+        "| join latency at ~10k waiting: p50 / p99 | {:.1} µs / {:.1} µs |",
+        micros(&small, 0.5),
+        micros(&small, 0.99)
+    );
+    println!(
+        "| join latency at ~{}k waiting: p50 / p99 | {:.1} µs / {:.1} µs |",
+        options.tickets / 1000,
+        micros(&large, 0.5),
+        micros(&large, 0.99)
+    );
+    println!(
+        "| join p50 ratio (large / small queue) | {:.2} |",
+        micros(&large, 0.5) / micros(&small, 0.5)
+    );
+    drop(engine);
+
+    let (matches, rate) = matches_per_second(options.operators, options.seconds).await;
+    println!(
+        "| matches per second ({} operators; each match is one Iniciar + Finalizar y Atender siguiente cycle: 3 commits) | {rate:.0} /s ({matches} matches) |",
+        options.operators
+    );
+}
