@@ -144,7 +144,8 @@ async fn join_latency(engine: &Engine, from: u32, count: u32) -> Histogram<u64> 
 /// Operators loop Iniciar → Finalizar y Atender siguiente against a deep queue.
 async fn matches_per_second(operators: u32, seconds: u64) -> (u64, f64) {
     let engine = start(operators).await;
-    let queue = 400_000u32.max(operators * 20);
+    // Deep enough never to run dry: well above the rate times the duration.
+    let queue = (150_000 * seconds as u32).max(operators * 20);
     join_range(&engine, 0, queue, 8).await;
     let map = std::collections::BTreeMap::from([("BENCH".to_string(), true)]);
     for n in 0..operators {

@@ -412,3 +412,34 @@ async fn the_attended_count_starts_again_at_midnight_in_madrid() {
     app.clock.set(madrid("2026-12-01 00:00"));
     assert_eq!(app.console("op-0001").attended_today, 0);
 }
+
+#[tokio::test]
+async fn a_waiting_operator_may_not_interrupt_near_closing_while_taxpayers_wait_in_any_of_their_services() {
+    let app = TestEngine::start_at(madrid("2026-11-30 13:50")).await;
+    app.make_available("op-0002", &["APOYOIRPF"]).await;
+    app.engine.attend(&op("op-0002")).await.expect("waits for APOYOIRPF");
+    app.clock.set(madrid("2026-11-30 14:50"));
+    app.join(&dni(29), "CLAVE").await.expect("a CLAVE taxpayer waits");
+    // Marked available for CLAVE while already waiting: counts for the rule.
+    app.make_available("op-0002", &["APOYOIRPF", "CLAVE"]).await;
+
+    let refused = app.engine.interrupt(&op("op-0002")).await;
+
+    assert_eq!(refused, Err(EngineError::InterruptRefusedEndOfDay));
+    assert_eq!(app.console("op-0002").state, ConsoleState::Waiting);
+}
+
+#[tokio::test]
+async fn commands_for_unknown_operators_tickets_and_services_are_refused() {
+    let app = TestEngine::start_at(madrid(MONDAY_10)).await;
+    let services = std::collections::BTreeMap::from([("RENTA".to_string(), true)]);
+
+    let unknown_service = app.engine.set_availability(&op("op-0001"), &services).await;
+    let unknown_operator = app.engine.attend(&op("op-9999")).await;
+    let unknown_ticket = app.engine.accept(engine::ticket::TicketId::from_u64(42)).await;
+
+    assert_eq!(unknown_service.expect_err("refused").code(), "unknown_service");
+    assert_eq!(unknown_operator, Err(EngineError::UnknownOperator));
+    assert_eq!(unknown_ticket.expect_err("refused").code(), "not_found");
+    assert_eq!(app.console("op-0001").state, ConsoleState::Unavailable);
+}
