@@ -108,7 +108,11 @@ fn join_input(n: u32) -> JoinInput {
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }
 
@@ -136,7 +140,9 @@ async fn join_latency(engine: &Engine, from: u32, count: u32) -> Histogram<u64> 
     for n in from..from + count {
         let started = Instant::now();
         engine.join(join_input(n)).await.expect("join");
-        histogram.record(started.elapsed().as_nanos() as u64).expect("record");
+        histogram
+            .record(started.elapsed().as_nanos() as u64)
+            .expect("record");
     }
     histogram
 }
@@ -150,7 +156,10 @@ async fn matches_per_second(operators: u32, seconds: u64) -> (u64, f64) {
     let map = std::collections::BTreeMap::from([("BENCH".to_string(), true)]);
     for n in 0..operators {
         let id = engine::domain::OperatorId::parse(&format!("op-{n:05}")).expect("id");
-        engine.set_availability(&id, &map).await.expect("availability");
+        engine
+            .set_availability(&id, &map)
+            .await
+            .expect("availability");
         engine.attend(&id).await.expect("attend");
     }
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -183,6 +192,45 @@ async fn matches_per_second(operators: u32, seconds: u64) -> (u64, f64) {
     (total, total as f64 / elapsed)
 }
 
+/// `operators` operators press Atender Contribuyente at once against a deep
+/// queue: every press is one dispatcher match, with nothing else in between.
+async fn burst_of_matches(operators: u32) -> f64 {
+    let engine = start(operators).await;
+    join_range(&engine, 0, operators * 2, 8).await;
+    let map = std::collections::BTreeMap::from([("BENCH".to_string(), true)]);
+    let ids: Vec<engine::domain::OperatorId> = (0..operators)
+        .map(|n| engine::domain::OperatorId::parse(&format!("op-{n:05}")).expect("id"))
+        .collect();
+    for id in &ids {
+        engine
+            .set_availability(id, &map)
+            .await
+            .expect("availability");
+    }
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for chunk in ids.chunks(ids.len().div_ceil(64)) {
+        let engine = engine.clone();
+        let chunk = chunk.to_vec();
+        tasks.push(tokio::spawn(async move {
+            for id in &chunk {
+                engine.attend(id).await.expect("attend");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("attend task");
+    }
+    let rate = f64::from(operators) / started.elapsed().as_secs_f64();
+    let figures = engine.inspect().await.expect("inspect");
+    assert_eq!(
+        figures.holding.len(),
+        operators as usize,
+        "every press matched"
+    );
+    rate
+}
+
 fn micros(histogram: &Histogram<u64>, quantile: f64) -> f64 {
     histogram.value_at_quantile(quantile) as f64 / 1000.0
 }
@@ -203,7 +251,10 @@ async fn main() {
     let filled = f64::from(options.tickets - 20_000);
     let heap_per_ticket = (heap_after - heap_before) as f64 / filled;
     let rss_per_ticket = rss_after.saturating_sub(rss_before) as f64 / filled;
-    let waiting = engine.views().figures(&engine.catalog().services()[0].code).map_or(0, |f| f.waiting());
+    let waiting = engine
+        .views()
+        .figures(&engine.catalog().services()[0].code)
+        .map_or(0, |f| f.waiting());
     println!("| waiting tickets at the end of the fill | {waiting} |");
     println!(
         "| memory per waiting ticket: live heap (actor, mailbox, snapshot, queue entry, store record) | {heap_per_ticket:.0} bytes ({:.2} KiB) |",
@@ -229,6 +280,9 @@ async fn main() {
         micros(&large, 0.5) / micros(&small, 0.5)
     );
     drop(engine);
+
+    let burst = burst_of_matches(10_000).await;
+    println!("| matches per second, 10,000 operators pressing Atender against a deep queue | {burst:.0} /s |");
 
     let (matches, rate) = matches_per_second(options.operators, options.seconds).await;
     println!(

@@ -61,7 +61,9 @@ impl Catalog {
     }
 
     pub fn operator(&self, id: &OperatorId) -> Option<&OperatorProfile> {
-        self.operator_index.get(id).map(|&index| &self.operators[index])
+        self.operator_index
+            .get(id)
+            .map(|&index| &self.operators[index])
     }
 
     /// Looks a service up by the text a client sent.
@@ -81,7 +83,9 @@ impl Catalog {
             return false;
         };
         match service.schedule.closing_time_today(&self.calendar, at) {
-            Some(close) => at.saturating_add(self.interrupt_margin).is_ok_and(|t| t >= close),
+            Some(close) => at
+                .saturating_add(self.interrupt_margin)
+                .is_ok_and(|t| t >= close),
             None => false,
         }
     }

@@ -10,7 +10,9 @@ use dashmap::DashMap;
 use jiff::Timestamp;
 use parking_lot::Mutex;
 
-use crate::actors::dispatcher::{DispatcherFigures, DispatcherSeed, Inspect, Join, JoinReceipt, RetryMatches};
+use crate::actors::dispatcher::{
+    DispatcherFigures, DispatcherSeed, Inspect, Join, JoinReceipt, RetryMatches,
+};
 use crate::actors::operator::{
     Attend, Finalize, Interrupt, Next, OperatorActor, SetAvailability, Start, StartReceipt,
 };
@@ -65,7 +67,9 @@ impl Drop for Inner {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("shared", &self.inner.shared).finish()
+        f.debug_struct("Engine")
+            .field("shared", &self.inner.shared)
+            .finish()
     }
 }
 
@@ -118,7 +122,8 @@ impl Engine {
                 }
             })
             .map_err(|_| EngineError::EngineUnavailable)?;
-        let ((shared, operators), system) = receiver.await.map_err(|_| EngineError::EngineUnavailable)?;
+        let ((shared, operators), system) =
+            receiver.await.map_err(|_| EngineError::EngineUnavailable)?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 shared,
@@ -144,7 +149,10 @@ impl Engine {
     }
 
     fn operator(&self, operator: &OperatorId) -> Result<&Addr<OperatorActor>, EngineError> {
-        self.inner.operators.get(operator).ok_or(EngineError::UnknownOperator)
+        self.inner
+            .operators
+            .get(operator)
+            .ok_or(EngineError::UnknownOperator)
     }
 
     /// Gestión disponibilidad operador.
@@ -161,7 +169,9 @@ impl Engine {
                 .ok_or_else(|| EngineError::UnknownService { code: code.clone() })?;
             changes.insert(service.code.clone(), *available);
         }
-        self.operator(operator)?.send(SetAvailability { services: changes }).await?
+        self.operator(operator)?
+            .send(SetAvailability { services: changes })
+            .await?
     }
 
     /// Atender Contribuyente.
@@ -180,7 +190,11 @@ impl Engine {
     }
 
     /// Finalizar y Atender siguiente / Finalizar e Interrumpir.
-    pub async fn finalize(&self, operator: &OperatorId, input: FinalizeInput) -> Result<(), EngineError> {
+    pub async fn finalize(
+        &self,
+        operator: &OperatorId,
+        input: FinalizeInput,
+    ) -> Result<(), EngineError> {
         let outcome = Outcome::parse(input.outcome.trim()).ok_or(EngineError::InvalidOutcome)?;
         let observations = parse_observations(input.observations.as_deref().unwrap_or(""))?;
         let represented_nif = match input.represented_nif.as_deref().map(str::trim) {
@@ -211,9 +225,14 @@ impl Engine {
     /// A taxpayer joins a queue: checks the form, the identity and the hours.
     pub async fn join(&self, input: JoinInput) -> Result<JoinReceipt, EngineError> {
         let name = input.name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        if name.is_empty()
+            || name.chars().count() > MAX_NAME_CHARS
+            || name.chars().any(char::is_control)
+        {
             return Err(EngineError::InvalidRequest {
-                reason: format!("name must be 1 to {MAX_NAME_CHARS} characters without control characters"),
+                reason: format!(
+                    "name must be 1 to {MAX_NAME_CHARS} characters without control characters"
+                ),
             });
         }
         let contrast = input.contrast.trim();
@@ -285,7 +304,10 @@ impl Engine {
     /// Abandonar.
     pub async fn abandon(&self, ticket: TicketId, observations: &str) -> Result<(), EngineError> {
         let observations = parse_observations(observations)?;
-        let result = self.ticket_actor(ticket)?.send(Abandon { observations }).await;
+        let result = self
+            .ticket_actor(ticket)?
+            .send(Abandon { observations })
+            .await;
         self.ticket_reply(ticket, result)
     }
 
@@ -299,8 +321,13 @@ impl Engine {
             for operator in self.inner.operators.values() {
                 operator.send(Ping).await?;
             }
-            let tickets: Vec<Addr<TicketActor>> =
-                self.inner.shared.tickets.iter().map(|entry| entry.value().clone()).collect();
+            let tickets: Vec<Addr<TicketActor>> = self
+                .inner
+                .shared
+                .tickets
+                .iter()
+                .map(|entry| entry.value().clone())
+                .collect();
             for ticket in tickets {
                 // A ticket that stopped meanwhile has nothing left in flight.
                 let _ = ticket.send(Ping).await;
@@ -338,7 +365,12 @@ fn build(
     let figures = catalog
         .services()
         .iter()
-        .map(|service| (service.code.clone(), Arc::new(ServiceFigures::new(service.attention))))
+        .map(|service| {
+            (
+                service.code.clone(),
+                Arc::new(ServiceFigures::new(service.attention)),
+            )
+        })
         .collect();
     let placeholders = catalog
         .operators
@@ -347,7 +379,7 @@ fn build(
             version: 0,
             id: profile.id.clone(),
             name: Arc::from(profile.name.as_str()),
-            availability: BTreeMap::new(),
+            availability: Arc::new(BTreeMap::new()),
             duty: DutyView::Off,
             attended: AttendedCount::default(),
         })
@@ -374,23 +406,31 @@ fn build(
     };
     let mut waiting_since = Vec::new();
     for profile in &catalog.operators {
-        let record = state.operators.get(&profile.id).cloned().unwrap_or_default();
-        let assignment = record.duty.ticket().and_then(|id| state.tickets.get(&id)).map(|ticket| {
-            Arc::new(AssignmentView {
-                ticket_id: ticket.id,
-                nif: ticket.nif.clone(),
-                name: ticket.name.clone(),
-                service: ticket.service.clone(),
-                joined_at: ticket.joined_at,
-                assigned_at: match &record.duty {
-                    Duty::Assigned { assigned_at, .. }
-                    | Duty::InMeeting { assigned_at, .. }
-                    | Duty::TaxpayerAbandoned { assigned_at, .. } => *assigned_at,
-                    _ => ticket.joined_at,
-                },
-                history: histories.remove(&ticket.id).unwrap_or_default(),
-            })
-        });
+        let record = state
+            .operators
+            .get(&profile.id)
+            .cloned()
+            .unwrap_or_default();
+        let assignment = record
+            .duty
+            .ticket()
+            .and_then(|id| state.tickets.get(&id))
+            .map(|ticket| {
+                Arc::new(AssignmentView {
+                    ticket_id: ticket.id,
+                    nif: ticket.nif,
+                    name: ticket.name.clone(),
+                    service: ticket.service.clone(),
+                    joined_at: ticket.joined_at,
+                    assigned_at: match &record.duty {
+                        Duty::Assigned { assigned_at, .. }
+                        | Duty::InMeeting { assigned_at, .. }
+                        | Duty::TaxpayerAbandoned { assigned_at, .. } => *assigned_at,
+                        _ => ticket.joined_at,
+                    },
+                    history: histories.remove(&ticket.id).unwrap_or_default(),
+                })
+            });
         let services: Vec<ServiceCode> = catalog
             .services()
             .iter()
@@ -400,9 +440,12 @@ fn build(
         match &record.duty {
             Duty::Waiting { since } => waiting_since.push((*since, profile.id.clone(), services)),
             Duty::Off => {}
-            _ => seed.attending_operators.push((profile.id.clone(), services)),
+            _ => seed
+                .attending_operators
+                .push((profile.id.clone(), services)),
         }
-        let addr = OperatorActor::new(Arc::clone(&shared), profile.clone(), record, assignment).start();
+        let addr =
+            OperatorActor::new(Arc::clone(&shared), profile.clone(), record, assignment).start();
         seed.operators.insert(profile.id.clone(), addr);
     }
     waiting_since.sort_by_key(|(since, _, _)| *since);
@@ -425,8 +468,8 @@ fn build(
         let mut view = TicketView {
             version: 1,
             id: record.id,
-            token: record.token.clone(),
-            nif: record.nif.clone(),
+            token: record.token,
+            nif: record.nif,
             name: record.name.clone(),
             service: record.service.clone(),
             seq: record.seq,
@@ -436,9 +479,15 @@ fn build(
             operator: badge(&catalog, &record.state),
             join_url,
         };
-        match (&record.state, operator.and_then(|o| seed.operators.get(&o).cloned())) {
+        match (
+            &record.state,
+            operator.and_then(|o| seed.operators.get(&o).cloned()),
+        ) {
             (TicketState::Waiting, _) => {
-                let slot = shared.views.figures(&record.service).map_or(0, |figures| figures.enqueue());
+                let slot = shared
+                    .views
+                    .figures(&record.service)
+                    .map_or(0, |figures| figures.enqueue());
                 view.slot = Some(slot);
                 let addr = TicketActor::new(Arc::clone(&shared), view).start();
                 shared.tickets.insert(record.id, addr);

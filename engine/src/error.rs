@@ -24,7 +24,9 @@ pub enum EngineError {
     InvalidRequest { reason: String },
     #[error("this service does not allow representation")]
     RepresentationNotAllowed,
-    #[error("the service day is about to end and taxpayers are waiting: interrupting is not allowed")]
+    #[error(
+        "the service day is about to end and taxpayers are waiting: interrupting is not allowed"
+    )]
     InterruptRefusedEndOfDay,
     #[error("unknown service {code}")]
     UnknownService { code: String },

@@ -13,12 +13,11 @@ pub mod error;
 pub mod fenwick;
 pub mod meeting;
 pub mod render;
+pub mod store;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
-pub mod store;
 pub mod ticket;
 pub mod views;
-
 
 pub use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
 pub use error::EngineError;

@@ -159,9 +159,14 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
     let (assignment, meeting) = match &view.duty {
         DutyView::Off | DutyView::Waiting { .. } => (None, None),
         DutyView::Assigned { assignment } => (Some(assignment), None),
-        DutyView::InMeeting { assignment, meeting } => (Some(assignment), Some(meeting)),
+        DutyView::InMeeting {
+            assignment,
+            meeting,
+        } => (Some(assignment), Some(meeting)),
         DutyView::TaxpayerAbandoned {
-            assignment, meeting, ..
+            assignment,
+            meeting,
+            ..
         } => (Some(assignment), meeting.as_ref()),
     };
     if let (Some(assignment), Some(meeting)) = (assignment, meeting) {
@@ -189,9 +194,15 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
                 code: assignment.service.as_str().to_string(),
                 description: service.map(|s| s.description.clone()).unwrap_or_default(),
             },
-            authentication: service.map(|s| s.authentication.clone()).unwrap_or_default(),
+            authentication: service
+                .map(|s| s.authentication.clone())
+                .unwrap_or_default(),
             representation_allowed: service.is_some_and(|s| s.representation),
-            history: assignment.history.iter().map(|a| history_line(catalog, a)).collect(),
+            history: assignment
+                .history
+                .iter()
+                .map(|a| history_line(catalog, a))
+                .collect(),
             meeting: meeting.map(|meeting| MeetingBody {
                 start_url: meeting.record.start_url.clone(),
                 started_at: calendar.format_rfc3339_millis(meeting.started_at),

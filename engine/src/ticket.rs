@@ -126,7 +126,8 @@ impl Serialize for TicketToken {
 impl<'de> Deserialize<'de> for TicketToken {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<TicketToken, D::Error> {
         let text = String::deserialize(deserializer)?;
-        TicketToken::from_hex(&text).ok_or_else(|| serde::de::Error::custom("a ticket token is 32 hex digits"))
+        TicketToken::from_hex(&text)
+            .ok_or_else(|| serde::de::Error::custom("a ticket token is 32 hex digits"))
     }
 }
 
@@ -147,7 +148,12 @@ mod tests {
         let token = TicketToken::random();
         assert_eq!(token.to_hex().len(), 32);
         assert!(token.matches(&token.to_hex()));
-        assert!(!token.matches(&token.to_hex().to_uppercase().replace(|c: char| c.is_ascii_digit(), "g")));
+        assert!(!token.matches(
+            &token
+                .to_hex()
+                .to_uppercase()
+                .replace(|c: char| c.is_ascii_digit(), "g")
+        ));
         let mut other = token.to_hex();
         other.replace_range(31..32, if other.ends_with('0') { "1" } else { "0" });
         assert!(!token.matches(&other));

@@ -30,14 +30,17 @@ pub struct OperatorView {
     pub version: u64,
     pub id: OperatorId,
     pub name: Arc<str>,
-    pub availability: BTreeMap<ServiceCode, bool>,
+    pub availability: Arc<BTreeMap<ServiceCode, bool>>,
     pub duty: DutyView,
     pub attended: AttendedCount,
 }
 
 impl OperatorView {
     /// Services the operator marked "Disponible: SÍ", in catalog order.
-    pub fn available_services<'a>(&'a self, catalog: &'a Catalog) -> impl Iterator<Item = &'a ServiceCode> + 'a {
+    pub fn available_services<'a>(
+        &'a self,
+        catalog: &'a Catalog,
+    ) -> impl Iterator<Item = &'a ServiceCode> + 'a {
         catalog
             .services()
             .iter()
@@ -50,9 +53,16 @@ impl OperatorView {
 #[derive(Debug, Clone)]
 pub enum DutyView {
     Off,
-    Waiting { since: Timestamp },
-    Assigned { assignment: Arc<AssignmentView> },
-    InMeeting { assignment: Arc<AssignmentView>, meeting: MeetingView },
+    Waiting {
+        since: Timestamp,
+    },
+    Assigned {
+        assignment: Arc<AssignmentView>,
+    },
+    InMeeting {
+        assignment: Arc<AssignmentView>,
+        meeting: MeetingView,
+    },
     TaxpayerAbandoned {
         assignment: Arc<AssignmentView>,
         meeting: Option<MeetingView>,
@@ -117,7 +127,11 @@ pub struct Views {
 }
 
 impl Views {
-    pub(crate) fn new(catalog: Arc<Catalog>, operators: Vec<OperatorView>, figures: FiguresByService) -> Views {
+    pub(crate) fn new(
+        catalog: Arc<Catalog>,
+        operators: Vec<OperatorView>,
+        figures: FiguresByService,
+    ) -> Views {
         Views {
             catalog,
             operators: operators
@@ -152,12 +166,17 @@ impl Views {
     /// the end of the day is near in one of their services and taxpayers wait
     /// in it (the guide: "no permite la interrupción si está muy próximo el
     /// final de la jornada y hay contribuyentes en espera").
-    pub fn end_of_day_blocks_interrupt(&self, availability: &BTreeMap<ServiceCode, bool>, now: Timestamp) -> bool {
+    pub fn end_of_day_blocks_interrupt(
+        &self,
+        availability: &BTreeMap<ServiceCode, bool>,
+        now: Timestamp,
+    ) -> bool {
         availability
             .iter()
             .filter(|(_, available)| **available)
             .any(|(code, _)| {
-                self.catalog.end_of_day_near(code, now) && self.figures(code).is_some_and(|f| f.waiting() > 0)
+                self.catalog.end_of_day_near(code, now)
+                    && self.figures(code).is_some_and(|f| f.waiting() > 0)
             })
     }
 

@@ -38,8 +38,16 @@ async fn on_a_national_holiday_and_at_weekends_the_services_are_closed() {
     for day in ["2026-12-08 10:00", "2026-12-05 10:00", "2027-03-26 10:00"] {
         let app = TestEngine::start_at(madrid(day)).await;
         app.make_available("op-0001", &["CLAVE"]).await;
-        assert_eq!(app.console("op-0001").state, ConsoleState::Closed, "on {day}");
-        assert_eq!(app.join(&dni(1), "CLAVE").await, Err(EngineError::ServiceClosed), "on {day}");
+        assert_eq!(
+            app.console("op-0001").state,
+            ConsoleState::Closed,
+            "on {day}"
+        );
+        assert_eq!(
+            app.join(&dni(1), "CLAVE").await,
+            Err(EngineError::ServiceClosed),
+            "on {day}"
+        );
     }
 }
 
@@ -52,7 +60,11 @@ async fn an_available_operator_in_hours_sees_the_active_services_with_the_guides
 
     assert_eq!(console.state, ConsoleState::Idle);
     assert_eq!(console.operator.name, "Operadora Demo");
-    let hours: Vec<(&str, &str)> = console.services.iter().map(|s| (s.code.as_str(), s.hours.as_str())).collect();
+    let hours: Vec<(&str, &str)> = console
+        .services
+        .iter()
+        .map(|s| (s.code.as_str(), s.hours.as_str()))
+        .collect();
     assert_eq!(
         hours,
         vec![
@@ -83,7 +95,10 @@ async fn an_operator_who_interrupts_while_waiting_gets_no_taxpayer() {
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
 
-    app.engine.interrupt(&op("op-0001")).await.expect("interrupt");
+    app.engine
+        .interrupt(&op("op-0001"))
+        .await
+        .expect("interrupt");
     let receipt = app.join(&dni(7), "CLAVE").await.expect("join");
     app.engine.settle().await.expect("settle");
 
@@ -110,13 +125,22 @@ async fn a_taxpayer_who_joins_is_assigned_to_the_waiting_operator_with_their_det
     assert_eq!(assignment.nif, "89890002E");
     assert_eq!(assignment.name, "CONTRIBUYENTE 89890002E");
     assert_eq!(assignment.service.code, "CLAVE");
-    assert_eq!(assignment.service.description, "Trámites de asistencia por videollamada");
-    assert_eq!(assignment.authentication, "NIF/NIE + Fecha/Dato de contraste");
+    assert_eq!(
+        assignment.service.description,
+        "Trámites de asistencia por videollamada"
+    );
+    assert_eq!(
+        assignment.authentication,
+        "NIF/NIE + Fecha/Dato de contraste"
+    );
     assert!(!assignment.representation_allowed);
     assert!(assignment.meeting.is_none());
     assert_eq!(assignment.joined_at, "2026-11-30T10:00:00.000+01:00");
     let operator = ticket.operator.expect("the taxpayer sees the operator");
-    assert_eq!((operator.name.as_str(), operator.id_number.as_str()), ("Operadora Demo", "A-0001"));
+    assert_eq!(
+        (operator.name.as_str(), operator.id_number.as_str()),
+        ("Operadora Demo", "A-0001")
+    );
     assert_eq!(ticket.position, None);
 }
 
@@ -131,7 +155,12 @@ async fn attending_while_a_taxpayer_waits_assigns_at_once() {
 
     let console = app.console("op-0001");
     assert_eq!(console.state, ConsoleState::Assigned);
-    assert!(console.assignment.expect("assignment").representation_allowed);
+    assert!(
+        console
+            .assignment
+            .expect("assignment")
+            .representation_allowed
+    );
 }
 
 /// Brings op-0001 to `in_meeting` with a fresh CLAVE taxpayer; returns the ticket.
@@ -139,7 +168,10 @@ async fn attention_in_meeting(app: &TestEngine, nif: &str) -> engine::ticket::Ti
     app.make_available("op-0001", &["CLAVE"]).await;
     let receipt = app.join(nif, "CLAVE").await.expect("join");
     app.engine.attend(&op("op-0001")).await.expect("attend");
-    app.engine.start_meeting(&op("op-0001")).await.expect("start");
+    app.engine
+        .start_meeting(&op("op-0001"))
+        .await
+        .expect("start");
     receipt.ticket_id
 }
 
@@ -150,7 +182,11 @@ async fn iniciar_videoasistencia_opens_the_meeting_and_the_accepting_taxpayer_ge
     let receipt = app.join(&dni(11), "CLAVE").await.expect("join");
     app.engine.attend(&op("op-0001")).await.expect("attend");
 
-    let started = app.engine.start_meeting(&op("op-0001")).await.expect("start");
+    let started = app
+        .engine
+        .start_meeting(&op("op-0001"))
+        .await
+        .expect("start");
     let console = app.console("op-0001");
     app.engine.settle().await.expect("settle");
     let join_url = app.engine.accept(receipt.ticket_id).await.expect("accept");
@@ -158,7 +194,15 @@ async fn iniciar_videoasistencia_opens_the_meeting_and_the_accepting_taxpayer_ge
 
     assert!(started.start_url.contains("rol=anfitrion"));
     assert_eq!(console.state, ConsoleState::InMeeting);
-    assert_eq!(console.assignment.expect("assignment").meeting.expect("meeting").start_url, started.start_url);
+    assert_eq!(
+        console
+            .assignment
+            .expect("assignment")
+            .meeting
+            .expect("meeting")
+            .start_url,
+        started.start_url
+    );
     let join_url = join_url.expect("a join url once the meeting exists");
     assert_eq!(ticket.state, "accepted");
     assert_eq!(ticket.join_url.as_deref(), Some(join_url.as_str()));
@@ -179,7 +223,10 @@ async fn a_taxpayer_who_accepts_before_the_meeting_starts_gets_the_link_when_it_
 
     assert_eq!(app.engine.accept(receipt.ticket_id).await, Ok(None));
     assert_eq!(app.ticket(receipt.ticket_id).join_url, None);
-    app.engine.start_meeting(&op("op-0001")).await.expect("start");
+    app.engine
+        .start_meeting(&op("op-0001"))
+        .await
+        .expect("start");
     app.engine.settle().await.expect("settle");
 
     assert!(app.ticket(receipt.ticket_id).join_url.is_some());
@@ -195,14 +242,25 @@ async fn a_meeting_provider_failure_leaves_the_assignment_as_it_was_and_can_be_r
 
     let failed = app.engine.start_meeting(&op("op-0001")).await;
 
-    assert!(matches!(failed, Err(EngineError::MeetingProviderFailed { .. })), "{failed:?}");
+    assert!(
+        matches!(failed, Err(EngineError::MeetingProviderFailed { .. })),
+        "{failed:?}"
+    );
     assert_eq!(app.console("op-0001").state, ConsoleState::Assigned);
     app.meetings.fail(false);
-    app.engine.start_meeting(&op("op-0001")).await.expect("retry");
+    app.engine
+        .start_meeting(&op("op-0001"))
+        .await
+        .expect("retry");
     assert_eq!(app.console("op-0001").state, ConsoleState::InMeeting);
 }
 
-fn finalize_input(outcome: &str, observations: &str, represented: Option<&str>, next: &str) -> FinalizeInput {
+fn finalize_input(
+    outcome: &str,
+    observations: &str,
+    represented: Option<&str>,
+    next: &str,
+) -> FinalizeInput {
     FinalizeInput {
         outcome: outcome.to_string(),
         observations: Some(observations.to_string()),
@@ -219,15 +277,37 @@ async fn finalize_refuses_bad_forms_and_changes_nothing() {
     let version = app.console("op-0001").version;
 
     let cases = [
-        (finalize_input("great", "", None, "attend"), "invalid_outcome"),
-        (finalize_input("success", "", Some("12345678A"), "attend"), "invalid_nif"),
-        (finalize_input("success", &"x".repeat(1001), None, "attend"), "observations_too_long"),
-        (finalize_input("success", "bad\u{7}bell", None, "attend"), "invalid_request"),
-        (finalize_input("success", "", None, "later"), "invalid_request"),
-        (finalize_input("success", "", Some("12345678Z"), "attend"), "representation_not_allowed"),
+        (
+            finalize_input("great", "", None, "attend"),
+            "invalid_outcome",
+        ),
+        (
+            finalize_input("success", "", Some("12345678A"), "attend"),
+            "invalid_nif",
+        ),
+        (
+            finalize_input("success", &"x".repeat(1001), None, "attend"),
+            "observations_too_long",
+        ),
+        (
+            finalize_input("success", "bad\u{7}bell", None, "attend"),
+            "invalid_request",
+        ),
+        (
+            finalize_input("success", "", None, "later"),
+            "invalid_request",
+        ),
+        (
+            finalize_input("success", "", Some("12345678Z"), "attend"),
+            "representation_not_allowed",
+        ),
     ];
     for (input, code) in cases {
-        let refused = app.engine.finalize(&operator, input).await.expect_err("refused");
+        let refused = app
+            .engine
+            .finalize(&operator, input)
+            .await
+            .expect_err("refused");
         assert_eq!(refused.code(), code);
     }
 
@@ -259,15 +339,24 @@ async fn finalizar_y_atender_siguiente_goes_straight_to_the_next_taxpayer() {
     let first = attention_in_meeting(&app, &dni(16)).await;
     let second = app.join(&dni(17), "CLAVE").await.expect("join").ticket_id;
 
-    app.finalize("op-0001", "success", "Todo bien", "attend").await.expect("finalize");
+    app.finalize("op-0001", "success", "Todo bien", "attend")
+        .await
+        .expect("finalize");
     app.engine.settle().await.expect("settle");
 
     let console = app.console("op-0001");
     assert_eq!(console.state, ConsoleState::Assigned);
-    assert_eq!(console.assignment.expect("assignment").ticket_id, second.to_string());
+    assert_eq!(
+        console.assignment.expect("assignment").ticket_id,
+        second.to_string()
+    );
     assert_eq!(app.ticket(first).state, "finished");
     assert!(app.ticket(first).finished_at.is_some());
-    assert_eq!(app.meetings.ended().len(), 1, "the meeting is ended for everybody");
+    assert_eq!(
+        app.meetings.ended().len(),
+        1,
+        "the meeting is ended for everybody"
+    );
 }
 
 #[tokio::test]
@@ -276,7 +365,14 @@ async fn finalizar_e_interrumpir_leaves_the_operator_idle() {
     attention_in_meeting(&app, &dni(18)).await;
     let waiting = app.join(&dni(19), "CLAVE").await.expect("join").ticket_id;
 
-    app.finalize("op-0001", "functional_error", "No tiene el DNI", "interrupt").await.expect("finalize");
+    app.finalize(
+        "op-0001",
+        "functional_error",
+        "No tiene el DNI",
+        "interrupt",
+    )
+    .await
+    .expect("finalize");
     app.engine.settle().await.expect("settle");
 
     assert_eq!(app.console("op-0001").state, ConsoleState::Idle);
@@ -288,27 +384,53 @@ async fn the_next_operator_who_gets_the_taxpayer_sees_every_earlier_annotation_n
     let app = TestEngine::start_at(madrid(MONDAY_10)).await;
     let nif = "89890002E";
     attention_in_meeting(&app, nif).await;
-    app.finalize("op-0001", "technical_error", "Sin cámara", "interrupt").await.expect("first");
+    app.finalize("op-0001", "technical_error", "Sin cámara", "interrupt")
+        .await
+        .expect("first");
     app.advance(Duration::from_secs(60));
     app.join(nif, "CLAVE").await.expect("joins again");
     app.engine.attend(&op("op-0001")).await.expect("attend");
-    app.engine.start_meeting(&op("op-0001")).await.expect("start");
-    app.finalize("op-0001", "success", "Todo bien <script>alert(1)</script>", "interrupt").await.expect("second");
+    app.engine
+        .start_meeting(&op("op-0001"))
+        .await
+        .expect("start");
+    app.finalize(
+        "op-0001",
+        "success",
+        "Todo bien <script>alert(1)</script>",
+        "interrupt",
+    )
+    .await
+    .expect("second");
     app.advance(Duration::from_secs(60));
 
     app.make_available("op-0002", &["CLAVE"]).await;
     app.join(nif, "CLAVE").await.expect("joins a third time");
     app.engine.attend(&op("op-0002")).await.expect("attend");
 
-    let history = app.console("op-0002").assignment.expect("assignment").history;
+    let history = app
+        .console("op-0002")
+        .assignment
+        .expect("assignment")
+        .history;
     let rows: Vec<(&str, &str, &str)> = history
         .iter()
-        .map(|line| (line.outcome_label, line.observations.as_str(), line.operator_id.as_str()))
+        .map(|line| {
+            (
+                line.outcome_label,
+                line.observations.as_str(),
+                line.operator_id.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         rows,
         vec![
-            ("Finalizada con éxito", "Todo bien <script>alert(1)</script>", "op-0001"),
+            (
+                "Finalizada con éxito",
+                "Todo bien <script>alert(1)</script>",
+                "op-0001"
+            ),
             ("Error técnico", "Sin cámara", "op-0001"),
         ]
     );
@@ -324,17 +446,28 @@ async fn a_taxpayer_who_abandons_after_assignment_turns_the_console_to_taxpayer_
     app.engine.attend(&op("op-0001")).await.expect("attend");
     app.engine.settle().await.expect("settle");
 
-    app.engine.abandon(ticket, "Me tengo que ir").await.expect("abandon");
+    app.engine
+        .abandon(ticket, "Me tengo que ir")
+        .await
+        .expect("abandon");
 
     let console = app.console("op-0001");
     assert_eq!(console.state, ConsoleState::TaxpayerAbandoned);
     let assignment = console.assignment.expect("the taxpayer's block stays");
-    assert_eq!(assignment.taxpayer_observations.as_deref(), Some("Me tengo que ir"));
+    assert_eq!(
+        assignment.taxpayer_observations.as_deref(),
+        Some("Me tengo que ir")
+    );
     assert_eq!(app.ticket(ticket).state, "abandoned");
-    assert_eq!(app.engine.abandon(ticket, "").await, Err(EngineError::InvalidState { state: "abandoned" }));
+    assert_eq!(
+        app.engine.abandon(ticket, "").await,
+        Err(EngineError::InvalidState { state: "abandoned" })
+    );
     // The taxpayer may queue again while the operator still finalizes.
     app.join(&dni(20), "CLAVE").await.expect("joins again");
-    app.finalize("op-0001", "taxpayer_abandoned", "No ha aparecido", "attend").await.expect("finalize");
+    app.finalize("op-0001", "taxpayer_abandoned", "No ha aparecido", "attend")
+        .await
+        .expect("finalize");
     app.engine.settle().await.expect("settle");
     assert_eq!(app.console("op-0001").state, ConsoleState::Assigned);
 }
@@ -355,8 +488,13 @@ async fn a_taxpayer_who_abandons_in_the_queue_leaves_it_and_the_others_move_up()
     assert_eq!(app.ticket(ids[1]).state, "abandoned");
     assert_eq!(app.ticket(ids[2]).position, Some(2));
     assert_eq!(app.ticket(ids[0]).position, Some(1));
-    assert_eq!(app.join(&tickets[0], "CLAVE").await, Err(EngineError::AlreadyWaiting));
-    app.join(&tickets[1], "CLAVE").await.expect("the one who left may join again");
+    assert_eq!(
+        app.join(&tickets[0], "CLAVE").await,
+        Err(EngineError::AlreadyWaiting)
+    );
+    app.join(&tickets[1], "CLAVE")
+        .await
+        .expect("the one who left may join again");
 }
 
 #[tokio::test]
@@ -372,23 +510,37 @@ async fn the_attention_time_warning_appears_once_the_average_attention_time_has_
 
     assert_eq!(console.warnings.len(), 1);
     assert_eq!(console.warnings[0].code, "attention_time_exceeded");
-    assert!(console.warnings[0].message.starts_with("Han transcurrido 4 minutos desde que inició la reunión en Zoom."));
-    assert_ne!(console.etag(), etag_before, "a poll must not get 304 when the warning appears");
+    assert!(console.warnings[0]
+        .message
+        .starts_with("Han transcurrido 4 minutos desde que inició la reunión en Zoom."));
+    assert_ne!(
+        console.etag(),
+        etag_before,
+        "a poll must not get 304 when the warning appears"
+    );
 }
 
 #[tokio::test]
 async fn interrupting_is_refused_near_closing_time_while_taxpayers_wait() {
     let app = TestEngine::start_at(madrid("2026-11-30 14:40")).await;
     attention_in_meeting(&app, &dni(25)).await;
-    app.join(&dni(26), "CLAVE").await.expect("another taxpayer waits");
+    app.join(&dni(26), "CLAVE")
+        .await
+        .expect("another taxpayer waits");
     app.advance(Duration::from_secs(5 * 60)); // 14:45: fifteen minutes to closing
 
     let refused = app.finalize("op-0001", "success", "", "interrupt").await;
 
     assert_eq!(refused, Err(EngineError::InterruptRefusedEndOfDay));
     assert_eq!(app.console("op-0001").state, ConsoleState::InMeeting);
-    assert!(app.console("op-0001").warnings.iter().any(|w| w.code == "end_of_day_near"));
-    app.finalize("op-0001", "success", "", "attend").await.expect("attend next is allowed");
+    assert!(app
+        .console("op-0001")
+        .warnings
+        .iter()
+        .any(|w| w.code == "end_of_day_near"));
+    app.finalize("op-0001", "success", "", "attend")
+        .await
+        .expect("attend next is allowed");
 }
 
 #[tokio::test]
@@ -397,7 +549,9 @@ async fn interrupting_is_allowed_near_closing_time_when_nobody_waits() {
     attention_in_meeting(&app, &dni(27)).await;
     app.advance(Duration::from_secs(10 * 60));
 
-    app.finalize("op-0001", "success", "", "interrupt").await.expect("nobody waits");
+    app.finalize("op-0001", "success", "", "interrupt")
+        .await
+        .expect("nobody waits");
 }
 
 #[tokio::test]
@@ -414,12 +568,18 @@ async fn the_attended_count_starts_again_at_midnight_in_madrid() {
 }
 
 #[tokio::test]
-async fn a_waiting_operator_may_not_interrupt_near_closing_while_taxpayers_wait_in_any_of_their_services() {
+async fn a_waiting_operator_may_not_interrupt_near_closing_while_taxpayers_wait_in_any_of_their_services(
+) {
     let app = TestEngine::start_at(madrid("2026-11-30 13:50")).await;
     app.make_available("op-0002", &["APOYOIRPF"]).await;
-    app.engine.attend(&op("op-0002")).await.expect("waits for APOYOIRPF");
+    app.engine
+        .attend(&op("op-0002"))
+        .await
+        .expect("waits for APOYOIRPF");
     app.clock.set(madrid("2026-11-30 14:50"));
-    app.join(&dni(29), "CLAVE").await.expect("a CLAVE taxpayer waits");
+    app.join(&dni(29), "CLAVE")
+        .await
+        .expect("a CLAVE taxpayer waits");
     // Marked available for CLAVE while already waiting: counts for the rule.
     app.make_available("op-0002", &["APOYOIRPF", "CLAVE"]).await;
 
@@ -436,9 +596,15 @@ async fn commands_for_unknown_operators_tickets_and_services_are_refused() {
 
     let unknown_service = app.engine.set_availability(&op("op-0001"), &services).await;
     let unknown_operator = app.engine.attend(&op("op-9999")).await;
-    let unknown_ticket = app.engine.accept(engine::ticket::TicketId::from_u64(42)).await;
+    let unknown_ticket = app
+        .engine
+        .accept(engine::ticket::TicketId::from_u64(42))
+        .await;
 
-    assert_eq!(unknown_service.expect_err("refused").code(), "unknown_service");
+    assert_eq!(
+        unknown_service.expect_err("refused").code(),
+        "unknown_service"
+    );
     assert_eq!(unknown_operator, Err(EngineError::UnknownOperator));
     assert_eq!(unknown_ticket.expect_err("refused").code(), "not_found");
     assert_eq!(app.console("op-0001").state, ConsoleState::Unavailable);

@@ -14,14 +14,23 @@ async fn the_operator_gets_the_longest_waiting_ticket_among_their_services() {
     let app = TestEngine::start_at(madrid("2026-11-30 10:00")).await;
     let clave = app.join(&dni(1), "CLAVE").await.expect("join").ticket_id;
     app.advance(Duration::from_secs(1));
-    let irpf = app.join(&dni(2), "APOYOIRPF").await.expect("join").ticket_id;
+    let irpf = app
+        .join(&dni(2), "APOYOIRPF")
+        .await
+        .expect("join")
+        .ticket_id;
     app.make_available("op-0001", &["APOYOIRPF"]).await;
     app.make_available("op-0002", &["APOYOIRPF", "CLAVE"]).await;
 
     app.engine.attend(&op("op-0002")).await.expect("attend");
     app.engine.attend(&op("op-0001")).await.expect("attend");
 
-    let assigned = |operator: &str| app.console(operator).assignment.expect("assigned").ticket_id;
+    let assigned = |operator: &str| {
+        app.console(operator)
+            .assignment
+            .expect("assigned")
+            .ticket_id
+    };
     assert_eq!(assigned("op-0002"), clave.to_string(), "CLAVE joined first");
     assert_eq!(assigned("op-0001"), irpf.to_string());
 }
@@ -49,22 +58,45 @@ async fn an_arriving_ticket_goes_to_the_operator_who_has_waited_longest_for_its_
 #[tokio::test]
 async fn at_half_past_two_only_clave_takes_new_taxpayers_but_earlier_irpf_ones_are_still_served() {
     let app = TestEngine::start_at(madrid("2026-11-30 13:50")).await;
-    let irpf = app.join(&dni(5), "APOYOIRPF").await.expect("join before 14:00").ticket_id;
+    let irpf = app
+        .join(&dni(5), "APOYOIRPF")
+        .await
+        .expect("join before 14:00")
+        .ticket_id;
     app.clock.set(madrid("2026-11-30 14:30"));
 
     let late_irpf = app.join(&dni(6), "APOYOIRPF").await;
-    let clave = app.join(&dni(7), "CLAVE").await.expect("CLAVE is open").ticket_id;
+    let clave = app
+        .join(&dni(7), "CLAVE")
+        .await
+        .expect("CLAVE is open")
+        .ticket_id;
     app.make_available("op-0001", &["APOYOIRPF"]).await;
     app.make_available("op-0002", &["APOYOIRPF", "CLAVE"]).await;
     let irpf_only = app.console("op-0001");
-    app.engine.attend(&op("op-0001")).await.expect("the APOYOIRPF queue still has a taxpayer");
+    app.engine
+        .attend(&op("op-0001"))
+        .await
+        .expect("the APOYOIRPF queue still has a taxpayer");
     app.engine.attend(&op("op-0002")).await.expect("attend");
 
     assert_eq!(late_irpf, Err(EngineError::ServiceClosed));
     assert_eq!(irpf_only.state, ConsoleState::Idle);
     assert!(irpf_only.services.iter().all(|s| !s.open && s.active));
-    assert_eq!(app.console("op-0001").assignment.expect("assigned").ticket_id, irpf.to_string());
-    assert_eq!(app.console("op-0002").assignment.expect("assigned").ticket_id, clave.to_string());
+    assert_eq!(
+        app.console("op-0001")
+            .assignment
+            .expect("assigned")
+            .ticket_id,
+        irpf.to_string()
+    );
+    assert_eq!(
+        app.console("op-0002")
+            .assignment
+            .expect("assigned")
+            .ticket_id,
+        clave.to_string()
+    );
     // With the APOYOIRPF queue empty after 14:00, its operator has nothing to do.
     app.finalize_after_meeting("op-0001").await;
     assert_eq!(app.console("op-0001").state, ConsoleState::Closed);
@@ -76,8 +108,13 @@ trait FinalizeAfterMeeting {
 
 impl FinalizeAfterMeeting for TestEngine {
     async fn finalize_after_meeting(&self, operator: &str) {
-        self.engine.start_meeting(&op(operator)).await.expect("start");
-        self.finalize(operator, "success", "", "attend").await.expect("finalize");
+        self.engine
+            .start_meeting(&op(operator))
+            .await
+            .expect("start");
+        self.finalize(operator, "success", "", "attend")
+            .await
+            .expect("finalize");
         self.engine.settle().await.expect("settle");
     }
 }
@@ -92,18 +129,35 @@ async fn a_join_is_refused_with_the_reason_and_changes_nothing() {
         service: service.to_string(),
     };
     let cases = [
-        (join("12345678A", "Ana", "01-01-2030", "CLAVE"), "invalid_nif"),
-        (join("12345678Z", "", "01-01-2030", "CLAVE"), "invalid_request"),
+        (
+            join("12345678A", "Ana", "01-01-2030", "CLAVE"),
+            "invalid_nif",
+        ),
+        (
+            join("12345678Z", "", "01-01-2030", "CLAVE"),
+            "invalid_request",
+        ),
         (join("12345678Z", "Ana", "  ", "CLAVE"), "invalid_request"),
-        (join("12345678Z", &"A".repeat(201), "x", "CLAVE"), "invalid_request"),
+        (
+            join("12345678Z", &"A".repeat(201), "x", "CLAVE"),
+            "invalid_request",
+        ),
         (join("12345678Z", "Ana", "x", "RENTA"), "unknown_service"),
     ];
     for (input, code) in cases {
-        assert_eq!(app.engine.join(input).await.expect_err("refused").code(), code);
+        assert_eq!(
+            app.engine.join(input).await.expect_err("refused").code(),
+            code
+        );
     }
     app.join("12345678Z", "CLAVE").await.expect("first join");
-    assert_eq!(app.join("12345678-z", "CLAVE").await, Err(EngineError::AlreadyWaiting));
-    app.join("12345678Z", "APOYOIRPF").await.expect("another service is another queue");
+    assert_eq!(
+        app.join("12345678-z", "CLAVE").await,
+        Err(EngineError::AlreadyWaiting)
+    );
+    app.join("12345678Z", "APOYOIRPF")
+        .await
+        .expect("another service is another queue");
 
     let figures = app.engine.inspect().await.expect("inspect");
     assert_eq!(figures.queues.values().map(Vec::len).sum::<usize>(), 2);
@@ -114,15 +168,23 @@ async fn in_directory_mode_only_a_listed_taxpayer_with_the_right_contrast_may_jo
     let text = include_str!("../../config/default.toml")
         .replace("mode = \"any_valid_nif\"", "mode = \"directory\"");
     let settings = settings_from(&text);
-    let app = TestEngine::start_with(settings, Arc::new(MemoryStore::new()), madrid("2026-11-30 10:00")).await;
+    let app = TestEngine::start_with(
+        settings,
+        Arc::new(MemoryStore::new()),
+        madrid("2026-11-30 10:00"),
+    )
+    .await;
     let join = |nif: &str, contrast: &str| JoinInput {
         nif: nif.to_string(),
         name: "CERTIFICADO DOS TELEMATICA".to_string(),
         contrast: contrast.to_string(),
         service: "CLAVE".to_string(),
     };
-    let directory = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/taxpayers.demo.toml"))
-        .expect("the demo directory ships");
+    let directory = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../config/taxpayers.demo.toml"
+    ))
+    .expect("the demo directory ships");
     let contrast = directory
         .lines()
         .skip_while(|line| !line.contains("89890002E"))
@@ -149,10 +211,20 @@ async fn after_a_restart_queues_operators_and_the_attention_in_progress_carry_on
     let second = app.join(&dni(11), "CLAVE").await.expect("join");
     let third = app.join(&dni(12), "CLAVE").await.expect("join");
     app.engine.attend(&op("op-0001")).await.expect("attend");
-    let started = app.engine.start_meeting(&op("op-0001")).await.expect("start");
+    let started = app
+        .engine
+        .start_meeting(&op("op-0001"))
+        .await
+        .expect("start");
     app.engine.settle().await.expect("settle");
-    app.engine.accept(in_meeting.ticket_id).await.expect("accept");
-    app.engine.attend(&op("op-0002")).await.expect("op-0002 waits");
+    app.engine
+        .accept(in_meeting.ticket_id)
+        .await
+        .expect("accept");
+    app.engine
+        .attend(&op("op-0002"))
+        .await
+        .expect("op-0002 waits");
     let before = app.console("op-0001");
 
     let app = app.restart().await;
@@ -160,25 +232,44 @@ async fn after_a_restart_queues_operators_and_the_attention_in_progress_carry_on
     let after = app.console("op-0001");
     assert_eq!(after.state, ConsoleState::InMeeting);
     assert_eq!(after.attended_today, 1);
-    let meeting = after.assignment.as_ref().and_then(|a| a.meeting.clone()).expect("meeting");
+    let meeting = after
+        .assignment
+        .as_ref()
+        .and_then(|a| a.meeting.clone())
+        .expect("meeting");
     assert_eq!(meeting.start_url, started.start_url);
-    assert_eq!(after.assignment.map(|a| a.ticket_id), before.assignment.map(|a| a.ticket_id));
+    assert_eq!(
+        after.assignment.map(|a| a.ticket_id),
+        before.assignment.map(|a| a.ticket_id)
+    );
     assert_eq!(app.console("op-0002").state, ConsoleState::Waiting);
     assert_eq!(app.ticket(second.ticket_id).position, Some(1));
     assert_eq!(app.ticket(third.ticket_id).position, Some(2));
-    let ticket_view = app.engine.views().ticket(&in_meeting.ticket_id).expect("view");
-    assert!(ticket_view.token.matches(&in_meeting.token.to_hex()), "the taxpayer's token still opens it");
+    let ticket_view = app
+        .engine
+        .views()
+        .ticket(&in_meeting.ticket_id)
+        .expect("view");
+    assert!(
+        ticket_view.token.matches(&in_meeting.token.to_hex()),
+        "the taxpayer's token still opens it"
+    );
     assert_eq!(app.ticket(in_meeting.ticket_id).state, "accepted");
     assert!(app.ticket(in_meeting.ticket_id).join_url.is_some());
 
     // The attention finishes as if nothing happened, and the queue moves.
-    app.finalize("op-0001", "success", "tras reinicio", "attend").await.expect("finalize");
+    app.finalize("op-0001", "success", "tras reinicio", "attend")
+        .await
+        .expect("finalize");
     app.engine.settle().await.expect("settle");
     assert_eq!(
         app.console("op-0001").assignment.expect("next").ticket_id,
         second.ticket_id.to_string()
     );
-    assert_eq!(app.join(&dni(12), "CLAVE").await, Err(EngineError::AlreadyWaiting));
+    assert_eq!(
+        app.join(&dni(12), "CLAVE").await,
+        Err(EngineError::AlreadyWaiting)
+    );
 }
 
 #[tokio::test]

@@ -19,18 +19,42 @@ const OPERATORS: [(&str, &[&str]); 3] = [
     ("op-0003", &["APOYOIRPF"]),
 ];
 const SERVICES: [&str; 2] = ["APOYOIRPF", "CLAVE"];
-const OUTCOMES: [&str; 4] = ["success", "technical_error", "functional_error", "taxpayer_abandoned"];
+const OUTCOMES: [&str; 4] = [
+    "success",
+    "technical_error",
+    "functional_error",
+    "taxpayer_abandoned",
+];
 
 #[derive(Debug, Clone)]
 enum Action {
-    Join { taxpayer: u8, service: u8 },
-    Abandon { pick: u8 },
-    Accept { pick: u8 },
-    Attend { operator: u8 },
-    Interrupt { operator: u8 },
-    Start { operator: u8 },
-    Finalize { operator: u8, outcome: u8, attend_next: bool },
-    Advance { seconds: u16 },
+    Join {
+        taxpayer: u8,
+        service: u8,
+    },
+    Abandon {
+        pick: u8,
+    },
+    Accept {
+        pick: u8,
+    },
+    Attend {
+        operator: u8,
+    },
+    Interrupt {
+        operator: u8,
+    },
+    Start {
+        operator: u8,
+    },
+    Finalize {
+        operator: u8,
+        outcome: u8,
+        attend_next: bool,
+    },
+    Advance {
+        seconds: u16,
+    },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -64,9 +88,17 @@ async fn perform(app: &TestEngine, tickets: &[TicketId], action: &Action) -> Opt
             Some(ticket) => app.engine.accept(ticket).await.map(|_| None),
             None => Ok(None),
         },
-        Action::Attend { operator: index } => app.engine.attend(&operator(index)).await.map(|_| None),
-        Action::Interrupt { operator: index } => app.engine.interrupt(&operator(index)).await.map(|_| None),
-        Action::Start { operator: index } => app.engine.start_meeting(&operator(index)).await.map(|_| None),
+        Action::Attend { operator: index } => {
+            app.engine.attend(&operator(index)).await.map(|_| None)
+        }
+        Action::Interrupt { operator: index } => {
+            app.engine.interrupt(&operator(index)).await.map(|_| None)
+        }
+        Action::Start { operator: index } => app
+            .engine
+            .start_meeting(&operator(index))
+            .await
+            .map(|_| None),
         Action::Finalize {
             operator: index,
             outcome,
@@ -98,7 +130,12 @@ fn services_of(operator: &OperatorId) -> BTreeSet<ServiceCode> {
     OPERATORS
         .iter()
         .find(|(id, _)| *id == operator.as_str())
-        .map(|(_, services)| services.iter().map(|s| ServiceCode::parse(s).expect("code")).collect())
+        .map(|(_, services)| {
+            services
+                .iter()
+                .map(|s| ServiceCode::parse(s).expect("code"))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -116,31 +153,57 @@ fn check_log(log: &[Change], state: &StoredState) -> Result<(), TestCaseError> {
                 seq_of.insert(ticket.id, ticket.seq);
             }
             Change::OperatorWaiting { operator, .. } => waiting_operators.push(operator.clone()),
-            Change::OperatorInterrupted { operator, .. } => waiting_operators.retain(|o| o != operator),
-            Change::Matched { ticket, operator, .. } => {
+            Change::OperatorInterrupted { operator, .. } => {
+                waiting_operators.retain(|o| o != operator)
+            }
+            Change::Matched {
+                ticket, operator, ..
+            } => {
                 let seq = seq_of[ticket];
                 let services = services_of(operator);
                 let oldest = waiting_tickets
                     .iter()
                     .find(|(_, (_, service))| services.contains(service))
                     .map(|(seq, _)| *seq);
-                prop_assert_eq!(oldest, Some(seq), "{} did not get the longest-waiting ticket", operator);
-                let (_, service) = waiting_tickets.remove(&seq).expect("matched ticket was waiting");
-                let first_waiting = waiting_operators.iter().find(|o| services_of(o).contains(&service));
+                prop_assert_eq!(
+                    oldest,
+                    Some(seq),
+                    "{} did not get the longest-waiting ticket",
+                    operator
+                );
+                let (_, service) = waiting_tickets
+                    .remove(&seq)
+                    .expect("matched ticket was waiting");
+                let first_waiting = waiting_operators
+                    .iter()
+                    .find(|o| services_of(o).contains(&service));
                 if let Some(first) = first_waiting {
-                    prop_assert_eq!(first, operator, "the longest-waiting operator must get the ticket");
+                    prop_assert_eq!(
+                        first,
+                        operator,
+                        "the longest-waiting operator must get the ticket"
+                    );
                 }
                 waiting_operators.retain(|o| o != operator);
             }
-            Change::TicketAbandoned { ticket, operator: None, .. } => {
+            Change::TicketAbandoned {
+                ticket,
+                operator: None,
+                ..
+            } => {
                 waiting_tickets.remove(&seq_of[ticket]);
             }
-            Change::TicketAccepted { operator, .. } => *accepted.entry(operator.clone()).or_default() += 1,
+            Change::TicketAccepted { operator, .. } => {
+                *accepted.entry(operator.clone()).or_default() += 1
+            }
             _ => {}
         }
     }
     for (operator, record) in &state.operators {
-        prop_assert_eq!(record.attended.count, accepted.get(operator).copied().unwrap_or(0));
+        prop_assert_eq!(
+            record.attended.count,
+            accepted.get(operator).copied().unwrap_or(0)
+        );
     }
     Ok(())
 }
@@ -160,7 +223,10 @@ async fn check_invariants(app: &TestEngine, joined: &[TicketId]) -> Result<(), T
     prop_assert_eq!(unique.len(), queued.len(), "a ticket is queued twice");
     for queue in figures.queues.values() {
         let seqs: Vec<u64> = queue.iter().map(|t| state.tickets[t].seq).collect();
-        prop_assert!(seqs.windows(2).all(|w| w[0] < w[1]), "queue out of join order");
+        prop_assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "queue out of join order"
+        );
     }
     let mut waiting: Vec<TicketId> = state.waiting_in_order().iter().map(|t| t.id).collect();
     queued.sort();
@@ -171,13 +237,19 @@ async fn check_invariants(app: &TestEngine, joined: &[TicketId]) -> Result<(), T
     let mut held_by: HashMap<TicketId, OperatorId> = HashMap::new();
     for (operator, record) in &state.operators {
         if let Some(ticket) = record.duty.ticket() {
-            prop_assert!(held_by.insert(ticket, operator.clone()).is_none(), "ticket {} held twice", ticket);
+            prop_assert!(
+                held_by.insert(ticket, operator.clone()).is_none(),
+                "ticket {} held twice",
+                ticket
+            );
             let ticket_state = &state.tickets[&ticket].state;
             match &record.duty {
                 Duty::TaxpayerAbandoned { .. } => {
-                    let left_from_operator =
-                        matches!(ticket_state, TicketState::Abandoned { operator: Some(o), .. } if o == operator);
-                    prop_assert!(left_from_operator, "abandoned ticket not left from its holder");
+                    let left_from_operator = matches!(ticket_state, TicketState::Abandoned { operator: Some(o), .. } if o == operator);
+                    prop_assert!(
+                        left_from_operator,
+                        "abandoned ticket not left from its holder"
+                    );
                 }
                 _ => prop_assert_eq!(ticket_state.holder(), Some(operator)),
             }
@@ -199,7 +271,11 @@ async fn check_invariants(app: &TestEngine, joined: &[TicketId]) -> Result<(), T
     // What consoles and ticket pages show agrees with the store.
     for (id, _) in OPERATORS {
         let console = app.console(id);
-        let duty = state.operators.get(&op(id)).map(|r| r.duty.clone()).unwrap_or(Duty::Off);
+        let duty = state
+            .operators
+            .get(&op(id))
+            .map(|r| r.duty.clone())
+            .unwrap_or(Duty::Off);
         let expected = match duty {
             Duty::Off => None,
             Duty::Waiting { .. } => Some(ConsoleState::Waiting),
@@ -255,7 +331,9 @@ proptest! {
 }
 
 /// Polls all futures together on the current task (a tiny `join_all`).
-async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
     let mut set = Vec::new();
     for future in futures {
         set.push(Box::pin(future));

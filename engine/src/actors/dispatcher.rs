@@ -95,11 +95,18 @@ impl Dispatcher {
             shared,
         };
         for (record, slot) in seed.queued {
-            dispatcher.live.insert((record.nif.clone(), record.service.clone()));
-            dispatcher.queues.entry(record.service.clone()).or_default().insert(
-                record.seq,
-                Queued { id: record.id, slot },
-            );
+            dispatcher.live.insert((record.nif, record.service.clone()));
+            dispatcher
+                .queues
+                .entry(record.service.clone())
+                .or_default()
+                .insert(
+                    record.seq,
+                    Queued {
+                        id: record.id,
+                        slot,
+                    },
+                );
         }
         for record in seed.held {
             let (operator, assigned_at) = match &record.state {
@@ -114,7 +121,7 @@ impl Dispatcher {
                 } => (operator.clone(), *assigned_at),
                 _ => continue,
             };
-            dispatcher.live.insert((record.nif.clone(), record.service.clone()));
+            dispatcher.live.insert((record.nif, record.service.clone()));
             dispatcher.holding.insert(operator.clone(), record.id);
             dispatcher.holders.insert(
                 record.id,
@@ -146,7 +153,10 @@ impl Dispatcher {
     }
 
     /// The longest-waiting ticket among `services`: (service, join seq).
-    fn longest_waiting_ticket(&self, services: &[ServiceCode]) -> Option<(ServiceCode, u64, TicketId)> {
+    fn longest_waiting_ticket(
+        &self,
+        services: &[ServiceCode],
+    ) -> Option<(ServiceCode, u64, TicketId)> {
         services
             .iter()
             .filter_map(|service| {
@@ -160,7 +170,8 @@ impl Dispatcher {
 
     /// The oldest pair that should be matched now (after a failed commit).
     fn any_pending_pair(&self) -> Option<(ServiceCode, u64, TicketId, OperatorId)> {
-        let mut operators: Vec<(&OperatorId, &WaitingOperator)> = self.waiting_operators.iter().collect();
+        let mut operators: Vec<(&OperatorId, &WaitingOperator)> =
+            self.waiting_operators.iter().collect();
         operators.sort_by_key(|(_, waiting)| waiting.wait_seq);
         operators.into_iter().find_map(|(operator, waiting)| {
             self.longest_waiting_ticket(&waiting.services)
@@ -172,10 +183,14 @@ impl Dispatcher {
         let wait_seq = self.next_wait_seq;
         self.next_wait_seq += 1;
         for service in &services {
-            self.waiting.entry(service.clone()).or_default().insert(wait_seq, operator.clone());
+            self.waiting
+                .entry(service.clone())
+                .or_default()
+                .insert(wait_seq, operator.clone());
         }
         self.set_on_duty(operator.clone(), services.clone());
-        self.waiting_operators.insert(operator, WaitingOperator { wait_seq, services });
+        self.waiting_operators
+            .insert(operator, WaitingOperator { wait_seq, services });
     }
 
     fn remove_waiting_operator(&mut self, operator: &OperatorId) {
@@ -231,7 +246,7 @@ impl Dispatcher {
             Some(figures) => figures.enqueue(),
             None => 0,
         };
-        self.live.insert((record.nif.clone(), record.service.clone()));
+        self.live.insert((record.nif, record.service.clone()));
         let view = TicketView {
             version: 1,
             id: record.id,
@@ -249,7 +264,8 @@ impl Dispatcher {
         let id = view.id;
         let addr = TicketActor::new(Arc::clone(&self.shared), view).start();
         self.shared.tickets.insert(id, addr);
-        self.queue(&record.service).insert(record.seq, Queued { id, slot });
+        self.queue(&record.service)
+            .insert(record.seq, Queued { id, slot });
     }
 
     /// The match is committed: the ticket leaves its queue, both sides hear.
@@ -270,7 +286,11 @@ impl Dispatcher {
         }
         let services = match self.waiting_operators.get(operator) {
             Some(waiting) => waiting.services.clone(),
-            None => self.on_duty.get(operator).cloned().unwrap_or_else(|| vec![service.clone()]),
+            None => self
+                .on_duty
+                .get(operator)
+                .cloned()
+                .unwrap_or_else(|| vec![service.clone()]),
         };
         self.remove_waiting_operator(operator);
         self.set_on_duty(operator.clone(), services);
@@ -285,7 +305,12 @@ impl Dispatcher {
         let Some(operator_addr) = self.operators.get(operator).cloned() else {
             return;
         };
-        let Some(ticket_addr) = self.shared.tickets.get(&queued.id).map(|entry| entry.value().clone()) else {
+        let Some(ticket_addr) = self
+            .shared
+            .tickets
+            .get(&queued.id)
+            .map(|entry| entry.value().clone())
+        else {
             tracing::error!(ticket = %queued.id, "matched ticket has no actor");
             return;
         };
@@ -333,7 +358,7 @@ impl Handler<Join> for Dispatcher {
     type Result = AtomicResponse<Self, Result<JoinReceipt, EngineError>>;
 
     fn handle(&mut self, msg: Join, _ctx: &mut Context<Self>) -> Self::Result {
-        if self.live.contains(&(msg.nif.clone(), msg.service.clone())) {
+        if self.live.contains(&(msg.nif, msg.service.clone())) {
             return ready(Err(EngineError::AlreadyWaiting));
         }
         let now = self.shared.clock.now();
@@ -369,7 +394,8 @@ impl Handler<Join> for Dispatcher {
             move |result, this, ctx| {
                 let match_result = result?;
                 this.next_seq = this.next_seq.max(record.seq + 1);
-                let (id, token, service, seq) = (record.id, record.token.clone(), record.service.clone(), record.seq);
+                let (id, token, service, seq) =
+                    (record.id, record.token, record.service.clone(), record.seq);
                 this.commit_join(record);
                 match (operator, match_result) {
                     (Some(operator), Some(Ok(()))) => {
@@ -421,15 +447,22 @@ pub struct OperatorReady {
 /// Whether a ready operator got a taxpayer at once.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Readiness {
-    Matched { ticket: TicketId, assigned_at: Timestamp },
-    Waiting { since: Timestamp },
+    Matched {
+        ticket: TicketId,
+        assigned_at: Timestamp,
+    },
+    Waiting {
+        since: Timestamp,
+    },
 }
 
 impl Handler<OperatorReady> for Dispatcher {
     type Result = AtomicResponse<Self, Result<Readiness, EngineError>>;
 
     fn handle(&mut self, msg: OperatorReady, _ctx: &mut Context<Self>) -> Self::Result {
-        if self.waiting_operators.contains_key(&msg.operator) || self.holding.contains_key(&msg.operator) {
+        if self.waiting_operators.contains_key(&msg.operator)
+            || self.holding.contains_key(&msg.operator)
+        {
             return ready(Err(EngineError::invalid_state("waiting")));
         }
         let now = self.shared.clock.now();
@@ -483,7 +516,10 @@ pub struct WithdrawOperator {
 pub enum Withdrawal {
     Withdrawn,
     /// Too late: a taxpayer was matched first.
-    Assigned { ticket: TicketId, assigned_at: Timestamp },
+    Assigned {
+        ticket: TicketId,
+        assigned_at: Timestamp,
+    },
     NotWaiting,
 }
 
@@ -536,7 +572,9 @@ pub struct AbandonWaiting {
 /// How an Abandonar from the queue ended.
 #[derive(Debug, Clone)]
 pub enum Abandonment {
-    Abandoned { at: Timestamp },
+    Abandoned {
+        at: Timestamp,
+    },
     /// Too late: an operator holds the ticket, who must hear of it.
     Assigned {
         operator: OperatorId,
@@ -557,11 +595,13 @@ impl Handler<AbandonWaiting> for Dispatcher {
             .is_some_and(|queued| queued.id == msg.ticket);
         if !queued {
             let held = self.holders.get(&msg.ticket).and_then(|holder| {
-                self.operators.get(&holder.operator).map(|addr| Abandonment::Assigned {
-                    operator: holder.operator.clone(),
-                    operator_addr: addr.clone(),
-                    assigned_at: holder.assigned_at,
-                })
+                self.operators
+                    .get(&holder.operator)
+                    .map(|addr| Abandonment::Assigned {
+                        operator: holder.operator.clone(),
+                        operator_addr: addr.clone(),
+                        assigned_at: holder.assigned_at,
+                    })
             });
             return ready(Ok(held.unwrap_or(Abandonment::Gone)));
         }
@@ -632,7 +672,9 @@ impl Handler<AttentionClosed> for Dispatcher {
             self.holding.remove(&msg.operator);
         }
         self.set_off_duty(&msg.operator);
-        if let (Some(took), Some(figures)) = (msg.attention, self.shared.views.figures(&msg.service)) {
+        if let (Some(took), Some(figures)) =
+            (msg.attention, self.shared.views.figures(&msg.service))
+        {
             figures.record_attention(took);
         }
     }
@@ -660,16 +702,14 @@ impl Handler<RetryMatches> for Dispatcher {
         AtomicResponse::new(Box::pin(
             async move { store.apply(&change).await }
                 .into_actor(self)
-                .map(move |result, this, ctx| {
-                    match result {
-                        Ok(()) => {
-                            this.commit_match(&service, seq, &operator, now, true);
-                            ctx.notify(RetryMatches);
-                        }
-                        Err(error) => {
-                            tracing::warn!(%error, "match retry not committed");
-                            ctx.notify_later(RetryMatches, MATCH_RETRY);
-                        }
+                .map(move |result, this, ctx| match result {
+                    Ok(()) => {
+                        this.commit_match(&service, seq, &operator, now, true);
+                        ctx.notify(RetryMatches);
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "match retry not committed");
+                        ctx.notify_later(RetryMatches, MATCH_RETRY);
                     }
                 }),
         ))
@@ -708,7 +748,10 @@ impl Handler<Inspect> for Dispatcher {
                 .iter()
                 .map(|(service, queue)| (service.clone(), queue.values().map(|q| q.id).collect()))
                 .collect(),
-            waiting_operators: waiting.into_iter().map(|(_, operator)| operator.clone()).collect(),
+            waiting_operators: waiting
+                .into_iter()
+                .map(|(_, operator)| operator.clone())
+                .collect(),
             holding: self.holding.iter().map(|(o, t)| (o.clone(), *t)).collect(),
         })
     }

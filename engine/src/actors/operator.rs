@@ -8,10 +8,14 @@ use std::time::Duration;
 use actix::prelude::*;
 use jiff::Timestamp;
 
-use super::dispatcher::{AttentionClosed, OperatorReady, Readiness, TicketEnded, WithdrawOperator, Withdrawal};
+use super::dispatcher::{
+    AttentionClosed, OperatorReady, Readiness, TicketEnded, WithdrawOperator, Withdrawal,
+};
 use super::ticket::{self};
 use super::Shared;
-use crate::domain::{Annotation, Nif, Observations, OperatorId, OperatorProfile, Outcome, ServiceCode};
+use crate::domain::{
+    Annotation, Nif, Observations, OperatorId, OperatorProfile, Outcome, ServiceCode,
+};
 use crate::error::EngineError;
 use crate::meeting::MeetingRequest;
 use crate::store::{AttendedCount, Change, Duty, MeetingRecord, OperatorRecord};
@@ -21,7 +25,9 @@ use crate::views::{AssignmentView, DutyView, MeetingView, OperatorView};
 pub struct OperatorActor {
     shared: Arc<Shared>,
     profile: OperatorProfile,
-    availability: BTreeMap<ServiceCode, bool>,
+    /// Shared with every published snapshot: publishing clones a pointer.
+    availability: Arc<BTreeMap<ServiceCode, bool>>,
+    name: Arc<str>,
     duty: Duty,
     /// Details of the held ticket, for the console (present whenever `duty`
     /// holds a ticket).
@@ -57,15 +63,19 @@ impl OperatorActor {
     ) -> OperatorActor {
         let actor = OperatorActor {
             shared,
+            name: Arc::from(profile.name.as_str()),
             profile,
-            availability: record.availability,
+            availability: Arc::new(record.availability),
             duty: record.duty,
             assignment,
             attended: record.attended,
             version: 0,
         };
         actor.shared.views.publish_operator(actor.view(1));
-        OperatorActor { version: 1, ..actor }
+        OperatorActor {
+            version: 1,
+            ..actor
+        }
     }
 
     fn id(&self) -> &OperatorId {
@@ -76,8 +86,8 @@ impl OperatorActor {
         OperatorView {
             version,
             id: self.profile.id.clone(),
-            name: Arc::from(self.profile.name.as_str()),
-            availability: self.availability.clone(),
+            name: Arc::clone(&self.name),
+            availability: Arc::clone(&self.availability),
             duty: self.duty_view(),
             attended: self.attended,
         }
@@ -95,7 +105,9 @@ impl OperatorActor {
             Duty::Waiting { since } => DutyView::Waiting { since: *since },
             Duty::Assigned { .. } => DutyView::Assigned { assignment },
             Duty::InMeeting {
-                meeting, started_at, ..
+                meeting,
+                started_at,
+                ..
             } => DutyView::InMeeting {
                 assignment,
                 meeting: MeetingView {
@@ -110,7 +122,10 @@ impl OperatorActor {
                 ..
             } => DutyView::TaxpayerAbandoned {
                 assignment,
-                meeting: meeting.clone().zip(*started_at).map(|(record, started_at)| MeetingView { record, started_at }),
+                meeting: meeting
+                    .clone()
+                    .zip(*started_at)
+                    .map(|(record, started_at)| MeetingView { record, started_at }),
                 taxpayer_observations: taxpayer_observations.as_str().to_string(),
             },
         }
@@ -155,7 +170,11 @@ impl OperatorActor {
             .into_iter()
             .filter(|code| {
                 self.shared.catalog.is_open(code, now)
-                    || self.shared.views.figures(code).is_some_and(|f| f.waiting() > 0)
+                    || self
+                        .shared
+                        .views
+                        .figures(code)
+                        .is_some_and(|f| f.waiting() > 0)
             })
             .collect();
         if active.is_empty() {
@@ -165,18 +184,31 @@ impl OperatorActor {
     }
 
     /// Tells the dispatcher the operator is ready and applies its answer.
-    fn become_ready(&mut self, services: Vec<ServiceCode>) -> ResponseActFuture<Self, Result<(), EngineError>> {
+    fn become_ready(
+        &mut self,
+        services: Vec<ServiceCode>,
+    ) -> ResponseActFuture<Self, Result<(), EngineError>> {
         let dispatcher = self.shared.dispatcher.clone();
         let shared = Arc::clone(&self.shared);
         let operator = self.id().clone();
         Box::pin(
             async move {
-                Ok(match dispatcher.send(OperatorReady { operator, services }).await?? {
-                    Readiness::Matched { ticket, assigned_at } => {
-                        ReadyOutcome::Matched(ticket, assigned_at, load_assignment(&shared, ticket, assigned_at).await)
-                    }
-                    Readiness::Waiting { since } => ReadyOutcome::Waiting(since),
-                })
+                Ok(
+                    match dispatcher
+                        .send(OperatorReady { operator, services })
+                        .await??
+                    {
+                        Readiness::Matched {
+                            ticket,
+                            assigned_at,
+                        } => ReadyOutcome::Matched(
+                            ticket,
+                            assigned_at,
+                            load_assignment(&shared, ticket, assigned_at).await,
+                        ),
+                        Readiness::Waiting { since } => ReadyOutcome::Waiting(since),
+                    },
+                )
             }
             .into_actor(self)
             .map(|result: Result<ReadyOutcome, EngineError>, this, _ctx| {
@@ -194,8 +226,16 @@ impl OperatorActor {
         )
     }
 
-    fn apply_assignment(&mut self, ticket: TicketId, assigned_at: Timestamp, assignment: Arc<AssignmentView>) {
-        self.duty = Duty::Assigned { ticket, assigned_at };
+    fn apply_assignment(
+        &mut self,
+        ticket: TicketId,
+        assigned_at: Timestamp,
+        assignment: Arc<AssignmentView>,
+    ) {
+        self.duty = Duty::Assigned {
+            ticket,
+            assigned_at,
+        };
         self.assignment = Some(assignment);
         self.publish();
     }
@@ -203,10 +243,19 @@ impl OperatorActor {
 
 /// Gathers what the console shows about a newly held ticket: the taxpayer's
 /// details from the ticket's snapshot and their history from the store.
-pub(crate) async fn load_assignment(shared: &Shared, ticket: TicketId, assigned_at: Timestamp) -> Arc<AssignmentView> {
+pub(crate) async fn load_assignment(
+    shared: &Shared,
+    ticket: TicketId,
+    assigned_at: Timestamp,
+) -> Arc<AssignmentView> {
     let view = shared.views.ticket(&ticket);
     let (nif, name, service, joined_at) = match &view {
-        Some(view) => (view.nif.clone(), view.name.clone(), view.service.clone(), view.joined_at),
+        Some(view) => (
+            view.nif,
+            view.name.clone(),
+            view.service.clone(),
+            view.joined_at,
+        ),
         None => {
             tracing::error!(%ticket, "assigned ticket has no snapshot");
             return Arc::new(AssignmentView {
@@ -256,7 +305,7 @@ impl Handler<SetAvailability> for OperatorActor {
     type Result = Reply<()>;
 
     fn handle(&mut self, msg: SetAvailability, _ctx: &mut Context<Self>) -> Self::Result {
-        let mut availability = self.availability.clone();
+        let mut availability = (*self.availability).clone();
         availability.extend(msg.services);
         let change = Change::AvailabilitySet {
             operator: self.id().clone(),
@@ -264,14 +313,16 @@ impl Handler<SetAvailability> for OperatorActor {
             at: self.shared.clock.now(),
         };
         let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(async move { store.apply(&change).await }.into_actor(self).map(
-            move |result, this, _ctx| {
-                result?;
-                this.availability = availability;
-                this.publish();
-                Ok(())
-            },
-        )))
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, _ctx| {
+                    result?;
+                    this.availability = Arc::new(availability);
+                    this.publish();
+                    Ok(())
+                }),
+        ))
     }
 }
 
@@ -307,7 +358,11 @@ impl Handler<Interrupt> for OperatorActor {
             return ready(Err(EngineError::invalid_state(self.state_name())));
         }
         let now = self.shared.clock.now();
-        if self.shared.views.end_of_day_blocks_interrupt(&self.availability, now) {
+        if self
+            .shared
+            .views
+            .end_of_day_blocks_interrupt(&self.availability, now)
+        {
             return ready(Err(EngineError::InterruptRefusedEndOfDay));
         }
         let dispatcher = self.shared.dispatcher.clone();
@@ -315,13 +370,20 @@ impl Handler<Interrupt> for OperatorActor {
         let operator = self.id().clone();
         AtomicResponse::new(Box::pin(
             async move {
-                Ok(match dispatcher.send(WithdrawOperator { operator }).await?? {
-                    Withdrawal::Withdrawn => None,
-                    Withdrawal::Assigned { ticket, assigned_at } => {
-                        Some((ticket, assigned_at, load_assignment(&shared, ticket, assigned_at).await))
-                    }
-                    Withdrawal::NotWaiting => return Err(EngineError::invalid_state("idle")),
-                })
+                Ok(
+                    match dispatcher.send(WithdrawOperator { operator }).await?? {
+                        Withdrawal::Withdrawn => None,
+                        Withdrawal::Assigned {
+                            ticket,
+                            assigned_at,
+                        } => Some((
+                            ticket,
+                            assigned_at,
+                            load_assignment(&shared, ticket, assigned_at).await,
+                        )),
+                        Withdrawal::NotWaiting => return Err(EngineError::invalid_state("idle")),
+                    },
+                )
             }
             .into_actor(self)
             .map(|result: Result<_, EngineError>, this, _ctx| match result? {
@@ -362,7 +424,9 @@ impl Handler<Assigned> for OperatorActor {
         AtomicResponse::new(Box::pin(
             async move { load_assignment(&shared, msg.ticket, msg.assigned_at).await }
                 .into_actor(self)
-                .map(move |assignment, this, _ctx| this.apply_assignment(msg.ticket, msg.assigned_at, assignment)),
+                .map(move |assignment, this, _ctx| {
+                    this.apply_assignment(msg.ticket, msg.assigned_at, assignment)
+                }),
         ))
     }
 }
@@ -382,7 +446,14 @@ impl Handler<Start> for OperatorActor {
     type Result = Reply<StartReceipt>;
 
     fn handle(&mut self, _msg: Start, _ctx: &mut Context<Self>) -> Self::Result {
-        let (Duty::Assigned { ticket, assigned_at }, Some(assignment)) = (&self.duty, &self.assignment) else {
+        let (
+            Duty::Assigned {
+                ticket,
+                assigned_at,
+            },
+            Some(assignment),
+        ) = (&self.duty, &self.assignment)
+        else {
             return ready(Err(EngineError::invalid_state(self.state_name())));
         };
         let (ticket, assigned_at) = (*ticket, *assigned_at);
@@ -396,11 +467,11 @@ impl Handler<Start> for OperatorActor {
         let operator = self.id().clone();
         AtomicResponse::new(Box::pin(
             async move {
-                let meeting = shared
-                    .meetings
-                    .create(&request)
-                    .await
-                    .map_err(|error| EngineError::MeetingProviderFailed { reason: error.reason })?;
+                let meeting = shared.meetings.create(&request).await.map_err(|error| {
+                    EngineError::MeetingProviderFailed {
+                        reason: error.reason,
+                    }
+                })?;
                 let started_at = shared.clock.now();
                 let change = Change::MeetingStarted {
                     operator,
@@ -418,24 +489,26 @@ impl Handler<Start> for OperatorActor {
                 Ok((meeting, started_at))
             }
             .into_actor(self)
-            .map(move |result: Result<(MeetingRecord, Timestamp), EngineError>, this, _ctx| {
-                let (meeting, started_at) = result?;
-                this.duty = Duty::InMeeting {
-                    ticket,
-                    assigned_at,
-                    meeting: meeting.clone(),
-                    started_at,
-                };
-                this.publish();
-                if let Some(addr) = this.shared.tickets.get(&ticket) {
-                    addr.do_send(ticket::MeetingStarted {
-                        join_url: meeting.join_url.clone(),
-                    });
-                }
-                Ok(StartReceipt {
-                    start_url: meeting.start_url,
-                })
-            }),
+            .map(
+                move |result: Result<(MeetingRecord, Timestamp), EngineError>, this, _ctx| {
+                    let (meeting, started_at) = result?;
+                    this.duty = Duty::InMeeting {
+                        ticket,
+                        assigned_at,
+                        meeting: meeting.clone(),
+                        started_at,
+                    };
+                    this.publish();
+                    if let Some(addr) = this.shared.tickets.get(&ticket) {
+                        addr.do_send(ticket::MeetingStarted {
+                            join_url: meeting.join_url.clone(),
+                        });
+                    }
+                    Ok(StartReceipt {
+                        start_url: meeting.start_url,
+                    })
+                },
+            ),
         ))
     }
 }
@@ -494,7 +567,12 @@ impl Handler<Finalize> for OperatorActor {
             return ready(Err(EngineError::RepresentationNotAllowed));
         }
         let now = self.shared.clock.now();
-        if msg.next == Next::Interrupt && self.shared.views.end_of_day_blocks_interrupt(&self.availability, now) {
+        if msg.next == Next::Interrupt
+            && self
+                .shared
+                .views
+                .end_of_day_blocks_interrupt(&self.availability, now)
+        {
             return ready(Err(EngineError::InterruptRefusedEndOfDay));
         }
         let outcome = msg.outcome;
@@ -537,7 +615,7 @@ impl Handler<Finalize> for OperatorActor {
                         addr.do_send(ticket::Finished { at: now });
                     }
                     this.shared.dispatcher.do_send(TicketEnded {
-                        nif: assignment.nif.clone(),
+                        nif: assignment.nif,
                         service: assignment.service.clone(),
                     });
                 }
@@ -581,7 +659,9 @@ impl Handler<TaxpayerAccepts> for OperatorActor {
     fn handle(&mut self, msg: TaxpayerAccepts, _ctx: &mut Context<Self>) -> Self::Result {
         let join_url = match &self.duty {
             Duty::Assigned { ticket, .. } if *ticket == msg.ticket => None,
-            Duty::InMeeting { ticket, meeting, .. } if *ticket == msg.ticket => Some(meeting.join_url.clone()),
+            Duty::InMeeting {
+                ticket, meeting, ..
+            } if *ticket == msg.ticket => Some(meeting.join_url.clone()),
             _ => return ready(Err(EngineError::invalid_state("finished"))),
         };
         let now = self.shared.clock.now();
@@ -593,14 +673,16 @@ impl Handler<TaxpayerAccepts> for OperatorActor {
             day,
         };
         let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(async move { store.apply(&change).await }.into_actor(self).map(
-            move |result, this, _ctx| {
-                result?;
-                this.attended.increment(day);
-                this.publish();
-                Ok(join_url)
-            },
-        )))
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, _ctx| {
+                    result?;
+                    this.attended.increment(day);
+                    this.publish();
+                    Ok(join_url)
+                }),
+        ))
     }
 }
 
@@ -619,7 +701,10 @@ impl Handler<TaxpayerAbandons> for OperatorActor {
 
     fn handle(&mut self, msg: TaxpayerAbandons, _ctx: &mut Context<Self>) -> Self::Result {
         let next_duty = |at: Timestamp, observations: Observations| match &self.duty {
-            Duty::Assigned { ticket, assigned_at } if *ticket == msg.ticket => Some(Duty::TaxpayerAbandoned {
+            Duty::Assigned {
+                ticket,
+                assigned_at,
+            } if *ticket == msg.ticket => Some(Duty::TaxpayerAbandoned {
                 ticket: *ticket,
                 assigned_at: *assigned_at,
                 meeting: None,
@@ -653,19 +738,21 @@ impl Handler<TaxpayerAbandons> for OperatorActor {
             at: now,
         };
         let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(async move { store.apply(&change).await }.into_actor(self).map(
-            move |result, this, _ctx| {
-                result?;
-                this.duty = duty;
-                this.publish();
-                if let Some(assignment) = &this.assignment {
-                    this.shared.dispatcher.do_send(TicketEnded {
-                        nif: assignment.nif.clone(),
-                        service: assignment.service.clone(),
-                    });
-                }
-                Ok(now)
-            },
-        )))
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, _ctx| {
+                    result?;
+                    this.duty = duty;
+                    this.publish();
+                    if let Some(assignment) = &this.assignment {
+                        this.shared.dispatcher.do_send(TicketEnded {
+                            nif: assignment.nif,
+                            service: assignment.service.clone(),
+                        });
+                    }
+                    Ok(now)
+                }),
+        ))
     }
 }

@@ -75,20 +75,31 @@ impl TicketActor {
     }
 
     fn badge(&self, operator: &OperatorId) -> Option<OperatorBadge> {
-        self.shared.catalog.operator(operator).map(|profile| OperatorBadge {
-            name: profile.name.clone(),
-            id_number: profile.id_number.clone(),
-        })
+        self.shared
+            .catalog
+            .operator(operator)
+            .map(|profile| OperatorBadge {
+                name: profile.name.clone(),
+                id_number: profile.id_number.clone(),
+            })
     }
 
-    fn apply_assignment(&mut self, operator: OperatorId, operator_addr: Addr<OperatorActor>, assigned_at: Timestamp) {
+    fn apply_assignment(
+        &mut self,
+        operator: OperatorId,
+        operator_addr: Addr<OperatorActor>,
+        assigned_at: Timestamp,
+    ) {
         if self.view.state != TicketState::Waiting {
             return;
         }
         let badge = self.badge(&operator);
         self.holder = Some(operator_addr);
         self.publish(|view| {
-            view.state = TicketState::Assigned { operator, assigned_at };
+            view.state = TicketState::Assigned {
+                operator,
+                assigned_at,
+            };
             view.slot = None;
             view.operator = badge;
         });
@@ -124,7 +135,14 @@ impl Handler<Accept> for TicketActor {
     type Result = Reply<Option<String>>;
 
     fn handle(&mut self, _msg: Accept, _ctx: &mut Context<Self>) -> Self::Result {
-        let (TicketState::Assigned { operator, assigned_at }, Some(holder)) = (&self.view.state, &self.holder) else {
+        let (
+            TicketState::Assigned {
+                operator,
+                assigned_at,
+            },
+            Some(holder),
+        ) = (&self.view.state, &self.holder)
+        else {
             return ready(Err(EngineError::invalid_state(self.view.state.name())));
         };
         let (operator, assigned_at) = (operator.clone(), *assigned_at);
@@ -186,7 +204,7 @@ impl Handler<Abandon> for TicketActor {
             ticket,
             service: self.view.service.clone(),
             seq: self.view.seq,
-            nif: self.view.nif.clone(),
+            nif: self.view.nif,
             observations: observations.clone(),
         };
         let dispatcher = self.shared.dispatcher.clone();
@@ -204,7 +222,12 @@ impl Handler<Abandon> for TicketActor {
                         Abandonment::Gone => return Err(EngineError::invalid_state("finished")),
                     },
                 };
-                let at = operator_addr.send(TaxpayerAbandons { ticket, observations }).await??;
+                let at = operator_addr
+                    .send(TaxpayerAbandons {
+                        ticket,
+                        observations,
+                    })
+                    .await??;
                 Ok((Some((operator, assigned_at)), at))
             }
             .into_actor(self)

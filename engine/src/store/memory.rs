@@ -64,8 +64,12 @@ impl Store for MemoryStore {
         } = change
         {
             // unwrap-free: apply() has just checked that the ticket exists.
-            if let Some(nif) = inner.state.tickets.get(ticket).map(|t| t.nif.clone()) {
-                inner.histories.entry(nif).or_default().push(annotation.clone());
+            if let Some(nif) = inner.state.tickets.get(ticket).map(|t| t.nif) {
+                inner
+                    .histories
+                    .entry(nif)
+                    .or_default()
+                    .push(annotation.clone());
             }
         }
         let seq = inner.next_event;

@@ -36,8 +36,10 @@ impl StoredState {
                 availability,
                 ..
             } => {
-                self.operators.entry(operator.clone()).or_default().availability =
-                    availability.clone();
+                self.operators
+                    .entry(operator.clone())
+                    .or_default()
+                    .availability = availability.clone();
             }
             Change::TicketJoined { ticket } => {
                 if self.tickets.contains_key(&ticket.id) {
@@ -59,7 +61,9 @@ impl StoredState {
             Change::OperatorInterrupted { operator, .. } => {
                 let record = self.operator_mut(operator)?;
                 if !matches!(record.duty, Duty::Waiting { .. }) {
-                    return Err(conflict(format!("operator {operator} interrupted while not waiting")));
+                    return Err(conflict(format!(
+                        "operator {operator} interrupted while not waiting"
+                    )));
                 }
                 record.duty = Duty::Off;
             }
@@ -75,11 +79,16 @@ impl StoredState {
                     .get(operator)
                     .is_none_or(|record| matches!(record.duty, Duty::Waiting { .. } | Duty::Off));
                 if !free {
-                    return Err(conflict(format!("operator {operator} matched while holding a ticket")));
+                    return Err(conflict(format!(
+                        "operator {operator} matched while holding a ticket"
+                    )));
                 }
                 let stored = self.ticket_mut(ticket)?;
                 if stored.state != TicketState::Waiting {
-                    return Err(conflict(format!("ticket {ticket} matched while {}", stored.state.name())));
+                    return Err(conflict(format!(
+                        "ticket {ticket} matched while {}",
+                        stored.state.name()
+                    )));
                 }
                 stored.state = TicketState::Assigned {
                     operator: operator.clone(),
@@ -109,7 +118,11 @@ impl StoredState {
                             started_at: *at,
                         };
                     }
-                    _ => return Err(conflict(format!("operator {operator} started a meeting without holding {ticket}"))),
+                    _ => {
+                        return Err(conflict(format!(
+                            "operator {operator} started a meeting without holding {ticket}"
+                        )))
+                    }
                 }
             }
             Change::TicketAccepted {
@@ -118,14 +131,20 @@ impl StoredState {
                 at,
                 day,
             } => {
-                let holds = self.operators.get(operator).and_then(|r| r.duty.ticket()) == Some(*ticket);
+                let holds =
+                    self.operators.get(operator).and_then(|r| r.duty.ticket()) == Some(*ticket);
                 let stored = self.ticket_mut(ticket)?;
                 let assigned_at = match &stored.state {
                     TicketState::Assigned {
                         operator: holder,
                         assigned_at,
                     } if holder == operator && holds => *assigned_at,
-                    _ => return Err(conflict(format!("ticket {ticket} accepted while {}", stored.state.name()))),
+                    _ => {
+                        return Err(conflict(format!(
+                            "ticket {ticket} accepted while {}",
+                            stored.state.name()
+                        )))
+                    }
                 };
                 stored.state = TicketState::Accepted {
                     operator: operator.clone(),
@@ -141,17 +160,23 @@ impl StoredState {
                 at,
             } => self.abandon(ticket, operator.as_ref(), observations, *at)?,
             Change::AttentionFinalized {
-                operator, ticket, at, ..
+                operator,
+                ticket,
+                at,
+                ..
             } => {
                 let record = self.operator_mut(operator)?;
                 let holds = matches!(&record.duty,
                     Duty::InMeeting { ticket: held, .. } | Duty::TaxpayerAbandoned { ticket: held, .. } if held == ticket);
                 if !holds {
-                    return Err(conflict(format!("operator {operator} finalized {ticket} without holding it in a meeting")));
+                    return Err(conflict(format!(
+                        "operator {operator} finalized {ticket} without holding it in a meeting"
+                    )));
                 }
                 let stored = self.ticket_mut(ticket)?;
                 match &stored.state {
-                    TicketState::Assigned { assigned_at, .. } | TicketState::Accepted { assigned_at, .. } => {
+                    TicketState::Assigned { assigned_at, .. }
+                    | TicketState::Accepted { assigned_at, .. } => {
                         stored.state = TicketState::Finished {
                             operator: operator.clone(),
                             assigned_at: *assigned_at,
@@ -159,7 +184,12 @@ impl StoredState {
                         };
                     }
                     TicketState::Abandoned { .. } => {}
-                    other => return Err(conflict(format!("ticket {ticket} finalized while {}", other.name()))),
+                    other => {
+                        return Err(conflict(format!(
+                            "ticket {ticket} finalized while {}",
+                            other.name()
+                        )))
+                    }
                 }
                 self.operator_mut(operator)?.duty = Duty::Off;
             }
@@ -174,7 +204,10 @@ impl StoredState {
         observations: &Observations,
         at: jiff::Timestamp,
     ) -> Result<(), StoreError> {
-        let stored = self.tickets.get(ticket).ok_or_else(|| conflict(format!("unknown ticket {ticket}")))?;
+        let stored = self
+            .tickets
+            .get(ticket)
+            .ok_or_else(|| conflict(format!("unknown ticket {ticket}")))?;
         match (operator, &stored.state) {
             (None, TicketState::Waiting) => {}
             (Some(operator), state) if state.holder() == Some(operator) => {
@@ -204,16 +237,24 @@ impl StoredState {
                         abandoned_at: at,
                         taxpayer_observations: observations.clone(),
                     },
-                    _ => return Err(conflict(format!("operator {operator} does not hold {ticket}"))),
+                    _ => {
+                        return Err(conflict(format!(
+                            "operator {operator} does not hold {ticket}"
+                        )))
+                    }
                 };
             }
-            (_, state) => return Err(conflict(format!("ticket {ticket} abandoned while {}", state.name()))),
+            (_, state) => {
+                return Err(conflict(format!(
+                    "ticket {ticket} abandoned while {}",
+                    state.name()
+                )))
+            }
         }
         let stored = self.ticket_mut(ticket)?;
         let assigned_at = match &stored.state {
-            TicketState::Assigned { assigned_at, .. } | TicketState::Accepted { assigned_at, .. } => {
-                Some(*assigned_at)
-            }
+            TicketState::Assigned { assigned_at, .. }
+            | TicketState::Accepted { assigned_at, .. } => Some(*assigned_at),
             _ => None,
         };
         stored.state = TicketState::Abandoned {

@@ -108,7 +108,11 @@ impl TestEngine {
         TestEngine::start_with(default_settings(), Arc::new(MemoryStore::new()), at).await
     }
 
-    pub async fn start_with(settings: EngineSettings, store: Arc<dyn Store>, at: Timestamp) -> TestEngine {
+    pub async fn start_with(
+        settings: EngineSettings,
+        store: Arc<dyn Store>,
+        at: Timestamp,
+    ) -> TestEngine {
         let clock = ManualClock::new(at);
         let meetings = Arc::new(ScriptedMeetings::default());
         TestEngine::start_parts(settings, store, clock, meetings).await
@@ -160,7 +164,12 @@ impl TestEngine {
             .catalog()
             .services()
             .iter()
-            .map(|s| (s.code.as_str().to_string(), services.contains(&s.code.as_str())))
+            .map(|s| {
+                (
+                    s.code.as_str().to_string(),
+                    services.contains(&s.code.as_str()),
+                )
+            })
             .collect();
         self.engine
             .set_availability(&op(operator), &map)
@@ -179,7 +188,13 @@ impl TestEngine {
             .await
     }
 
-    pub async fn finalize(&self, operator: &str, outcome: &str, observations: &str, next: &str) -> Result<(), EngineError> {
+    pub async fn finalize(
+        &self,
+        operator: &str,
+        outcome: &str,
+        observations: &str,
+        next: &str,
+    ) -> Result<(), EngineError> {
         self.engine
             .finalize(
                 &op(operator),
@@ -205,24 +220,44 @@ impl TestEngine {
     /// The ticket page as a poll would answer it now.
     pub fn ticket(&self, ticket: TicketId) -> TicketBody {
         let views = self.engine.views();
-        let view = views.ticket(&ticket).unwrap_or_else(|| panic!("unknown ticket {ticket}"));
+        let view = views
+            .ticket(&ticket)
+            .unwrap_or_else(|| panic!("unknown ticket {ticket}"));
         render::ticket(views, &view)
     }
 
     /// Waits (without sleeping) until the operator's console shows `state`.
     pub async fn until_console(&self, operator: &str, state: ConsoleState) -> ConsoleBody {
-        let wait = self.engine.views().wait_until(|_| self.console(operator).state == state);
-        if tokio::time::timeout(Duration::from_secs(10), wait).await.is_err() {
-            panic!("console of {operator} never reached {state:?}; it shows {:?}", self.console(operator).state);
+        let wait = self
+            .engine
+            .views()
+            .wait_until(|_| self.console(operator).state == state);
+        if tokio::time::timeout(Duration::from_secs(10), wait)
+            .await
+            .is_err()
+        {
+            panic!(
+                "console of {operator} never reached {state:?}; it shows {:?}",
+                self.console(operator).state
+            );
         }
         self.console(operator)
     }
 
     /// Waits until the ticket's page shows `state`.
     pub async fn until_ticket(&self, ticket: TicketId, state: &str) -> TicketBody {
-        let wait = self.engine.views().wait_until(|_| self.ticket(ticket).state == state);
-        if tokio::time::timeout(Duration::from_secs(10), wait).await.is_err() {
-            panic!("ticket never reached {state}; it shows {}", self.ticket(ticket).state);
+        let wait = self
+            .engine
+            .views()
+            .wait_until(|_| self.ticket(ticket).state == state);
+        if tokio::time::timeout(Duration::from_secs(10), wait)
+            .await
+            .is_err()
+        {
+            panic!(
+                "ticket never reached {state}; it shows {}",
+                self.ticket(ticket).state
+            );
         }
         self.ticket(ticket)
     }

@@ -8,7 +8,9 @@ use jiff::Timestamp;
 
 use super::{dni, op};
 use crate::domain::{Annotation, Nif, Observations, Outcome, ServiceCode};
-use crate::store::{Change, Duty, MeetingRecord, Store, StoreError, StoredState, TicketRecord, TicketState};
+use crate::store::{
+    Change, Duty, MeetingRecord, Store, StoreError, StoredState, TicketRecord, TicketState,
+};
 use crate::ticket::{TicketId, TicketToken};
 
 fn at(seconds: i64) -> Timestamp {
@@ -73,8 +75,12 @@ async fn a_joined_ticket_loads_back_waiting_in_join_order(store: &dyn Store) {
     apply_all(
         store,
         &[
-            Change::TicketJoined { ticket: second.clone() },
-            Change::TicketJoined { ticket: first.clone() },
+            Change::TicketJoined {
+                ticket: second.clone(),
+            },
+            Change::TicketJoined {
+                ticket: first.clone(),
+            },
         ],
     )
     .await;
@@ -83,8 +89,15 @@ async fn a_joined_ticket_loads_back_waiting_in_join_order(store: &dyn Store) {
     assert_eq!(order, vec![first.id, second.id]);
     assert_eq!(state.tickets[&first.id], first);
     assert_eq!(state.next_seq, 3);
-    let refused = store.apply(&Change::TicketJoined { ticket: first.clone() }).await;
-    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    let refused = store
+        .apply(&Change::TicketJoined {
+            ticket: first.clone(),
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
 }
 
 async fn a_ticket_is_matched_once_and_only_once(store: &dyn Store) {
@@ -93,16 +106,32 @@ async fn a_ticket_is_matched_once_and_only_once(store: &dyn Store) {
     apply_all(
         store,
         &[
-            Change::TicketJoined { ticket: waiting.clone() },
-            Change::OperatorWaiting { operator: ana.clone(), at: at(5) },
-            Change::OperatorWaiting { operator: bea.clone(), at: at(6) },
-            Change::Matched { ticket: waiting.id, operator: ana.clone(), at: at(7) },
+            Change::TicketJoined {
+                ticket: waiting.clone(),
+            },
+            Change::OperatorWaiting {
+                operator: ana.clone(),
+                at: at(5),
+            },
+            Change::OperatorWaiting {
+                operator: bea.clone(),
+                at: at(6),
+            },
+            Change::Matched {
+                ticket: waiting.id,
+                operator: ana.clone(),
+                at: at(7),
+            },
         ],
     )
     .await;
     let before = store.load().await.expect("load");
     let second = store
-        .apply(&Change::Matched { ticket: waiting.id, operator: bea.clone(), at: at(8) })
+        .apply(&Change::Matched {
+            ticket: waiting.id,
+            operator: bea.clone(),
+            at: at(8),
+        })
         .await;
     assert!(matches!(second, Err(StoreError::Conflict(_))), "{second:?}");
     let after = store.load().await.expect("load");
@@ -117,17 +146,35 @@ async fn an_operator_never_holds_two_tickets(store: &dyn Store) {
     apply_all(
         store,
         &[
-            Change::TicketJoined { ticket: one.clone() },
-            Change::TicketJoined { ticket: two.clone() },
-            Change::Matched { ticket: one.id, operator: ana.clone(), at: at(3) },
+            Change::TicketJoined {
+                ticket: one.clone(),
+            },
+            Change::TicketJoined {
+                ticket: two.clone(),
+            },
+            Change::Matched {
+                ticket: one.id,
+                operator: ana.clone(),
+                at: at(3),
+            },
         ],
     )
     .await;
     let refused = store
-        .apply(&Change::Matched { ticket: two.id, operator: ana.clone(), at: at(4) })
+        .apply(&Change::Matched {
+            ticket: two.id,
+            operator: ana.clone(),
+            at: at(4),
+        })
         .await;
-    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
-    assert_eq!(store.load().await.expect("load").tickets[&two.id].state, TicketState::Waiting);
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.load().await.expect("load").tickets[&two.id].state,
+        TicketState::Waiting
+    );
 }
 
 fn meeting() -> MeetingRecord {
@@ -153,11 +200,31 @@ async fn a_whole_attention_leaves_a_history_entry(store: &dyn Store) {
     apply_all(
         store,
         &[
-            Change::AvailabilitySet { operator: ana.clone(), availability: availability("CLAVE"), at: at(0) },
-            Change::TicketJoined { ticket: waiting.clone() },
-            Change::Matched { ticket: waiting.id, operator: ana.clone(), at: at(10) },
-            Change::MeetingStarted { operator: ana.clone(), ticket: waiting.id, meeting: meeting(), at: at(20) },
-            Change::TicketAccepted { operator: ana.clone(), ticket: waiting.id, at: at(30), day },
+            Change::AvailabilitySet {
+                operator: ana.clone(),
+                availability: availability("CLAVE"),
+                at: at(0),
+            },
+            Change::TicketJoined {
+                ticket: waiting.clone(),
+            },
+            Change::Matched {
+                ticket: waiting.id,
+                operator: ana.clone(),
+                at: at(10),
+            },
+            Change::MeetingStarted {
+                operator: ana.clone(),
+                ticket: waiting.id,
+                meeting: meeting(),
+                at: at(20),
+            },
+            Change::TicketAccepted {
+                operator: ana.clone(),
+                ticket: waiting.id,
+                at: at(30),
+                day,
+            },
             Change::AttentionFinalized {
                 operator: ana.clone(),
                 ticket: waiting.id,
@@ -172,8 +239,14 @@ async fn a_whole_attention_leaves_a_history_entry(store: &dyn Store) {
     assert_eq!(operator.availability, availability("CLAVE"));
     assert_eq!(operator.duty, Duty::Off);
     assert_eq!(operator.attended.on(day), 1);
-    assert!(matches!(state.tickets[&waiting.id].state, TicketState::Finished { .. }));
-    assert_eq!(store.history(&waiting.nif).await.expect("history"), vec![annotation]);
+    assert!(matches!(
+        state.tickets[&waiting.id].state,
+        TicketState::Finished { .. }
+    ));
+    assert_eq!(
+        store.history(&waiting.nif).await.expect("history"),
+        vec![annotation]
+    );
     let other = Nif::parse(&dni(5)).expect("valid");
     assert!(store.history(&other).await.expect("history").is_empty());
 }
@@ -185,17 +258,43 @@ async fn abandonment_before_and_after_assignment(store: &dyn Store) {
     apply_all(
         store,
         &[
-            Change::TicketJoined { ticket: queued.clone() },
-            Change::TicketJoined { ticket: held.clone() },
-            Change::TicketAbandoned { ticket: queued.id, operator: None, observations: left.clone(), at: at(5) },
-            Change::Matched { ticket: held.id, operator: ana.clone(), at: at(6) },
-            Change::MeetingStarted { operator: ana.clone(), ticket: held.id, meeting: meeting(), at: at(7) },
-            Change::TicketAbandoned { ticket: held.id, operator: Some(ana.clone()), observations: left.clone(), at: at(8) },
+            Change::TicketJoined {
+                ticket: queued.clone(),
+            },
+            Change::TicketJoined {
+                ticket: held.clone(),
+            },
+            Change::TicketAbandoned {
+                ticket: queued.id,
+                operator: None,
+                observations: left.clone(),
+                at: at(5),
+            },
+            Change::Matched {
+                ticket: held.id,
+                operator: ana.clone(),
+                at: at(6),
+            },
+            Change::MeetingStarted {
+                operator: ana.clone(),
+                ticket: held.id,
+                meeting: meeting(),
+                at: at(7),
+            },
+            Change::TicketAbandoned {
+                ticket: held.id,
+                operator: Some(ana.clone()),
+                observations: left.clone(),
+                at: at(8),
+            },
         ],
     )
     .await;
     let state = store.load().await.expect("load");
-    assert!(matches!(state.tickets[&queued.id].state, TicketState::Abandoned { operator: None, .. }));
+    assert!(matches!(
+        state.tickets[&queued.id].state,
+        TicketState::Abandoned { operator: None, .. }
+    ));
     assert!(matches!(
         &state.operators[&ana].duty,
         Duty::TaxpayerAbandoned { ticket, meeting: Some(_), taxpayer_observations, .. }
@@ -203,7 +302,12 @@ async fn abandonment_before_and_after_assignment(store: &dyn Store) {
     ));
     // Abandoning twice is refused.
     let again = store
-        .apply(&Change::TicketAbandoned { ticket: queued.id, operator: None, observations: left, at: at(9) })
+        .apply(&Change::TicketAbandoned {
+            ticket: queued.id,
+            operator: None,
+            observations: left,
+            at: at(9),
+        })
         .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
 }
@@ -211,17 +315,35 @@ async fn abandonment_before_and_after_assignment(store: &dyn Store) {
 async fn the_event_log_replays_to_the_loaded_state(store: &dyn Store) {
     let ana = op("op-ana");
     let tickets: Vec<TicketRecord> = (1..=5).map(|n| ticket(n, n as u32, "APOYOIRPF")).collect();
-    let mut changes: Vec<Change> = tickets.iter().map(|t| Change::TicketJoined { ticket: t.clone() }).collect();
-    changes.push(Change::OperatorWaiting { operator: ana.clone(), at: at(10) });
-    changes.push(Change::OperatorInterrupted { operator: ana.clone(), at: at(11) });
-    changes.push(Change::Matched { ticket: tickets[0].id, operator: ana.clone(), at: at(12) });
+    let mut changes: Vec<Change> = tickets
+        .iter()
+        .map(|t| Change::TicketJoined { ticket: t.clone() })
+        .collect();
+    changes.push(Change::OperatorWaiting {
+        operator: ana.clone(),
+        at: at(10),
+    });
+    changes.push(Change::OperatorInterrupted {
+        operator: ana.clone(),
+        at: at(11),
+    });
+    changes.push(Change::Matched {
+        ticket: tickets[0].id,
+        operator: ana.clone(),
+        at: at(12),
+    });
     apply_all(store, &changes).await;
     let log = store.events(0, 1000).await.expect("events");
     assert_eq!(log.len(), changes.len());
-    assert!(log.windows(2).all(|pair| pair[0].seq < pair[1].seq), "sequence numbers increase");
+    assert!(
+        log.windows(2).all(|pair| pair[0].seq < pair[1].seq),
+        "sequence numbers increase"
+    );
     let mut replayed = StoredState::default();
     for entry in &log {
-        replayed.apply(&entry.change).expect("a logged change replays");
+        replayed
+            .apply(&entry.change)
+            .expect("a logged change replays");
     }
     assert_eq!(replayed, store.load().await.expect("load"));
     let tail = store.events(log[3].seq, 2).await.expect("events");
