@@ -8,6 +8,7 @@
 //! contract suite in `testsuite` checks it).
 
 pub mod memory;
+pub mod redis;
 mod state;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use crate::domain::{Annotation, Nif, Observations, ObservationsError, OperatorId
 use crate::ticket::{TicketId, TicketToken};
 
 pub use memory::MemoryStore;
+pub use redis::RedisStore;
 pub use state::StoredState;
 
 /// A store failed to do what was asked.

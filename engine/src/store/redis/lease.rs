@@ -1,0 +1,285 @@
+//! The dispatcher lease: which one process may write, with a fencing token
+//! that the commit script checks on every write. How a standby takes over is
+//! told in the module doc of `store::redis`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_redis::redis::{self, Value};
+
+use super::{failure, Failure, Fence, RedisStore, Shared};
+use crate::store::StoreError;
+
+/// Longest holder name, in characters.
+const MAX_HOLDER_CHARS: usize = 100;
+
+/// This process's hold on the dispatcher lease. While it is held, the
+/// store it was acquired through may write; once another process acquires
+/// it, that store's writes are refused.
+///
+/// Dropping it stops the renewal but does not give the lease up (the store
+/// keeps writing under its token until the lease lapses and someone else
+/// takes it); call [`RedisLease::release`] to hand over at once.
+pub struct RedisLease {
+    shared: Arc<Shared>,
+    fence: Fence,
+    holder: String,
+    ttl: Duration,
+    renewal: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RedisLease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisLease")
+            .field("holder", &self.holder)
+            .field("fencing_token", &self.fence.token)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the acquire script answered.
+enum Attempt {
+    Taken(Fence),
+    Held { value: String, left_ms: i64 },
+}
+
+impl RedisLease {
+    /// Takes the lease for `holder` (a name for people: host and process)
+    /// for `ttl`, if no live process holds it; `store` then writes under its
+    /// fencing token. Refused with [`StoreError::Conflict`] naming the holder
+    /// when another process has it.
+    pub async fn acquire(
+        store: &RedisStore,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<RedisLease, StoreError> {
+        let shared = Arc::clone(&store.shared);
+        let holder = holder.trim().to_string();
+        if holder.is_empty()
+            || holder.chars().count() > MAX_HOLDER_CHARS
+            || holder.chars().any(char::is_control)
+        {
+            return Err(StoreError::Conflict(format!(
+                "a lease holder name is 1 to {MAX_HOLDER_CHARS} characters without control characters"
+            )));
+        }
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let name = holder.clone();
+        let attempt = shared
+            .on_runtime(move |shared| async move { try_acquire(&shared, &name, ttl_ms).await })
+            .await?;
+        match attempt {
+            Attempt::Taken(fence) => {
+                tracing::info!(token = fence.token, holder = %holder, "dispatcher lease acquired");
+                shared.hold(fence.clone());
+                Ok(RedisLease {
+                    shared,
+                    fence,
+                    holder,
+                    ttl,
+                    renewal: None,
+                })
+            }
+            Attempt::Held { value, left_ms } => {
+                let (token, other) = value.split_once(' ').unwrap_or(("?", value.as_str()));
+                Err(StoreError::Conflict(format!(
+                    "the dispatcher lease is held by {other} (fencing token {token}) for another {left_ms} ms: \
+                     this process must not dispatch"
+                )))
+            }
+        }
+    }
+
+    /// Acquires the lease as soon as it is free, trying every `poll`: how a
+    /// standby waits for the active process to stop or die. Returns only on
+    /// success or on an error other than "held by another process".
+    pub async fn acquire_when_free(
+        store: &RedisStore,
+        holder: &str,
+        ttl: Duration,
+        poll: Duration,
+    ) -> Result<RedisLease, StoreError> {
+        loop {
+            match RedisLease::acquire(store, holder, ttl).await {
+                Err(StoreError::Conflict(reason))
+                    if reason.starts_with("the dispatcher lease is held by") =>
+                {
+                    tracing::debug!(%reason, "standing by");
+                    tokio::time::sleep(poll).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The fencing token: higher for every new acquisition.
+    pub fn fencing_token(&self) -> u64 {
+        self.fence.token
+    }
+
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// Whether this process still holds the lease, as far as it knows (a
+    /// refused renewal or commit says it does not): for readiness checks.
+    pub fn is_held(&self) -> bool {
+        self.shared.is_held(self.fence.token)
+    }
+
+    /// Extends the lease by its ttl, or takes it back if it lapsed and
+    /// nobody took it since. [`StoreError::Conflict`] when it is lost.
+    pub async fn renew(&self) -> Result<(), StoreError> {
+        renew(&self.shared, &self.fence).await
+    }
+
+    /// Renews the lease every third of its ttl until dropped, released or
+    /// lost (a lost lease is logged and fences the store).
+    pub fn keep_renewed(&mut self) {
+        if self.renewal.is_some() {
+            return;
+        }
+        let (shared, fence) = (Arc::clone(&self.shared), self.fence.clone());
+        let every = (self.ttl / 3).max(Duration::from_millis(1));
+        self.renewal = Some(self.shared.runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match renew(&shared, &fence).await {
+                    Ok(()) => {}
+                    Err(StoreError::Conflict(_)) => return,
+                    Err(error) => {
+                        tracing::warn!(%error, "dispatcher lease renewal failed; retrying")
+                    }
+                }
+            }
+        }));
+    }
+
+    /// Gives the lease up, so a standby may take over at once; this store
+    /// may not write any more.
+    pub async fn release(mut self) -> Result<(), StoreError> {
+        if let Some(renewal) = self.renewal.take() {
+            renewal.abort();
+        }
+        self.shared
+            .lose(self.fence.token, "the lease was released".to_string());
+        let (lease_key, value) = (self.shared.keys.lease.clone(), self.fence.value.clone());
+        self.shared
+            .on_runtime(move |shared| async move {
+                let mut connection = shared.connection().await?;
+                shared
+                    .scripts
+                    .release
+                    .key(&lease_key)
+                    .arg(&value)
+                    .invoke_async::<u8>(&mut connection)
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| match failure(&error) {
+                        Failure::Transient(reason) => StoreError::Unavailable(reason),
+                        Failure::Definite(error) => error,
+                    })
+            })
+            .await
+    }
+}
+
+impl Drop for RedisLease {
+    fn drop(&mut self) {
+        if let Some(renewal) = self.renewal.take() {
+            renewal.abort();
+        }
+    }
+}
+
+async fn try_acquire(shared: &Shared, holder: &str, ttl_ms: u64) -> Result<Attempt, StoreError> {
+    let mut connection = shared.connection().await?;
+    let reply: Vec<Value> = shared
+        .scripts
+        .acquire
+        .key(&shared.keys.lease)
+        .key(&shared.keys.fence)
+        .arg(holder)
+        .arg(ttl_ms)
+        .invoke_async(&mut connection)
+        .await
+        .map_err(|error| match failure(&error) {
+            Failure::Transient(reason) => StoreError::Unavailable(reason),
+            Failure::Definite(error) => error,
+        })?;
+    let corrupt = || StoreError::Corrupt("unexpected reply from the lease script".to_string());
+    let token: u64 = reply
+        .first()
+        .and_then(|v| redis::from_redis_value_ref(v).ok())
+        .ok_or_else(corrupt)?;
+    let value: String = reply
+        .get(1)
+        .and_then(|v| redis::from_redis_value_ref(v).ok())
+        .ok_or_else(corrupt)?;
+    if token == 0 {
+        let left_ms = reply
+            .get(2)
+            .and_then(|v| redis::from_redis_value_ref(v).ok())
+            .unwrap_or(-1);
+        return Ok(Attempt::Held { value, left_ms });
+    }
+    Ok(Attempt::Taken(Fence {
+        token,
+        value,
+        ttl_ms,
+    }))
+}
+
+async fn renew(shared: &Arc<Shared>, fence: &Fence) -> Result<(), StoreError> {
+    let (token, fence) = (fence.token, fence.clone());
+    let result = shared
+        .on_runtime(move |shared| async move {
+            let mut connection = shared.connection().await?;
+            let reply: Value = shared
+                .scripts
+                .renew
+                .key(&shared.keys.lease)
+                .key(&shared.keys.fence)
+                .arg(&fence.value)
+                .arg(fence.token)
+                .arg(fence.ttl_ms)
+                .invoke_async(&mut connection)
+                .await
+                .map_err(|error| match failure(&error) {
+                    Failure::Transient(reason) => StoreError::Unavailable(reason),
+                    Failure::Definite(error) => error,
+                })?;
+            match reply {
+                Value::Int(1) => Ok(None),
+                Value::Array(items) => {
+                    let holder: String = items
+                        .get(1)
+                        .and_then(|v| redis::from_redis_value_ref(v).ok())
+                        .unwrap_or_else(|| "-".to_string());
+                    Ok(Some(holder))
+                }
+                other => Err(StoreError::Corrupt(format!(
+                    "unexpected reply from the renewal script: {other:?}"
+                ))),
+            }
+        })
+        .await?;
+    match result {
+        None => Ok(()),
+        Some(holder) => {
+            let holder = if holder == "-" {
+                "nobody".to_string()
+            } else {
+                holder
+            };
+            shared.lose(
+                token,
+                format!("the dispatcher lease is now held by {holder}"),
+            );
+            Err(shared.fence().err().unwrap_or_else(|| {
+                StoreError::Conflict(format!("the dispatcher lease is now held by {holder}"))
+            }))
+        }
+    }
+}

@@ -1,0 +1,509 @@
+//! The production store: Redis through a deadpool-redis pool, every change
+//! committed by one Lua script, fenced by the dispatcher lease.
+//!
+//! # How a change is committed
+//! The store keeps a mirror of the stored state in memory. A dedicated
+//! commit task (`writer.rs`) takes the changes in arrival order, applies each
+//! to a scratch copy of the records it touches with [`StoredState::apply`] —
+//! so what a change means, and which changes are refused, is exactly what the
+//! memory store does — and then writes the resulting records, the waiting
+//! queue, the history and the event stream entries in one `EVALSHA`
+//! (`scripts/commit.lua`). Changes that arrive while a commit is in flight go
+//! together in the next script call (group commit): one round trip commits
+//! many changes, each of which the caller sees succeed or fail on its own
+//! terms. Only after Redis has answered is the mirror updated.
+//!
+//! # When Redis does not answer
+//! A failure to reach Redis before sending is retried with exponential
+//! backoff (see [`RedisOptions`]); after the retries the change fails with
+//! [`StoreError::Unavailable`] and nothing was applied. A failure *after*
+//! sending (a timeout, a dropped connection) leaves the outcome unknown; the
+//! store then decides it with `scripts/resolve.lua`, which either finds the
+//! commit applied or guarantees it never will be. If even that cannot reach
+//! Redis, the change fails, the mirror is marked stale, and before the next
+//! commit the store decides the pending one and reloads the mirror. Each
+//! commit also checks that the last write Redis holds is the last one this
+//! process made: a Redis that restarted and lost acknowledged writes (see
+//! `ops/redis.conf` on `appendfsync`) is noticed and the mirror reloaded
+//! instead of overwritten.
+//!
+//! # The lease, and how a standby takes over
+//! Only one engine may dispatch from one Redis. Before writing, a process
+//! takes the dispatcher lease with [`RedisLease::acquire`]: `SET lease
+//! "<token> <holder>" NX PX ttl` with a fencing token from `INCR`. A second
+//! process's acquire is refused with a message naming the holder, and the
+//! store refuses writes until it holds the lease. The active process renews
+//! the lease ([`RedisLease::keep_renewed`], every third of the ttl), and every
+//! commit script first checks that the lease still holds this process's exact
+//! value.
+//!
+//! A standby runs [`RedisLease::acquire_when_free`]. When the active process
+//! dies (`kill -9`, a lost host), it stops renewing and the lease expires
+//! after at most one ttl; the standby's acquire then succeeds with a higher
+//! fencing token, it loads the state and starts dispatching. If the old
+//! process was only paused and wakes up, its commits are refused by the
+//! script (`FENCED`) and fail with [`StoreError::Conflict`] naming the new
+//! holder: it can never overwrite what the new one wrote. A process that
+//! stops cleanly calls [`RedisLease::release`] so the standby need not wait
+//! for the ttl. A lease that lapsed while nobody else took it (an outage or
+//! a pause longer than the ttl) is taken back by the same process on its
+//! next renewal or commit, which is safe because no newer token exists.
+//!
+//! Keys are listed in `keys.rs`; what the event stream holds in `codec.rs`.
+
+mod codec;
+pub mod keys;
+mod lease;
+mod writer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_redis::redis::{self, AsyncConnectionConfig, RedisError};
+use deadpool_redis::{Connection, Manager, Pool, PoolError, Runtime};
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Change, LoggedChange, Store, StoreError, StoredState};
+use crate::domain::{Annotation, Nif};
+use crate::ticket::TicketId;
+use codec::Entry;
+use keys::Keys;
+pub use lease::RedisLease;
+use writer::{Command, Writer};
+
+/// How the store talks to Redis. The defaults suit a Redis on the same host
+/// or LAN; tests shorten the timeouts.
+#[derive(Debug, Clone)]
+pub struct RedisOptions {
+    /// Connections in the pool (commits use one; reads share the rest).
+    pub pool_size: usize,
+    /// Longest wait to open a connection (or for a free one in the pool).
+    pub connect_timeout: Duration,
+    /// Longest wait for the reply to one command or script.
+    pub command_timeout: Duration,
+    /// Retries after a failure to reach Redis, before giving up with
+    /// [`StoreError::Unavailable`].
+    pub retries: u32,
+    /// The wait before the first retry; doubled for each further retry.
+    pub retry_backoff: Duration,
+    /// The longest wait between two retries.
+    pub retry_backoff_max: Duration,
+    /// The hash tag of every key (see `keys.rs`); several deployments may
+    /// share one Redis under different namespaces.
+    pub namespace: String,
+    /// Trim the event stream to about this many entries (`XADD MAXLEN ~`);
+    /// `None` keeps the whole audit trail (archive and trim it outside).
+    pub event_stream_max_len: Option<usize>,
+    /// Most changes committed by one script call.
+    pub max_batch: usize,
+}
+
+impl Default for RedisOptions {
+    fn default() -> RedisOptions {
+        RedisOptions {
+            pool_size: 16,
+            connect_timeout: Duration::from_secs(2),
+            command_timeout: Duration::from_secs(2),
+            retries: 4,
+            retry_backoff: Duration::from_millis(50),
+            retry_backoff_max: Duration::from_secs(1),
+            namespace: "vt".to_string(),
+            event_stream_max_len: None,
+            max_batch: 256,
+        }
+    }
+}
+
+impl RedisOptions {
+    /// The wait before retry number `attempt` (1-based).
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.retry_backoff
+            .saturating_mul(factor)
+            .min(self.retry_backoff_max)
+    }
+}
+
+/// [`Store`] on Redis. Cheap to clone; clones share the pool, the mirror and
+/// the lease. URLs: `redis://[user:password@]host:port/db`, `rediss://…`
+/// (TLS: needs the engine's `redis-tls` feature, see the crate manifest),
+/// `redis+unix:///path/to/socket` or `unix:///path/to/socket`.
+#[derive(Clone)]
+pub struct RedisStore {
+    shared: Arc<Shared>,
+    commands: mpsc::Sender<Command>,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("keys", &self.shared.keys)
+            .field("options", &self.shared.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the store's parts share: the pool, the scripts, the fencing token.
+pub(crate) struct Shared {
+    pool: Pool,
+    keys: Keys,
+    options: RedisOptions,
+    scripts: Scripts,
+    fence: Mutex<FenceCell>,
+    /// The runtime the store was connected on: every Redis call runs there,
+    /// so pooled connections never belong to a runtime that has stopped (the
+    /// engine calls the store from its own actor thread).
+    runtime: tokio::runtime::Handle,
+}
+
+struct Scripts {
+    commit: redis::Script,
+    resolve: redis::Script,
+    acquire: redis::Script,
+    renew: redis::Script,
+    release: redis::Script,
+}
+
+impl Scripts {
+    fn new() -> Scripts {
+        Scripts {
+            commit: redis::Script::new(include_str!("scripts/commit.lua")),
+            resolve: redis::Script::new(include_str!("scripts/resolve.lua")),
+            acquire: redis::Script::new(include_str!("scripts/acquire.lua")),
+            renew: redis::Script::new(include_str!("scripts/renew.lua")),
+            release: redis::Script::new(include_str!("scripts/release.lua")),
+        }
+    }
+}
+
+/// The fencing token this process writes under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fence {
+    pub token: u64,
+    /// The lease's value, `"<token> <holder>"`, which commits compare.
+    pub value: String,
+    pub ttl_ms: u64,
+}
+
+#[derive(Debug)]
+enum FenceCell {
+    Never,
+    Held(Fence),
+    Lost { reason: String },
+}
+
+impl Shared {
+    /// The token to write under, or why this process may not write.
+    fn fence(&self) -> Result<Fence, StoreError> {
+        match &*self.fence.lock() {
+            FenceCell::Held(fence) => Ok(fence.clone()),
+            FenceCell::Never => Err(StoreError::Conflict(
+                "this process does not hold the dispatcher lease (RedisLease::acquire): it may not write".to_string(),
+            )),
+            FenceCell::Lost { reason } => Err(StoreError::Conflict(format!(
+                "fenced out: {reason}; this process is no longer the active dispatcher"
+            ))),
+        }
+    }
+
+    fn hold(&self, fence: Fence) {
+        *self.fence.lock() = FenceCell::Held(fence);
+    }
+
+    /// Records that the lease under `token` is gone (unless a newer one is held).
+    fn lose(&self, token: u64, reason: String) {
+        let mut cell = self.fence.lock();
+        if matches!(&*cell, FenceCell::Held(fence) if fence.token == token) {
+            tracing::warn!(token, %reason, "dispatcher lease lost");
+            *cell = FenceCell::Lost { reason };
+        }
+    }
+
+    fn is_held(&self, token: u64) -> bool {
+        matches!(&*self.fence.lock(), FenceCell::Held(fence) if fence.token == token)
+    }
+
+    /// A pooled connection, retried with backoff while Redis cannot be reached.
+    async fn connection(&self) -> Result<Connection, StoreError> {
+        let mut attempt = 0;
+        loop {
+            match self.pool.get().await {
+                Ok(connection) => return Ok(connection),
+                Err(error) if attempt < self.options.retries => {
+                    attempt += 1;
+                    tracing::debug!(error = %pool_error(&error), attempt, "redis connection failed; retrying");
+                    tokio::time::sleep(self.options.backoff(attempt)).await;
+                }
+                Err(error) => return Err(StoreError::Unavailable(pool_error(&error))),
+            }
+        }
+    }
+
+    /// Runs a read-only pipeline, retrying any failure to reach Redis (a read
+    /// can be repeated safely).
+    async fn read<T: redis::FromRedisValue>(
+        &self,
+        pipeline: &redis::Pipeline,
+    ) -> Result<T, StoreError> {
+        let mut attempt = 0;
+        loop {
+            let mut connection = self.connection().await?;
+            match pipeline.query_async::<T>(&mut connection).await {
+                Ok(value) => return Ok(value),
+                Err(error) => match failure(&error) {
+                    Failure::Transient(reason) if attempt < self.options.retries => {
+                        attempt += 1;
+                        // The connection may be broken: do not give it back.
+                        drop(Connection::take(connection));
+                        tracing::debug!(%reason, attempt, "redis read failed; retrying");
+                        tokio::time::sleep(self.options.backoff(attempt)).await;
+                    }
+                    Failure::Transient(reason) => return Err(StoreError::Unavailable(reason)),
+                    Failure::Definite(error) => return Err(error),
+                },
+            }
+        }
+    }
+
+    /// Runs `work` on the store's runtime (see [`Shared::runtime`]).
+    async fn on_runtime<T, F>(
+        self: &Arc<Self>,
+        work: impl FnOnce(Arc<Shared>) -> F,
+    ) -> Result<T, StoreError>
+    where
+        F: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.runtime
+            .spawn(work(Arc::clone(self)))
+            .await
+            .map_err(|error| StoreError::Unavailable(format!("redis task failed: {error}")))?
+    }
+}
+
+/// What a failed Redis call means for the caller.
+enum Failure {
+    /// Redis could not be reached, or is busy loading, or the reply was lost:
+    /// worth retrying (for a commit: worth deciding first).
+    Transient(String),
+    /// Redis answered with an error: retrying the same call will not help.
+    Definite(StoreError),
+}
+
+fn failure(error: &RedisError) -> Failure {
+    use redis::{ErrorKind, ServerErrorKind};
+    match error.kind() {
+        ErrorKind::Parse | ErrorKind::UnexpectedReturnType => Failure::Definite(
+            StoreError::Corrupt(format!("unexpected reply from redis: {error}")),
+        ),
+        ErrorKind::Server(
+            ServerErrorKind::BusyLoading | ServerErrorKind::TryAgain | ServerErrorKind::MasterDown,
+        ) => Failure::Transient(error.to_string()),
+        ErrorKind::Io | ErrorKind::Client => Failure::Transient(error.to_string()),
+        _ if error.is_timeout() || error.is_connection_dropped() || error.is_io_error() => {
+            Failure::Transient(error.to_string())
+        }
+        _ => Failure::Definite(StoreError::Unavailable(format!("redis refused: {error}"))),
+    }
+}
+
+fn pool_error(error: &PoolError) -> String {
+    match error {
+        PoolError::Backend(error) => format!("cannot reach redis: {error}"),
+        PoolError::Timeout(kind) => format!("cannot reach redis: {kind:?} timed out"),
+        other => format!("cannot reach redis: {other}"),
+    }
+}
+
+impl RedisStore {
+    /// Connects to Redis at `url` and checks it answers. Must be called
+    /// within a tokio runtime, which then runs the store's Redis calls. The
+    /// store can read at once; it writes only once this process holds the
+    /// lease ([`RedisLease::acquire`]).
+    pub async fn connect(url: &str, options: RedisOptions) -> Result<RedisStore, StoreError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            StoreError::Unavailable("the redis store needs a tokio runtime".to_string())
+        })?;
+        let keys = Keys::new(&options.namespace)
+            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        let connection_config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(options.connect_timeout))
+            .set_response_timeout(Some(options.command_timeout));
+        let manager = Manager::new_with_config(url, connection_config)
+            .map_err(|error| StoreError::Unavailable(format!("bad redis url: {error}")))?;
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.max(1))
+            .wait_timeout(Some(options.connect_timeout))
+            .create_timeout(Some(options.connect_timeout))
+            .recycle_timeout(Some(options.command_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|error| {
+                StoreError::Unavailable(format!("cannot build the redis pool: {error}"))
+            })?;
+        let shared = Arc::new(Shared {
+            pool,
+            keys,
+            options,
+            scripts: Scripts::new(),
+            fence: Mutex::new(FenceCell::Never),
+            runtime: runtime.clone(),
+        });
+        let _: String = shared
+            .read(redis::pipe().cmd("PING"))
+            .await
+            .map(|(pong,): (String,)| pong)?;
+        let (sender, receiver) = mpsc::channel(shared.options.max_batch.max(1) * 4);
+        runtime.spawn(Writer::new(Arc::clone(&shared)).run(receiver));
+        Ok(RedisStore {
+            shared,
+            commands: sender,
+        })
+    }
+
+    /// The store's key names.
+    pub fn keys(&self) -> &Keys {
+        &self.shared.keys
+    }
+
+    async fn command<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Command,
+    ) -> Result<T, StoreError> {
+        let stopped =
+            || StoreError::Unavailable("the redis store's commit task has stopped".to_string());
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(make(reply))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+#[async_trait]
+impl Store for RedisStore {
+    async fn load(&self) -> Result<StoredState, StoreError> {
+        self.command(|reply| Command::Load { reply }).await
+    }
+
+    async fn apply(&self, change: &Change) -> Result<(), StoreError> {
+        let change = change.clone();
+        self.command(|reply| Command::Apply { change, reply }).await
+    }
+
+    async fn history(&self, nif: &Nif) -> Result<Vec<Annotation>, StoreError> {
+        let key = self.shared.keys.history(nif);
+        self.shared
+            .on_runtime(|shared| async move {
+                let (entries,): (Vec<String>,) =
+                    shared.read(redis::pipe().lrange(&key, 0, -1)).await?;
+                entries.iter().map(|json| codec::from_json(json)).collect()
+            })
+            .await
+    }
+
+    async fn events(&self, from: u64, limit: usize) -> Result<Vec<LoggedChange>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.shared
+            .on_runtime(move |shared| async move { read_events(&shared, from, limit).await })
+            .await
+    }
+}
+
+async fn read_events(
+    shared: &Shared,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<LoggedChange>, StoreError> {
+    let count = i64::try_from(limit).unwrap_or(i64::MAX);
+    let (range,): (redis::streams::StreamRangeReply,) = shared
+        .read(
+            redis::pipe()
+                .cmd("XRANGE")
+                .arg(&shared.keys.events)
+                .arg(codec::entry_id(from))
+                .arg("+")
+                .arg("COUNT")
+                .arg(count),
+        )
+        .await?;
+    let mut entries = Vec::with_capacity(range.ids.len());
+    for stream_id in &range.ids {
+        let field = |name: &str| -> Result<String, StoreError> {
+            let value = stream_id.map.get(name).ok_or_else(|| {
+                StoreError::Corrupt(format!("event {} has no {name}", stream_id.id))
+            })?;
+            redis::from_redis_value_ref(value).map_err(|error| {
+                StoreError::Corrupt(format!("event {} field {name}: {error}", stream_id.id))
+            })
+        };
+        let entry = codec::parse_entry(&field("kind")?, &field("change")?)?;
+        entries.push((codec::seq_of(&stream_id.id)?, entry));
+    }
+    // Joins are logged without personal data: complete them from the tickets hash.
+    let joined: Vec<TicketId> = entries
+        .iter()
+        .filter_map(|(_, entry)| match entry {
+            Entry::Join(join) => Some(join.ticket),
+            Entry::Change(_) => None,
+        })
+        .collect();
+    let mut records = std::collections::HashMap::new();
+    if !joined.is_empty() {
+        let fields: Vec<String> = joined.iter().map(TicketId::to_string).collect();
+        let (found,): (Vec<Option<String>>,) = shared
+            .read(
+                redis::pipe()
+                    .cmd("HMGET")
+                    .arg(&shared.keys.tickets)
+                    .arg(&fields),
+            )
+            .await?;
+        for (id, json) in joined.iter().zip(found) {
+            if let Some(json) = json {
+                records.insert(*id, codec::from_json::<super::TicketRecord>(&json)?);
+            }
+        }
+    }
+    entries
+        .into_iter()
+        .map(|(seq, entry)| {
+            let change = match entry {
+                Entry::Change(change) => change,
+                Entry::Join(join) => match records.get(&join.ticket) {
+                    Some(record) => join.rejoin(record),
+                    None => {
+                        return Err(StoreError::Corrupt(format!(
+                            "event {seq}: ticket {} is no longer in the tickets hash",
+                            join.ticket
+                        )))
+                    }
+                },
+            };
+            Ok(LoggedChange { seq, change })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_up_to_its_cap() {
+        let options = RedisOptions {
+            retry_backoff: Duration::from_millis(10),
+            retry_backoff_max: Duration::from_millis(35),
+            ..RedisOptions::default()
+        };
+        let waits: Vec<u128> = (1..=4)
+            .map(|attempt| options.backoff(attempt).as_millis())
+            .collect();
+        assert_eq!(waits, vec![10, 20, 35, 35]);
+    }
+}

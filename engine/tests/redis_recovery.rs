@@ -1,0 +1,263 @@
+//! The engine on Redis: a restarted engine carries on from what Redis holds,
+//! a Redis outage refuses writes without changing what anyone sees, and a
+//! Redis restarted from its append-only file has everything acknowledged.
+
+mod redis_support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use engine::render::ConsoleState;
+use engine::store::redis::RedisLease;
+use engine::store::{RedisStore, Store, TicketState};
+use engine::testsuite::{default_settings, dni, madrid, op, TestEngine};
+use engine::EngineError;
+use redis_support::{active_store, test_options, RedisServer};
+
+/// An engine on `store`, at Monday 2026-11-30 10:00 in Madrid.
+async fn engine_on(store: RedisStore) -> TestEngine {
+    TestEngine::start_with(
+        default_settings(),
+        Arc::new(store),
+        madrid("2026-11-30 10:00"),
+    )
+    .await
+}
+
+/// Stops `app` the way a clean shutdown does (lease released, actors
+/// stopped) and starts a new engine on a new store connected to `server`,
+/// with the same clock and meeting provider.
+async fn restart_on(
+    app: TestEngine,
+    lease: RedisLease,
+    server: &RedisServer,
+) -> (TestEngine, RedisLease) {
+    let TestEngine {
+        engine,
+        clock,
+        meetings,
+        ..
+    } = app;
+    lease.release().await.expect("release the lease");
+    drop(engine);
+    let (store, lease) = active_store(server, "engine-after-restart").await;
+    let app = TestEngine::start_parts(default_settings(), Arc::new(store), clock, meetings).await;
+    (app, lease)
+}
+
+#[tokio::test]
+async fn after_a_restart_on_redis_queues_operators_and_the_attention_in_progress_carry_on() {
+    let server = RedisServer::start();
+    let (store, lease) = active_store(&server, "engine-before-restart").await;
+    let app = engine_on(store).await;
+    app.make_available("op-0001", &["CLAVE"]).await;
+    app.make_available("op-0002", &["APOYOIRPF"]).await;
+    let in_meeting = app.join(&dni(10), "CLAVE").await.expect("join");
+    let second = app.join(&dni(11), "CLAVE").await.expect("join");
+    let third = app.join(&dni(12), "CLAVE").await.expect("join");
+    app.engine.attend(&op("op-0001")).await.expect("attend");
+    let started = app
+        .engine
+        .start_meeting(&op("op-0001"))
+        .await
+        .expect("start");
+    app.engine.settle().await.expect("settle");
+    app.engine
+        .accept(in_meeting.ticket_id)
+        .await
+        .expect("accept");
+    app.engine
+        .attend(&op("op-0002"))
+        .await
+        .expect("op-0002 waits");
+    let before = app.console("op-0001");
+
+    let (app, _lease) = restart_on(app, lease, &server).await;
+
+    let after = app.console("op-0001");
+    assert_eq!(after.state, ConsoleState::InMeeting);
+    assert_eq!(after.attended_today, 1);
+    let meeting = after
+        .assignment
+        .as_ref()
+        .and_then(|a| a.meeting.clone())
+        .expect("meeting");
+    assert_eq!(meeting.start_url, started.start_url);
+    assert_eq!(
+        after.assignment.map(|a| a.ticket_id),
+        before.assignment.map(|a| a.ticket_id)
+    );
+    assert_eq!(app.console("op-0002").state, ConsoleState::Waiting);
+    assert_eq!(app.ticket(second.ticket_id).position, Some(1));
+    assert_eq!(app.ticket(third.ticket_id).position, Some(2));
+    let ticket_view = app
+        .engine
+        .views()
+        .ticket(&in_meeting.ticket_id)
+        .expect("view");
+    assert!(
+        ticket_view.token.matches(&in_meeting.token.to_hex()),
+        "the taxpayer's token still opens it"
+    );
+    assert_eq!(app.ticket(in_meeting.ticket_id).state, "accepted");
+    assert!(app.ticket(in_meeting.ticket_id).join_url.is_some());
+
+    // The attention finishes as if nothing happened, and the queue moves.
+    app.finalize("op-0001", "success", "tras reinicio", "attend")
+        .await
+        .expect("finalize");
+    app.engine.settle().await.expect("settle");
+    assert_eq!(
+        app.console("op-0001").assignment.expect("next").ticket_id,
+        second.ticket_id.to_string()
+    );
+    assert_eq!(
+        app.join(&dni(12), "CLAVE").await,
+        Err(EngineError::AlreadyWaiting)
+    );
+}
+
+#[tokio::test]
+async fn while_redis_is_down_writes_are_refused_reads_answer_and_service_resumes_by_itself() {
+    let mut server = RedisServer::start();
+    let (store, _lease) = active_store(&server, "engine").await;
+    let app = engine_on(store).await;
+    app.make_available("op-0001", &["CLAVE"]).await;
+    let waiting = app.join(&dni(40), "CLAVE").await.expect("join");
+    let console_before = serde_json::to_value(app.console("op-0001")).expect("json");
+    let ticket_before = serde_json::to_value(app.ticket(waiting.ticket_id)).expect("json");
+
+    server.kill();
+    let outage = Instant::now();
+    let join = app.join(&dni(41), "CLAVE").await;
+    let attend = app.engine.attend(&op("op-0001")).await;
+    let refused_within = outage.elapsed();
+
+    assert!(
+        matches!(join, Err(EngineError::StoreUnavailable { .. })),
+        "{join:?}"
+    );
+    assert!(
+        matches!(attend, Err(EngineError::StoreUnavailable { .. })),
+        "{attend:?}"
+    );
+    assert!(
+        refused_within < Duration::from_secs(3),
+        "refused after {refused_within:?}"
+    );
+    // Polls keep answering from the snapshots, which show nothing that failed.
+    assert_eq!(
+        serde_json::to_value(app.console("op-0001")).expect("json"),
+        console_before
+    );
+    assert_eq!(
+        serde_json::to_value(app.ticket(waiting.ticket_id)).expect("json"),
+        ticket_before
+    );
+    assert_eq!(
+        app.engine
+            .views()
+            .ticket(&waiting.ticket_id)
+            .map(|v| v.state.name()),
+        Some("waiting")
+    );
+
+    server.restart();
+    app.engine
+        .attend(&op("op-0001"))
+        .await
+        .expect("the store reconnects by itself");
+    let late = app.join(&dni(41), "CLAVE").await.expect("joins work again");
+
+    let assigned = app.console("op-0001");
+    assert_eq!(assigned.state, ConsoleState::Assigned);
+    assert_eq!(
+        assigned.assignment.map(|a| a.ticket_id),
+        Some(waiting.ticket_id.to_string())
+    );
+    // Nothing lost, nothing half-applied: a fresh store reads it all back.
+    let reader = RedisStore::connect(&server.url(), test_options())
+        .await
+        .expect("connect");
+    let state = reader.load().await.expect("load");
+    assert_eq!(state.tickets.len(), 2, "the refused join left nothing");
+    assert!(matches!(&state.tickets[&waiting.ticket_id].state,
+        TicketState::Assigned { operator, .. } if *operator == op("op-0001")));
+    assert_eq!(state.tickets[&late.ticket_id].state, TicketState::Waiting);
+    assert_eq!(reader.events(0, 100).await.expect("events").len(), 4);
+}
+
+#[tokio::test]
+async fn redis_restarted_from_its_append_only_file_has_everything_acknowledged() {
+    let mut server = RedisServer::start();
+    let (store, crashed_lease) = active_store(&server, "engine-that-crashes").await;
+    let app = engine_on(store.clone()).await;
+    app.make_available("op-0001", &["CLAVE"]).await;
+    let attended = app.join(&dni(50), "CLAVE").await.expect("join");
+    app.engine.attend(&op("op-0001")).await.expect("attend");
+    app.engine
+        .start_meeting(&op("op-0001"))
+        .await
+        .expect("start");
+    app.finalize("op-0001", "technical_error", "se cortó", "interrupt")
+        .await
+        .expect("finalize");
+    let mut receipts = Vec::new();
+    for number in [51, 52, 53] {
+        receipts.push(app.join(&dni(number), "CLAVE").await.expect("join"));
+    }
+    app.engine.settle().await.expect("settle");
+    let state_before = store.load().await.expect("load");
+    let events_before = store.events(0, 1000).await.expect("events");
+    let nif = engine::domain::Nif::parse(&dni(50)).expect("valid");
+    let history_before = store.history(&nif).await.expect("history");
+    assert_eq!(history_before.len(), 1);
+
+    // Everything dies at once: the engine (no clean release) and Redis (kill -9).
+    drop(crashed_lease);
+    drop(app);
+    drop(store);
+    server.kill();
+    server.restart();
+
+    // A new engine takes the lease once the dead one's lapses, and finds all.
+    let store = RedisStore::connect(&server.url(), test_options())
+        .await
+        .expect("connect");
+    let mut lease = tokio::time::timeout(
+        Duration::from_secs(3),
+        RedisLease::acquire_when_free(
+            &store,
+            "engine-after-crash",
+            Duration::from_secs(1),
+            Duration::from_millis(50),
+        ),
+    )
+    .await
+    .expect("the dead engine's lease lapses")
+    .expect("acquire");
+    lease.keep_renewed();
+    assert_eq!(store.load().await.expect("load"), state_before);
+    assert_eq!(store.events(0, 1000).await.expect("events"), events_before);
+    assert_eq!(store.history(&nif).await.expect("history"), history_before);
+    let app = engine_on(store).await;
+    let positions: Vec<Option<u32>> = receipts
+        .iter()
+        .map(|r| app.ticket(r.ticket_id).position)
+        .collect();
+    assert_eq!(positions, vec![Some(1), Some(2), Some(3)]);
+    assert_eq!(app.ticket(attended.ticket_id).state, "finished");
+    assert_eq!(
+        app.console("op-0001").attended_today,
+        0,
+        "never accepted, so not attended"
+    );
+
+    // And it carries on writing.
+    app.engine.attend(&op("op-0001")).await.expect("attend");
+    let console = app.console("op-0001");
+    assert_eq!(
+        console.assignment.map(|a| a.ticket_id),
+        Some(receipts[0].ticket_id.to_string())
+    );
+}
