@@ -1,6 +1,90 @@
-//! `ventanilla`: the gateway binary (the HTTP server arrives with the gateway issue).
+//! `ventanilla`: the gateway binary. Reads the configuration, sets up logging
+//! and serves until SIGTERM or Ctrl-C.
 
-fn main() {
-    eprintln!("ventanilla: the HTTP gateway is not built yet");
-    std::process::exit(2);
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Parser;
+use gateway::config::{config_environment, Config};
+
+/// Ventanilla: the video-assistance dispatch service (JSON API and consoles).
+#[derive(Debug, Parser)]
+#[command(name = "ventanilla", version, about)]
+struct Cli {
+    /// Configuration file [default: config/default.toml, else the built-in demo]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Listening address, overriding [server] bind (e.g. 0.0.0.0:8080)
+    #[arg(long, value_name = "ADDR")]
+    bind: Option<String>,
+    /// Store, overriding [store] url: "memory" (a redis:// URL is not available yet)
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    /// Rate-limit by the last X-Forwarded-For entry instead of the peer address
+    /// (only behind a reverse proxy that sets that header)
+    #[arg(long)]
+    trust_forwarded_for: bool,
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if std::env::var("VENTANILLA_LOG_FORMAT").is_ok_and(|format| format == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing();
+    let (env, ignored) = config_environment(std::env::vars());
+    for name in &ignored.unknown {
+        tracing::warn!(variable = %name, "ignoring an unknown VENTANILLA_* environment variable");
+    }
+    let mut config = Config::load(cli.config.as_deref(), &env)?;
+    if let Some(bind) = cli.bind {
+        config.file.server.bind = bind;
+    }
+    if let Some(store) = cli.store {
+        config.file.store.url = store;
+    }
+    config.trust_forwarded_for = cli.trust_forwarded_for;
+    let bind = config.file.server.bind.clone();
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    gateway::run(listener, config, shutdown_signal()).await
 }

@@ -1,0 +1,159 @@
+//! Ventanilla's HTTP gateway: the JSON API of API.md, the consoles' pages and
+//! health, in front of the engine.
+//!
+//! Commands go to the engine; polls are answered from its published
+//! snapshots without messaging any actor. [`router`] builds the whole
+//! application for a state (tests call it with `oneshot`); [`run`] starts an
+//! engine from a configuration and serves it until `shutdown` resolves.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod limits;
+pub mod pages;
+pub mod routes;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::{REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::http::{HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use engine::clock::SystemClock;
+use engine::config::{AuthMode, MeetingProviderKind};
+use engine::meeting::LocalMeetings;
+use engine::store::MemoryStore;
+use engine::{Engine, EngineParts};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use state::{AppState, GatewayOptions};
+
+/// The whole application: API, pages, health, with its limits and layers.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::api_router())
+        .merge(routes::health::router())
+        .merge(pages::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(
+            // Method and path only: headers (cookies, tokens) are never logged,
+            // and no path or query of the API carries personal data.
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// Unknown paths: an API error under `/api/`, a page elsewhere.
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::not_found("no such API call").into_response()
+    } else {
+        pages::not_found_page().await
+    }
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        "this method is not allowed here",
+    )
+    .into_response()
+}
+
+/// Starts the engine that `config` describes and the state around it.
+pub async fn start(config: &Config) -> anyhow::Result<AppState> {
+    let file = &config.file;
+    let settings = file.validate(&config.base_dir)?;
+    let url = file.store.url.trim();
+    if url != "memory" {
+        anyhow::bail!(
+            "store.url: the Redis store is not available yet; use \"memory\" (--store memory)"
+        );
+    }
+    if file.meetings.provider == MeetingProviderKind::Zoom {
+        anyhow::bail!(
+            "meetings.provider: the Zoom meeting provider is not available yet; use \"local\""
+        );
+    }
+    let mut options = GatewayOptions::from_file(file)?;
+    options.trust_forwarded_for = config.trust_forwarded_for;
+    let engine = Engine::start(EngineParts {
+        settings,
+        store: Arc::new(MemoryStore::new()),
+        // Site-relative links to the gateway's own /reunion pages.
+        meetings: Arc::new(LocalMeetings::new("")),
+        clock: Arc::new(SystemClock),
+    })
+    .await
+    .context("the engine did not start")?;
+    let state = AppState::new(engine, options);
+    match state.options.auth_mode {
+        AuthMode::Password => {
+            let demo = state.demo_password_operators();
+            if demo > 0 {
+                tracing::warn!(
+                    operators = demo,
+                    "demo passwords are configured: real deployments must use password_hash (argon2)"
+                );
+            }
+        }
+        AuthMode::TrustedHeader => tracing::warn!(
+            header = %state.options.auth_header,
+            "trusted_header authentication: the gateway must only be reachable through the SSO proxy that sets this header"
+        ),
+    }
+    Ok(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then lets the
+/// requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the HTTP server failed")
+}
+
+/// Starts the engine from `config` and serves it on `listener` until `shutdown`.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = start(&config).await?;
+    let address = listener
+        .local_addr()
+        .context("the listener has no address")?;
+    tracing::info!(%address, "ventanilla is serving");
+    serve(listener, state, shutdown).await?;
+    tracing::info!("ventanilla stopped");
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! Server-rendered pages, in Spanish with the guide's labels: the operator's
+//! console and availability screen, the taxpayer's join form and ticket page.
+//!
+//! Every text that comes from a person (names, observations, anything typed)
+//! goes through [`escape`]; scripts carry a per-response nonce and the
+//! Content-Security-Policy allows no other script, so even a missed escape
+//! could not run code.
+
+pub mod operator;
+pub mod taxpayer;
+
+use axum::extract::Path;
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::auth::random_token;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/reunion/{id}", get(meeting_room))
+        // Browsers ask for it on every page; there is none.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .merge(operator::router())
+        .merge(taxpayer::router())
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+/// The Spanish message a page shows for an API error code.
+pub fn spanish_message(code: &str) -> &'static str {
+    match code {
+        "not_available" => "No se encuentra disponible en ningún servicio. Póngase disponible en «Gestión disponibilidad operador» y vuelva a abrir la Consola de Operador.",
+        "services_closed" => "Los servicios se encuentran fuera de horario. Acceda de nuevo a la Consola cuando se inicie el horario.",
+        "invalid_state" => "La acción no es posible en el estado actual de la consola. La pantalla se ha actualizado.",
+        "meeting_provider_failed" => "No se ha podido crear la reunión en Zoom. Vuelva a pulsar «Iniciar Videoasistencia».",
+        "invalid_outcome" => "Seleccione el tipo de Finalización.",
+        "invalid_nif" => "El NIF/NIE indicado no es válido.",
+        "observations_too_long" => "Las observaciones no pueden superar los 1000 caracteres.",
+        "representation_not_allowed" => "Este servicio no permite representación: deje vacío el NIF Representado.",
+        "interrupt_refused_end_of_day" => "El sistema no permite la interrupción: está muy próximo el final de la jornada y hay contribuyentes en espera.",
+        "unauthenticated" => "Operador o contraseña incorrectos, o la sesión ha caducado.",
+        "rate_limited" => "Demasiados intentos seguidos. Espere un minuto y vuelva a intentarlo.",
+        "identity_not_verified" => "No se ha podido verificar su identidad: revise el NIF/NIE y la Fecha/Dato de contraste.",
+        "service_closed" => "El servicio se encuentra fuera de horario.",
+        "already_waiting" => "Ya tiene una solicitud de videoasistencia en curso para este servicio.",
+        "unknown_service" => "Seleccione un servicio.",
+        "not_found" => "No se encuentra la solicitud de videoasistencia.",
+        "store_unavailable" | "engine_unavailable" => "El sistema no está disponible en este momento. Inténtelo de nuevo en unos segundos.",
+        "invalid_request" => "Revise los datos introducidos.",
+        "network" => "No se ha podido contactar con el servidor. Compruebe la conexión e inténtelo de nuevo.",
+        _ => "Se ha producido un error. Inténtelo de nuevo.",
+    }
+}
+
+/// Every code a page may meet, for the scripts' message table.
+const MESSAGE_CODES: [&str; 21] = [
+    "not_available",
+    "services_closed",
+    "invalid_state",
+    "meeting_provider_failed",
+    "invalid_outcome",
+    "invalid_nif",
+    "observations_too_long",
+    "representation_not_allowed",
+    "interrupt_refused_end_of_day",
+    "unauthenticated",
+    "rate_limited",
+    "identity_not_verified",
+    "service_closed",
+    "already_waiting",
+    "unknown_service",
+    "not_found",
+    "store_unavailable",
+    "engine_unavailable",
+    "invalid_request",
+    "network",
+    "unknown",
+];
+
+/// The message table as a JS object literal, safe inside a `<script>`.
+fn messages_js() -> String {
+    let table: serde_json::Map<String, serde_json::Value> = MESSAGE_CODES
+        .iter()
+        .map(|code| {
+            (
+                code.to_string(),
+                serde_json::Value::from(spanish_message(code)),
+            )
+        })
+        .collect();
+    // `<` escaped so that no text can close the script element.
+    serde_json::Value::Object(table)
+        .to_string()
+        .replace('<', "\\u003c")
+}
+
+const STYLE: &str = r#"
+body{font-family:Arial,Helvetica,sans-serif;margin:0;color:#222;background:#f4f4f4}
+header{background:#7a1f2b;color:#fff;padding:.6em 1em}
+header a{color:#fff;text-decoration:none;font-weight:bold}
+nav{background:#e8e8e8;padding:.4em 1em;font-size:.9em}
+nav a,nav button{margin-right:1.2em}
+main{max-width:60em;margin:1em auto;background:#fff;padding:1em 1.5em;border:1px solid #ddd}
+h1{font-size:1.4em;color:#7a1f2b}
+h2{font-size:1.1em;border-bottom:1px solid #ccc;padding-bottom:.2em}
+dl.datos{display:grid;grid-template-columns:max-content auto;gap:.3em 1em}
+dl.datos dt{font-weight:bold}
+dl.datos dd{margin:0}
+.aviso{background:#fff4d6;border:1px solid #e0b84c;padding:.6em;margin:.6em 0}
+.nota{background:#eef3fb;border:1px solid #9db4d9;padding:.6em;margin:.6em 0}
+.error{color:#a00000;font-weight:bold;margin:.3em 0}
+table{border-collapse:collapse;width:100%}
+th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
+td.obs{white-space:pre-wrap}
+button,.boton{background:#7a1f2b;color:#fff;border:0;padding:.5em 1em;margin:.3em .3em .3em 0;cursor:pointer;font-size:1em;text-decoration:none;display:inline-block}
+button.secundario{background:#666}
+nav button{background:none;color:#7a1f2b;padding:0;text-decoration:underline}
+label{display:block;margin-top:.6em;font-weight:bold}
+input[type=text],input[type=password],select,textarea{width:100%;max-width:30em;padding:.3em;font-size:1em;box-sizing:border-box}
+textarea{height:5em}
+.radio label{display:inline;font-weight:normal;margin-right:1em}
+"#;
+
+/// Helpers every page script uses: the message table and a JSON fetch.
+const COMMON_JS: &str = r#"
+function messageFor(code){return MESSAGES[code]||MESSAGES.unknown;}
+async function api(method,url,body,headers){
+  const options={method:method,headers:Object.assign({},headers||{}),credentials:'same-origin',cache:'no-store'};
+  if(body!==undefined){options.headers['Content-Type']='application/json';options.body=JSON.stringify(body);}
+  let response;
+  try{response=await fetch(url,options);}catch(e){return {ok:false,status:0,code:'network',data:null};}
+  let data=null;
+  try{data=await response.json();}catch(e){}
+  const code=data&&data.error?data.error.code:(response.ok?null:'unknown');
+  return {ok:response.ok,status:response.status,code:code,data:data,response:response};
+}
+function showError(id,code){const el=document.getElementById(id);if(el){el.textContent=messageFor(code);el.hidden=false;}}
+function clearErrors(){document.querySelectorAll('.error').forEach(function(el){el.textContent='';el.hidden=true;});}
+"#;
+
+/// A whole page: `body` is trusted HTML (built with [`escape`]), `script` our own code.
+pub struct Page {
+    pub title: &'static str,
+    /// Extra navigation links (trusted HTML).
+    pub nav: String,
+    pub body: String,
+    pub script: String,
+}
+
+impl Page {
+    pub fn render(self) -> Response {
+        self.render_with_status(StatusCode::OK)
+    }
+
+    pub fn render_with_status(self, status: StatusCode) -> Response {
+        let nonce = random_token();
+        let nav = if self.nav.is_empty() {
+            String::new()
+        } else {
+            format!("<nav>{}</nav>", self.nav)
+        };
+        let html = format!(
+            "<!doctype html>\n<html lang=\"es\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title} - Videoasistencia</title><style nonce=\"{nonce}\">{STYLE}</style></head>\
+             <body><header><a href=\"/\">Sistema de Videoasistencia al contribuyente</a></header>{nav}\
+             <main>{body}</main><script nonce=\"{nonce}\">const MESSAGES={messages};{COMMON_JS}{script}</script></body></html>",
+            title = escape(self.title),
+            body = self.body,
+            messages = messages_js(),
+            script = self.script,
+        );
+        let csp = format!(
+            "default-src 'self'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src 'self' data:; \
+             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        );
+        let mut response = (status, Html(html)).into_response();
+        let headers = response.headers_mut();
+        // unwrap: built from a hex nonce and constants.
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&csp).expect("valid CSP header"),
+        );
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+async fn home() -> Response {
+    Page {
+        title: "Inicio",
+        nav: String::new(),
+        body: "<h1>Sistema de Videoasistencia al contribuyente</h1>\
+               <h2>Operadores</h2><ul>\
+               <li><a href=\"/operador/disponibilidad\">Gestión disponibilidad operador</a></li>\
+               <li><a href=\"/operador\">Acceso a la Consola de Operador</a></li></ul>\
+               <h2>Contribuyentes</h2><ul>\
+               <li><a href=\"/contribuyente\">Solicitar videoasistencia</a></li></ul>"
+            .to_string(),
+        script: String::new(),
+    }
+    .render()
+}
+
+/// The room the local meeting provider links to (demos and tests; real
+/// deployments use Zoom's own links).
+async fn meeting_room(Path(id): Path<String>) -> Response {
+    Page {
+        title: "Reunión",
+        nav: String::new(),
+        body: format!(
+            "<h1>Sala de videoasistencia</h1><p>Reunión <strong>{}</strong> (proveedor de reuniones local, \
+             para demostraciones: no hay vídeo).</p><p>En producción, este enlace abre la reunión en Zoom.</p>",
+            escape(&id)
+        ),
+        script: String::new(),
+    }
+    .render()
+}
+
+/// The page for an unknown path.
+pub async fn not_found_page() -> Response {
+    Page {
+        title: "Página no encontrada",
+        nav: String::new(),
+        body: "<h1>Página no encontrada</h1><p><a href=\"/\">Volver al inicio</a></p>".to_string(),
+        script: String::new(),
+    }
+    .render_with_status(StatusCode::NOT_FOUND)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_neutralises_markup_and_quotes() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"y\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
+        );
+    }
+
+    #[test]
+    fn every_message_code_has_a_spanish_text() {
+        for code in MESSAGE_CODES {
+            assert!(!spanish_message(code).is_empty());
+        }
+        assert!(!messages_js().contains('<'));
+    }
+}

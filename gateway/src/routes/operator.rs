@@ -1,0 +1,197 @@
+//! The operator's calls: availability, the console poll and the buttons of
+//! the console (Atender, Interrumpir, Iniciar Videoasistencia, Finalizar).
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use engine::domain::OperatorId;
+use engine::render::{self, ConsoleBody};
+use engine::FinalizeInput;
+use serde::{Deserialize, Serialize};
+
+use super::{no_store, poll_response};
+use crate::auth::Operator;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/operator/availability",
+            get(get_availability).put(put_availability),
+        )
+        .route("/api/v1/operator/attend", post(attend))
+        .route("/api/v1/operator/interrupt", post(interrupt))
+        .route("/api/v1/operator/start", post(start))
+        .route("/api/v1/operator/finalize", post(finalize))
+        .route("/api/v1/operator/console", get(console))
+}
+
+/// `GET /api/v1/operator/availability`.
+#[derive(Debug, Serialize)]
+pub struct AvailabilityBody {
+    pub services: Vec<ServiceAvailability>,
+}
+
+/// One row of "Gestión disponibilidad operador".
+#[derive(Debug, Serialize)]
+pub struct ServiceAvailability {
+    pub code: String,
+    pub description: String,
+    pub available: bool,
+}
+
+/// `PUT /api/v1/operator/availability`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityRequest {
+    /// Service code → Disponible SÍ/NO; services not named keep their value.
+    pub services: BTreeMap<String, bool>,
+}
+
+/// `POST /api/v1/operator/finalize`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinalizeRequest {
+    pub outcome: String,
+    #[serde(default)]
+    pub observations: Option<String>,
+    #[serde(default)]
+    pub represented_nif: Option<String>,
+    /// "attend" (Finalizar y Atender siguiente) or "interrupt" (Finalizar e Interrumpir).
+    pub next: String,
+}
+
+/// `POST /api/v1/operator/start`.
+#[derive(Debug, Serialize)]
+pub struct StartBody {
+    pub start_url: String,
+}
+
+/// The operator's availability per service, in catalog order.
+pub fn availability(state: &AppState, operator: &OperatorId) -> Result<AvailabilityBody, ApiError> {
+    let view = state
+        .engine
+        .views()
+        .operator(operator)
+        .ok_or_else(|| ApiError::unauthenticated("unknown operator"))?;
+    let services = state
+        .engine
+        .catalog()
+        .services()
+        .iter()
+        .map(|service| ServiceAvailability {
+            code: service.code.as_str().to_string(),
+            description: service.description.clone(),
+            available: view
+                .availability
+                .get(&service.code)
+                .copied()
+                .unwrap_or(false),
+        })
+        .collect();
+    Ok(AvailabilityBody { services })
+}
+
+/// The console as a poll answers it now, from the published snapshot.
+pub fn console_body(state: &AppState, operator: &OperatorId) -> Result<ConsoleBody, ApiError> {
+    let views = state.engine.views();
+    let view = views
+        .operator(operator)
+        .ok_or_else(|| ApiError::unauthenticated("unknown operator"))?;
+    Ok(render::console(views, &view, state.engine.now()))
+}
+
+/// After a button: the console as it is now, so the client need not poll.
+fn console_now(state: &AppState, operator: &OperatorId) -> Result<Response, ApiError> {
+    let body = console_body(state, operator)?;
+    Ok(poll_response(&HeaderMap::new(), body.etag(), &body))
+}
+
+async fn get_availability(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Response, ApiError> {
+    Ok(no_store(StatusCode::OK, availability(&state, &operator)?))
+}
+
+async fn put_availability(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    ApiJson(request): ApiJson<AvailabilityRequest>,
+) -> Result<Response, ApiError> {
+    state
+        .engine
+        .set_availability(&operator, &request.services)
+        .await?;
+    tracing::info!(%operator, "availability set");
+    Ok(no_store(StatusCode::OK, availability(&state, &operator)?))
+}
+
+async fn attend(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Response, ApiError> {
+    state.engine.attend(&operator).await?;
+    tracing::info!(%operator, "attend");
+    console_now(&state, &operator)
+}
+
+async fn interrupt(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Response, ApiError> {
+    state.engine.interrupt(&operator).await?;
+    tracing::info!(%operator, "interrupt");
+    console_now(&state, &operator)
+}
+
+async fn start(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Response, ApiError> {
+    let receipt = state.engine.start_meeting(&operator).await?;
+    tracing::info!(%operator, "meeting started");
+    Ok(no_store(
+        StatusCode::OK,
+        StartBody {
+            start_url: receipt.start_url,
+        },
+    ))
+}
+
+async fn finalize(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    ApiJson(request): ApiJson<FinalizeRequest>,
+) -> Result<Response, ApiError> {
+    let outcome = request.outcome.clone();
+    state
+        .engine
+        .finalize(
+            &operator,
+            FinalizeInput {
+                outcome: request.outcome,
+                observations: request.observations,
+                represented_nif: request.represented_nif,
+                next: request.next,
+            },
+        )
+        .await?;
+    tracing::info!(%operator, %outcome, "attention finalized");
+    console_now(&state, &operator)
+}
+
+async fn console(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let body = console_body(&state, &operator)?;
+    Ok(poll_response(&headers, body.etag(), &body))
+}

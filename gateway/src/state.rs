@@ -1,0 +1,89 @@
+//! What every handler shares: the engine, the operators' sessions, the
+//! gateway's options and the rate limiters.
+
+use std::sync::Arc;
+
+use axum::http::HeaderName;
+use engine::config::{AuthMode, Config as FileConfig};
+use engine::domain::Credential;
+use engine::Engine;
+
+use crate::auth::Sessions;
+use crate::limits::RateLimiter;
+
+/// Options of the gateway itself, taken from the configuration file and the
+/// command line.
+#[derive(Debug, Clone)]
+pub struct GatewayOptions {
+    /// `[auth] mode`.
+    pub auth_mode: AuthMode,
+    /// `[auth] header`: the operator id set by the SSO proxy (trusted_header mode).
+    pub auth_header: HeaderName,
+    /// `[limits] logins_per_minute`, per client address; 0 = no limit.
+    pub logins_per_minute: u32,
+    /// `[limits] joins_per_minute`, per client address; 0 = no limit.
+    pub joins_per_minute: u32,
+    /// `--trust-forwarded-for`.
+    pub trust_forwarded_for: bool,
+}
+
+impl GatewayOptions {
+    /// The options a configuration file gives, with `X-Forwarded-For` untrusted.
+    pub fn from_file(file: &FileConfig) -> anyhow::Result<GatewayOptions> {
+        let auth_header = HeaderName::try_from(file.auth.header.trim()).map_err(|_| {
+            anyhow::anyhow!("auth.header: expected an HTTP header name such as X-Remote-User")
+        })?;
+        Ok(GatewayOptions {
+            auth_mode: file.auth.mode,
+            auth_header,
+            logins_per_minute: file.limits.logins_per_minute,
+            joins_per_minute: file.limits.joins_per_minute,
+            trust_forwarded_for: false,
+        })
+    }
+}
+
+/// The router's state. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    pub sessions: Arc<Sessions>,
+    pub options: Arc<GatewayOptions>,
+    pub login_limiter: Arc<RateLimiter>,
+    pub join_limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(engine: Engine, options: GatewayOptions) -> AppState {
+        AppState {
+            engine,
+            sessions: Arc::new(Sessions::default()),
+            login_limiter: Arc::new(RateLimiter::new(options.logins_per_minute)),
+            join_limiter: Arc::new(RateLimiter::new(options.joins_per_minute)),
+            options: Arc::new(options),
+        }
+    }
+
+    /// The consoles' refresh period, in seconds.
+    pub fn poll_seconds(&self) -> u32 {
+        self.engine.catalog().poll_seconds
+    }
+
+    /// Operators that log in with a plain-text demo password.
+    pub fn demo_password_operators(&self) -> usize {
+        self.engine
+            .catalog()
+            .operators
+            .iter()
+            .filter(|profile| matches!(profile.credential, Credential::DemoPassword(_)))
+            .count()
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("options", &self.options)
+            .finish()
+    }
+}
