@@ -151,12 +151,25 @@ impl Default for ServerConfig {
 pub struct StoreConfig {
     /// The store URL.
     pub url: String,
+    /// Redis only: connections in the pool.
+    pub pool_size: usize,
+    /// Redis only: longest wait for one command, in milliseconds.
+    pub command_timeout_ms: u64,
+    /// Redis only: retries after losing the connection, with doubling backoff.
+    pub retries: u32,
+    /// Redis only: how long the dispatcher lease lasts without renewal; a
+    /// standby takes over at most this long after the active process dies.
+    pub lease_ttl_ms: u64,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             url: "memory".into(),
+            pool_size: 16,
+            command_timeout_ms: 2_000,
+            retries: 4,
+            lease_ttl_ms: 10_000,
         }
     }
 }

@@ -336,10 +336,17 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether the store answers now (one cheap read): for readiness checks.
+    pub async fn check_store(&self) -> Result<(), EngineError> {
+        self.inner.shared.store.events(u64::MAX, 1).await?;
+        Ok(())
+    }
+
     /// A consistent copy of the dispatcher's queues and waiting operators.
     pub async fn inspect(&self) -> Result<DispatcherFigures, EngineError> {
         Ok(self.inner.shared.dispatcher.send(Inspect).await?)
     }
+
 }
 
 fn parse_observations(text: &str) -> Result<Observations, EngineError> {

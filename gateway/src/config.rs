@@ -30,6 +30,9 @@ pub struct Config {
     /// Take the client address from the last `X-Forwarded-For` entry (only
     /// behind a reverse proxy that sets it); otherwise the socket's peer.
     pub trust_forwarded_for: bool,
+    /// `--standby`: wait for the Redis dispatcher lease instead of refusing
+    /// to start while another process holds it.
+    pub standby: bool,
 }
 
 /// What was found in the environment that the loader will not see.
@@ -88,6 +91,7 @@ impl Config {
             file,
             base_dir,
             trust_forwarded_for: false,
+            standby: false,
         })
     }
 
@@ -99,6 +103,7 @@ impl Config {
                 .expect("the embedded default configuration parses"),
             base_dir: PathBuf::from("."),
             trust_forwarded_for: false,
+            standby: false,
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod state;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::extract::DefaultBodyLimit;
@@ -28,7 +29,8 @@ use axum::Router;
 use engine::clock::SystemClock;
 use engine::config::{AuthMode, MeetingProviderKind};
 use engine::meeting::LocalMeetings;
-use engine::store::MemoryStore;
+use engine::store::redis::{RedisLease, RedisOptions};
+use engine::store::{MemoryStore, RedisStore, Store};
 use engine::{Engine, EngineParts};
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -87,12 +89,7 @@ async fn method_not_allowed() -> Response {
 pub async fn start(config: &Config) -> anyhow::Result<AppState> {
     let file = &config.file;
     let settings = file.validate(&config.base_dir)?;
-    let url = file.store.url.trim();
-    if url != "memory" {
-        anyhow::bail!(
-            "store.url: the Redis store is not available yet; use \"memory\" (--store memory)"
-        );
-    }
+    let (store, lease) = open_store(&file.store, config.standby).await?;
     if file.meetings.provider == MeetingProviderKind::Zoom {
         anyhow::bail!(
             "meetings.provider: the Zoom meeting provider is not available yet; use \"local\""
@@ -102,14 +99,14 @@ pub async fn start(config: &Config) -> anyhow::Result<AppState> {
     options.trust_forwarded_for = config.trust_forwarded_for;
     let engine = Engine::start(EngineParts {
         settings,
-        store: Arc::new(MemoryStore::new()),
+        store,
         // Site-relative links to the gateway's own /reunion pages.
         meetings: Arc::new(LocalMeetings::new("")),
         clock: Arc::new(SystemClock),
     })
     .await
     .context("the engine did not start")?;
-    let state = AppState::new(engine, options);
+    let state = AppState::new(engine, options).with_lease(lease);
     match state.options.auth_mode {
         AuthMode::Password => {
             let demo = state.demo_password_operators();
@@ -126,6 +123,51 @@ pub async fn start(config: &Config) -> anyhow::Result<AppState> {
         ),
     }
     Ok(state)
+}
+
+/// Opens the configured store. With Redis, this process must hold the
+/// dispatcher lease before it recovers anything: a second `ventanilla` on the
+/// same Redis refuses to start (or, with `--standby`, waits for the lease).
+async fn open_store(
+    config: &engine::config::StoreConfig,
+    standby: bool,
+) -> anyhow::Result<(Arc<dyn Store>, Option<RedisLease>)> {
+    let url = config.url.trim();
+    if url == "memory" {
+        return Ok((Arc::new(MemoryStore::new()), None));
+    }
+    let options = RedisOptions {
+        pool_size: config.pool_size.max(1),
+        command_timeout: Duration::from_millis(config.command_timeout_ms.max(1)),
+        retries: config.retries,
+        ..RedisOptions::default()
+    };
+    let store = RedisStore::connect(url, options)
+        .await
+        .context("store.url: cannot reach Redis")?;
+    let holder = lease_holder_name();
+    let ttl = Duration::from_millis(config.lease_ttl_ms.max(100));
+    let mut lease = if standby {
+        tracing::info!(%holder, "standing by for the dispatcher lease");
+        RedisLease::acquire_when_free(&store, &holder, ttl, ttl / 4).await
+    } else {
+        RedisLease::acquire(&store, &holder, ttl).await
+    }
+    .context("another ventanilla is the active dispatcher on this Redis (start this one with --standby to take over when it stops)")?;
+    lease.keep_renewed();
+    tracing::info!(%holder, token = lease.fencing_token(), "this process is the active dispatcher");
+    Ok((Arc::new(store), Some(lease)))
+}
+
+/// "host:pid", for the people reading who holds the lease.
+fn lease_holder_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let host = host.trim();
+    format!(
+        "{}:{}",
+        if host.is_empty() { "ventanilla" } else { host },
+        std::process::id()
+    )
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then lets the
@@ -149,11 +191,27 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let state = start(&config).await?;
+    serve_then_release(listener, state, shutdown).await
+}
+
+/// Serves until `shutdown`, then hands the Redis lease over at once instead
+/// of making a standby wait for its ttl.
+pub async fn serve_then_release(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let address = listener
         .local_addr()
         .context("the listener has no address")?;
     tracing::info!(%address, "ventanilla is serving");
+    let lease = state.lease.clone();
     serve(listener, state, shutdown).await?;
+    if let Some(lease) = lease.and_then(|lease| lease.lock().take()) {
+        if let Err(error) = lease.release().await {
+            tracing::warn!(%error, "could not release the dispatcher lease");
+        }
+    }
     tracing::info!("ventanilla stopped");
     Ok(())
 }

@@ -17,13 +17,18 @@ struct Cli {
     /// Listening address, overriding [server] bind (e.g. 0.0.0.0:8080)
     #[arg(long, value_name = "ADDR")]
     bind: Option<String>,
-    /// Store, overriding [store] url: "memory" (a redis:// URL is not available yet)
+    /// Store, overriding [store] url: "memory" or a Redis URL
+    /// (redis://host:port/db, rediss://…, unix:///path/to/socket)
     #[arg(long, value_name = "URL")]
     store: Option<String>,
     /// Rate-limit by the last X-Forwarded-For entry instead of the peer address
     /// (only behind a reverse proxy that sets that header)
     #[arg(long)]
     trust_forwarded_for: bool,
+    /// With Redis: wait to become the active dispatcher when another process
+    /// holds the lease, instead of refusing to start (how a standby runs)
+    #[arg(long)]
+    standby: bool,
 }
 
 fn init_tracing() {
@@ -82,9 +87,13 @@ async fn main() -> anyhow::Result<()> {
         config.file.store.url = store;
     }
     config.trust_forwarded_for = cli.trust_forwarded_for;
+    config.standby = cli.standby;
+    // The engine first: a standby must not accept connections it cannot
+    // serve while it waits for the dispatcher lease.
+    let state = gateway::start(&config).await?;
     let bind = config.file.server.bind.clone();
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
-    gateway::run(listener, config, shutdown_signal()).await
+    gateway::serve_then_release(listener, state, shutdown_signal()).await
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::http::HeaderName;
 use engine::config::{AuthMode, Config as FileConfig};
 use engine::domain::Credential;
+use engine::store::redis::RedisLease;
 use engine::Engine;
 
 use crate::auth::Sessions;
@@ -51,6 +52,9 @@ pub struct AppState {
     pub options: Arc<GatewayOptions>,
     pub login_limiter: Arc<RateLimiter>,
     pub join_limiter: Arc<RateLimiter>,
+    /// The Redis dispatcher lease, when the store is Redis (taken out to be
+    /// released at shutdown).
+    pub lease: Option<Arc<parking_lot::Mutex<Option<RedisLease>>>>,
 }
 
 impl AppState {
@@ -61,6 +65,22 @@ impl AppState {
             login_limiter: Arc::new(RateLimiter::new(options.logins_per_minute)),
             join_limiter: Arc::new(RateLimiter::new(options.joins_per_minute)),
             options: Arc::new(options),
+            lease: None,
+        }
+    }
+
+    /// The state of a process that holds `lease` (Redis deployments).
+    pub fn with_lease(mut self, lease: Option<RedisLease>) -> AppState {
+        self.lease = lease.map(|lease| Arc::new(parking_lot::Mutex::new(Some(lease))));
+        self
+    }
+
+    /// Whether this process may dispatch: always with the memory store; with
+    /// Redis, while it holds the lease.
+    pub fn holds_lease(&self) -> bool {
+        match &self.lease {
+            None => true,
+            Some(lease) => lease.lock().as_ref().is_some_and(RedisLease::is_held),
         }
     }
 

@@ -2,6 +2,7 @@
 //! "Iniciar Videoasistencia" and ended when the attention is finalized.
 
 pub mod local;
+pub mod zoom;
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! `/healthz` (the process answers) and `/readyz` (the engine answers).
+//! `/healthz` (the process answers) and `/readyz` (store reachable, engine recovered and answering).
 
 use std::time::Duration;
 
@@ -23,9 +23,16 @@ async fn healthz() -> &'static str {
 }
 
 /// Ready once the engine has recovered from the store (it has, or it would not
-/// have started) and its dispatcher answers. The store itself has no ping in
-/// the engine's API yet; a store failure shows up as 503 on commands.
+/// have started), this process is the active dispatcher (Redis lease), the
+/// store answers and the dispatcher answers.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if !state.holds_lease() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "not the active dispatcher");
+    }
+    match tokio::time::timeout(READY_TIMEOUT, state.engine.check_store()).await {
+        Ok(Ok(())) => {}
+        _ => return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable"),
+    }
     match tokio::time::timeout(READY_TIMEOUT, state.engine.inspect()).await {
         Ok(Ok(_)) => (StatusCode::OK, "ready"),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "engine unavailable"),
