@@ -1,7 +1,7 @@
 //! The services, the calendar and the dispatch settings every actor reads.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -98,9 +98,14 @@ pub struct ServiceFigures {
     waiting: AtomicU32,
     serving_operators: AtomicU32,
     average_attention_ms: AtomicU64,
+    /// Join time of the oldest waiting ticket, in Unix milliseconds
+    /// (`NO_TICKET_WAITING` when the queue is empty), for the metrics.
+    oldest_joined_ms: AtomicI64,
     /// Waiting tickets by join slot: a ticket's position is a prefix sum.
     positions: RwLock<Fenwick>,
 }
+
+const NO_TICKET_WAITING: i64 = i64::MIN;
 
 impl ServiceFigures {
     pub fn new(average_attention: Duration) -> ServiceFigures {
@@ -108,6 +113,7 @@ impl ServiceFigures {
             waiting: AtomicU32::new(0),
             serving_operators: AtomicU32::new(0),
             average_attention_ms: AtomicU64::new(average_attention.as_millis() as u64),
+            oldest_joined_ms: AtomicI64::new(NO_TICKET_WAITING),
             positions: RwLock::new(Fenwick::new()),
         }
     }
@@ -120,6 +126,14 @@ impl ServiceFigures {
     /// Operators on duty (waiting or attending) who serve this service.
     pub fn serving_operators(&self) -> u32 {
         self.serving_operators.load(Ordering::Acquire)
+    }
+
+    /// When the oldest ticket still waiting joined, if any waits.
+    pub fn oldest_joined(&self) -> Option<Timestamp> {
+        match self.oldest_joined_ms.load(Ordering::Acquire) {
+            NO_TICKET_WAITING => None,
+            millis => Timestamp::from_millisecond(millis).ok(),
+        }
     }
 
     /// The running average of real attention times (start to finalize).
@@ -151,6 +165,12 @@ impl ServiceFigures {
     pub(crate) fn dequeue(&self, slot: usize) {
         self.positions.write().add(slot, -1);
         self.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// The dispatcher publishes the head of the queue after every change to it.
+    pub(crate) fn set_oldest_joined(&self, joined_at: Option<Timestamp>) {
+        let millis = joined_at.map_or(NO_TICKET_WAITING, |at| at.as_millisecond());
+        self.oldest_joined_ms.store(millis, Ordering::Release);
     }
 
     pub(crate) fn set_serving_operators(&self, count: u32) {

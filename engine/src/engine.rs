@@ -14,7 +14,8 @@ use crate::actors::dispatcher::{
     DispatcherFigures, DispatcherSeed, Inspect, Join, JoinReceipt, RetryMatches,
 };
 use crate::actors::operator::{
-    Attend, Finalize, Interrupt, Next, OperatorActor, SetAvailability, Start, StartReceipt,
+    Attend, EndMeeting, Finalize, Interrupt, MeetingEvent, Next, OperatorActor, SetAvailability,
+    Start, StartReceipt,
 };
 use crate::actors::ticket::{Abandon, Accept, TicketActor};
 use crate::actors::{Dispatcher, Ping, Shared};
@@ -23,6 +24,7 @@ use crate::clock::SharedClock;
 use crate::config::EngineSettings;
 use crate::domain::{Nif, Observations, ObservationsError, OperatorId, Outcome, ServiceCode};
 use crate::error::EngineError;
+use crate::meeting::activity::MeetingActivity;
 use crate::meeting::MeetingProvider;
 use crate::store::{AttendedCount, Duty, Store, StoredState, TicketRecord, TicketState};
 use crate::ticket::TicketId;
@@ -95,6 +97,8 @@ pub struct FinalizeInput {
 impl Engine {
     /// Starts the actors on their own thread, rebuilt from what `store` holds.
     pub async fn start(parts: EngineParts) -> Result<Engine, EngineError> {
+        // Every store and meeting call is timed for the metrics.
+        let parts = crate::metrics::metered(parts);
         let catalog = Arc::new(Catalog::new(parts.settings));
         let state = parts.store.load().await?;
         let mut histories = HashMap::new();
@@ -257,6 +261,7 @@ impl Engine {
         if !service.schedule.is_open(&catalog.calendar, self.now()) {
             return Err(EngineError::ServiceClosed);
         }
+        let _in_flight = crate::metrics::DispatcherMessageInFlight::sent();
         self.inner
             .shared
             .dispatcher
@@ -336,6 +341,33 @@ impl Engine {
         Ok(())
     }
 
+    /// Something happened in a meeting (a provider's webhook or the local
+    /// room page). Answers false for a meeting no console holds (ended
+    /// attentions, other systems' meetings): callers count those and move on.
+    pub async fn meeting_activity(&self, meeting_id: &str, activity: MeetingActivity) -> bool {
+        let Some(operator) = self
+            .inner
+            .shared
+            .meetings_by_id
+            .get(meeting_id)
+            .map(|entry| entry.value().clone())
+        else {
+            return false;
+        };
+        operator
+            .send(MeetingEvent {
+                meeting_id: meeting_id.to_string(),
+                activity,
+            })
+            .await
+            .unwrap_or(false)
+    }
+
+    /// "Finalizar la reunión para todos" from the console.
+    pub async fn end_meeting(&self, operator: &OperatorId) -> Result<(), EngineError> {
+        self.operator(operator)?.send(EndMeeting).await?
+    }
+
     /// Whether the store answers now (one cheap read): for readiness checks.
     pub async fn check_store(&self) -> Result<(), EngineError> {
         self.inner.shared.store.events(u64::MAX, 1).await?;
@@ -347,6 +379,19 @@ impl Engine {
         Ok(self.inner.shared.dispatcher.send(Inspect).await?)
     }
 
+    /// Actors alive now, by kind (metrics); messages nobody.
+    pub fn actor_counts(&self) -> crate::metrics::ActorCounts {
+        crate::metrics::ActorCounts {
+            dispatcher: usize::from(self.inner.shared.dispatcher.connected()),
+            operators: self
+                .inner
+                .operators
+                .values()
+                .filter(|operator| operator.connected())
+                .count(),
+            tickets: self.inner.shared.tickets.len(),
+        }
+    }
 }
 
 fn parse_observations(text: &str) -> Result<Observations, EngineError> {
@@ -401,6 +446,7 @@ fn build(
         clock,
         dispatcher: dispatcher_context.address(),
         tickets: DashMap::new(),
+        meetings_by_id: DashMap::new(),
     });
 
     let mut seed = DispatcherSeed {
@@ -451,8 +497,12 @@ fn build(
                 .attending_operators
                 .push((profile.id.clone(), services)),
         }
+        let meeting_id = record.duty.meeting().map(|meeting| meeting.id.clone());
         let addr =
             OperatorActor::new(Arc::clone(&shared), profile.clone(), record, assignment).start();
+        if let Some(meeting_id) = meeting_id {
+            shared.meetings_by_id.insert(meeting_id, addr.clone());
+        }
         seed.operators.insert(profile.id.clone(), addr);
     }
     waiting_since.sort_by_key(|(since, _, _)| *since);

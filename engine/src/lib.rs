@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod fenwick;
 pub mod meeting;
+pub mod metrics;
 pub mod render;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]

@@ -7,8 +7,11 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::domain::{Annotation, Service};
+use crate::meeting::activity::TaxpayerPresence;
 use crate::store::TicketState;
-use crate::views::{DutyView, OperatorBadge, OperatorView, TicketView, Views, RECORDING_NOTICE};
+use crate::views::{
+    DutyView, MeetingView, OperatorBadge, OperatorView, TicketView, Views, RECORDING_NOTICE,
+};
 
 /// The console states of DESIGN.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -104,6 +107,11 @@ pub struct HistoryLine {
 pub struct MeetingBody {
     pub start_url: String,
     pub started_at: String,
+    /// Where the taxpayer is ("waiting_room", "in_meeting", "left"), once the
+    /// meeting's events have said.
+    pub taxpayer: Option<&'static str>,
+    /// Not yet ended for everybody, as far as the provider has told.
+    pub running: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -146,15 +154,11 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
             }
         })
         .collect();
-    let state = match &view.duty {
-        DutyView::Off if services.is_empty() => ConsoleState::Unavailable,
-        DutyView::Off if !services.iter().any(|s| s.active) => ConsoleState::Closed,
-        DutyView::Off => ConsoleState::Idle,
-        DutyView::Waiting { .. } => ConsoleState::Waiting,
-        DutyView::Assigned { .. } => ConsoleState::Assigned,
-        DutyView::InMeeting { .. } => ConsoleState::InMeeting,
-        DutyView::TaxpayerAbandoned { .. } => ConsoleState::TaxpayerAbandoned,
-    };
+    let state = state_of(
+        &view.duty,
+        !services.is_empty(),
+        services.iter().any(|s| s.active),
+    );
     let mut warnings = Vec::new();
     let (assignment, meeting) = match &view.duty {
         DutyView::Off | DutyView::Waiting { .. } => (None, None),
@@ -171,10 +175,11 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
     };
     if let (Some(assignment), Some(meeting)) = (assignment, meeting) {
         if let Some(service) = catalog.service(&assignment.service) {
-            if attention_time_exceeded(service, meeting.started_at, now) {
+            if attention_time_exceeded(service, meeting.attention_started_at(), now) {
                 warnings.push(attention_warning(service));
             }
         }
+        warnings.extend(meeting_warnings(meeting));
     }
     if views.end_of_day_blocks_interrupt(&view.availability, now) {
         warnings.push(Warning {
@@ -205,7 +210,9 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
                 .collect(),
             meeting: meeting.map(|meeting| MeetingBody {
                 start_url: meeting.record.start_url.clone(),
-                started_at: calendar.format_rfc3339_millis(meeting.started_at),
+                started_at: calendar.format_rfc3339_millis(meeting.attention_started_at()),
+                taxpayer: meeting.live.taxpayer.map(|presence| presence.as_str()),
+                running: meeting.running(),
             }),
             taxpayer_observations: match &view.duty {
                 DutyView::TaxpayerAbandoned {
@@ -231,6 +238,31 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
     }
 }
 
+/// The state an operator's console shows as of `now`, without rendering the
+/// rest of it (the metrics count operators by it at every scrape).
+pub fn console_state(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleState {
+    let catalog = views.catalog();
+    let mut services = view.available_services(catalog).peekable();
+    let has_services = services.peek().is_some();
+    let any_active = services.any(|code| {
+        catalog.is_open(code, now) || views.figures(code).is_some_and(|f| f.waiting() > 0)
+    });
+    state_of(&view.duty, has_services, any_active)
+}
+
+/// The console state: the duty, or for an operator off duty, why.
+fn state_of(duty: &DutyView, has_services: bool, any_active: bool) -> ConsoleState {
+    match duty {
+        DutyView::Off if !has_services => ConsoleState::Unavailable,
+        DutyView::Off if !any_active => ConsoleState::Closed,
+        DutyView::Off => ConsoleState::Idle,
+        DutyView::Waiting { .. } => ConsoleState::Waiting,
+        DutyView::Assigned { .. } => ConsoleState::Assigned,
+        DutyView::InMeeting { .. } => ConsoleState::InMeeting,
+        DutyView::TaxpayerAbandoned { .. } => ConsoleState::TaxpayerAbandoned,
+    }
+}
+
 fn history_line(catalog: &Catalog, annotation: &Annotation) -> HistoryLine {
     HistoryLine {
         at: catalog.calendar.format_rfc3339_seconds(annotation.at),
@@ -246,6 +278,31 @@ fn history_line(catalog: &Catalog, annotation: &Annotation) -> HistoryLine {
 /// attention time has passed since Iniciar Videoasistencia.
 pub fn attention_time_exceeded(service: &Service, started_at: Timestamp, now: Timestamp) -> bool {
     now.duration_since(started_at).as_secs() >= service.attention.as_secs() as i64
+}
+
+/// The guide's hardest moments, as reminders: admit the taxpayer from the
+/// waiting room, and end the meeting for everybody before finalizing.
+fn meeting_warnings(meeting: &MeetingView) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    if meeting.live.taxpayer == Some(TaxpayerPresence::WaitingRoom) && meeting.running() {
+        warnings.push(Warning {
+            code: "taxpayer_in_waiting_room",
+            message: "El contribuyente está en la sala de espera de Zoom. Pulse el botón Participantes de la parte inferior de Zoom y después Admitir para darle paso a la reunión.".to_string(),
+        });
+    }
+    if meeting.live.taxpayer == Some(TaxpayerPresence::Left) && meeting.running() {
+        warnings.push(Warning {
+            code: "taxpayer_left_meeting",
+            message: "El contribuyente ha salido de la reunión.".to_string(),
+        });
+    }
+    if meeting.running() {
+        warnings.push(Warning {
+            code: "meeting_still_running",
+            message: "La reunión sigue abierta en Zoom. Antes de finalizar aquí, finalícela en Zoom con \"Finalizar la reunión para todos\".".to_string(),
+        });
+    }
+    warnings
 }
 
 fn attention_warning(service: &Service) -> Warning {

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, FiguresByService, ServiceFigures};
 use crate::domain::{Annotation, Nif, OperatorId, ServiceCode};
+use crate::meeting::activity::MeetingLive;
 use crate::store::{AttendedCount, MeetingRecord, TicketState};
 use crate::ticket::{TicketId, TicketToken};
 
@@ -87,7 +88,23 @@ pub struct AssignmentView {
 #[derive(Debug, Clone)]
 pub struct MeetingView {
     pub record: MeetingRecord,
+    /// When the operator pressed Iniciar Videoasistencia.
     pub started_at: Timestamp,
+    /// What the meeting's events have told since.
+    pub live: MeetingLive,
+}
+
+impl MeetingView {
+    /// The start the attention-time warning counts from: the meeting's real
+    /// start when the provider reported it, else Iniciar Videoasistencia.
+    pub fn attention_started_at(&self) -> Timestamp {
+        self.live.started_at.unwrap_or(self.started_at)
+    }
+
+    /// Started and not yet ended for everybody, as far as we know.
+    pub fn running(&self) -> bool {
+        !self.live.ended
+    }
 }
 
 /// What one taxpayer's ticket page shows, as last committed.

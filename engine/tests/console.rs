@@ -502,15 +502,23 @@ async fn the_attention_time_warning_appears_once_the_average_attention_time_has_
     let app = TestEngine::start_at(madrid(MONDAY_10)).await;
     attention_in_meeting(&app, &dni(24)).await;
 
+    let attention_warnings = |app: &TestEngine| {
+        app.console("op-0001")
+            .warnings
+            .into_iter()
+            .filter(|warning| warning.code == "attention_time_exceeded")
+            .collect::<Vec<_>>()
+    };
+
     app.advance(Duration::from_secs(3 * 60 + 59));
-    assert!(app.console("op-0001").warnings.is_empty());
+    assert!(attention_warnings(&app).is_empty());
     let etag_before = app.console("op-0001").etag();
     app.advance(Duration::from_secs(1));
     let console = app.console("op-0001");
+    let warnings = attention_warnings(&app);
 
-    assert_eq!(console.warnings.len(), 1);
-    assert_eq!(console.warnings[0].code, "attention_time_exceeded");
-    assert!(console.warnings[0]
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0]
         .message
         .starts_with("Han transcurrido 4 minutos desde que inició la reunión en Zoom."));
     assert_ne!(
@@ -608,4 +616,79 @@ async fn commands_for_unknown_operators_tickets_and_services_are_refused() {
     assert_eq!(unknown_operator, Err(EngineError::UnknownOperator));
     assert_eq!(unknown_ticket.expect_err("refused").code(), "not_found");
     assert_eq!(app.console("op-0001").state, ConsoleState::Unavailable);
+}
+
+#[tokio::test]
+async fn the_console_follows_the_meeting_from_waiting_room_to_end_for_everybody() {
+    use engine::meeting::activity::MeetingActivity;
+    let app = TestEngine::start_at(madrid(MONDAY_10)).await;
+    attention_in_meeting(&app, &dni(31)).await;
+    let meeting_id = app
+        .engine
+        .views()
+        .operator(&op("op-0001"))
+        .and_then(|view| match &view.duty {
+            engine::views::DutyView::InMeeting { meeting, .. } => Some(meeting.record.id.clone()),
+            _ => None,
+        });
+    let meeting_id = meeting_id.expect("a meeting");
+    let codes = |app: &TestEngine| {
+        app.console("op-0001")
+            .warnings
+            .iter()
+            .map(|w| w.code)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes(&app), vec!["meeting_still_running"]);
+
+    // Zoom says the meeting really started a minute later, and the taxpayer waits.
+    app.advance(Duration::from_secs(60));
+    let real_start = app.engine.now();
+    assert!(
+        app.engine
+            .meeting_activity(&meeting_id, MeetingActivity::Started { at: real_start })
+            .await
+    );
+    assert!(
+        app.engine
+            .meeting_activity(&meeting_id, MeetingActivity::TaxpayerInWaitingRoom)
+            .await
+    );
+    let console = app.console("op-0001");
+    assert!(codes(&app).contains(&"taxpayer_in_waiting_room"));
+    let meeting = console.assignment.and_then(|a| a.meeting).expect("meeting");
+    assert_eq!(meeting.taxpayer, Some("waiting_room"));
+    assert!(console
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("Participantes") && w.message.contains("Admitir")));
+
+    // The warning counts from the real start: 4 minutes after it, not after Iniciar.
+    app.advance(Duration::from_secs(3 * 60 + 30));
+    assert!(!codes(&app).contains(&"attention_time_exceeded"));
+    app.advance(Duration::from_secs(30));
+    assert!(codes(&app).contains(&"attention_time_exceeded"));
+
+    assert!(
+        app.engine
+            .meeting_activity(&meeting_id, MeetingActivity::TaxpayerJoined)
+            .await
+    );
+    assert!(!codes(&app).contains(&"taxpayer_in_waiting_room"));
+    app.engine
+        .end_meeting(&op("op-0001"))
+        .await
+        .expect("end for everybody");
+    assert!(!codes(&app).contains(&"meeting_still_running"));
+    assert_eq!(app.meetings.ended(), vec![meeting_id.clone()]);
+
+    app.finalize("op-0001", "success", "", "interrupt")
+        .await
+        .expect("finalize");
+    assert!(
+        !app.engine
+            .meeting_activity(&meeting_id, MeetingActivity::TaxpayerLeft)
+            .await,
+        "an ended attention ignores late events"
+    );
 }

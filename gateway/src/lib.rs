@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod metrics;
 pub mod pages;
 pub mod routes;
 pub mod state;
@@ -28,7 +29,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use engine::clock::SystemClock;
 use engine::config::{AuthMode, MeetingProviderKind};
-use engine::meeting::LocalMeetings;
+use engine::meeting::zoom::webhook::WebhookVerifier;
+use engine::meeting::zoom::{ZoomCredentials, ZoomMeetings, ZoomSettings};
+use engine::meeting::{LocalMeetings, MeetingProvider};
 use engine::store::redis::{RedisLease, RedisOptions};
 use engine::store::{MemoryStore, RedisStore, Store};
 use engine::{Engine, EngineParts};
@@ -45,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::api_router())
         .merge(routes::health::router())
         .merge(pages::router())
+        .merge(metrics::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
@@ -56,6 +60,9 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        // Outermost, so the latency covers the other layers; it still sees
+        // the matched route (layers run per route, after routing).
+        .layer(axum::middleware::from_fn(metrics::track_requests))
         .with_state(state)
 }
 
@@ -90,23 +97,27 @@ pub async fn start(config: &Config) -> anyhow::Result<AppState> {
     let file = &config.file;
     let settings = file.validate(&config.base_dir)?;
     let (store, lease) = open_store(&file.store, config.standby).await?;
-    if file.meetings.provider == MeetingProviderKind::Zoom {
-        anyhow::bail!(
-            "meetings.provider: the Zoom meeting provider is not available yet; use \"local\""
-        );
-    }
+    let (meetings, zoom) = meeting_provider(file)?;
     let mut options = GatewayOptions::from_file(file)?;
     options.trust_forwarded_for = config.trust_forwarded_for;
+    // Before the engine, so that recovering from the store is measured too.
+    metrics::install();
     let engine = Engine::start(EngineParts {
         settings,
         store,
-        // Site-relative links to the gateway's own /reunion pages.
-        meetings: Arc::new(LocalMeetings::new("")),
+        meetings,
         clock: Arc::new(SystemClock),
     })
     .await
     .context("the engine did not start")?;
-    let state = AppState::new(engine, options).with_lease(lease);
+    let state = AppState::new(engine, options)
+        .with_lease(lease)
+        .with_zoom_webhooks(zoom.as_ref().map(|(_, verifier)| verifier.clone()));
+    if let Some((zoom, _)) = zoom {
+        state
+            .metrics
+            .watch_zoom_quota(Arc::new(move || zoom.hosts_near_daily_cap()));
+    }
     match state.options.auth_mode {
         AuthMode::Password => {
             let demo = state.demo_password_operators();
@@ -157,6 +168,38 @@ async fn open_store(
     lease.keep_renewed();
     tracing::info!(%holder, token = lease.fencing_token(), "this process is the active dispatcher");
     Ok((Arc::new(store), Some(lease)))
+}
+
+/// The Zoom provider (kept for its quota figures) and its webhook verifier.
+type ZoomParts = (Arc<ZoomMeetings>, WebhookVerifier);
+
+/// The configured meeting provider; with Zoom, also its parts. Zoom's
+/// secrets come from the environment only (DESIGN.md section 4).
+fn meeting_provider(
+    file: &engine::config::Config,
+) -> anyhow::Result<(Arc<dyn MeetingProvider>, Option<ZoomParts>)> {
+    match file.meetings.provider {
+        // Site-relative links to the gateway's own /reunion pages.
+        MeetingProviderKind::Local => Ok((Arc::new(LocalMeetings::new("")), None)),
+        MeetingProviderKind::Zoom => {
+            let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+            let credentials = ZoomCredentials::from_env(&env)
+                .map_err(|error| anyhow::anyhow!("meetings.provider = \"zoom\": {error}"))?;
+            let verifier = WebhookVerifier::from_env(&env)
+                .map_err(|error| anyhow::anyhow!("meetings.provider = \"zoom\": {error}"))?;
+            let zoom = ZoomMeetings::new(
+                ZoomSettings::from_config(&file.meetings.zoom),
+                credentials,
+                Arc::new(SystemClock),
+            )
+            .map_err(|error| anyhow::anyhow!("[meetings.zoom]: {error}"))?;
+            let zoom = Arc::new(zoom);
+            Ok((
+                Arc::clone(&zoom) as Arc<dyn MeetingProvider>,
+                Some((zoom, verifier)),
+            ))
+        }
+    }
 }
 
 /// "host:pid", for the people reading who holds the lease.

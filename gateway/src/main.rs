@@ -29,6 +29,10 @@ struct Cli {
     /// holds the lease, instead of refusing to start (how a standby runs)
     #[arg(long)]
     standby: bool,
+    /// Service level: a taxpayer assigned within this many seconds of joining
+    /// counts as served in time (metrics and dashboards)
+    #[arg(long, value_name = "SECONDS", default_value_t = engine::metrics::DEFAULT_SERVICE_LEVEL_TARGET.as_secs())]
+    service_level_target_seconds: u64,
 }
 
 fn init_tracing() {
@@ -88,6 +92,9 @@ async fn main() -> anyhow::Result<()> {
     }
     config.trust_forwarded_for = cli.trust_forwarded_for;
     config.standby = cli.standby;
+    engine::metrics::set_service_level_target(std::time::Duration::from_secs(
+        cli.service_level_target_seconds,
+    ));
     // The engine first: a standby must not accept connections it cannot
     // serve while it waits for the dispatcher lease.
     let state = gateway::start(&config).await?;

@@ -6,6 +6,9 @@ use std::sync::Arc;
 use axum::http::HeaderName;
 use engine::config::{AuthMode, Config as FileConfig};
 use engine::domain::Credential;
+use engine::meeting::zoom::webhook::{
+    RecentDeliveries, WebhookVerifier, DEFAULT_REMEMBERED_DELIVERIES,
+};
 use engine::store::redis::RedisLease;
 use engine::Engine;
 
@@ -44,6 +47,13 @@ impl GatewayOptions {
     }
 }
 
+/// What `POST /webhooks/zoom` needs.
+pub struct ZoomWebhooks {
+    pub verifier: WebhookVerifier,
+    /// Redeliveries change nothing.
+    pub deliveries: RecentDeliveries,
+}
+
 /// The router's state. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -55,23 +65,40 @@ pub struct AppState {
     /// The Redis dispatcher lease, when the store is Redis (taken out to be
     /// released at shutdown).
     pub lease: Option<Arc<parking_lot::Mutex<Option<RedisLease>>>>,
+    /// Zoom's webhook verifier and recent deliveries, with provider "zoom".
+    pub zoom_webhooks: Option<Arc<ZoomWebhooks>>,
+    /// What `/metrics` renders (the recorder is one per process).
+    pub metrics: Arc<crate::metrics::GatewayMetrics>,
 }
 
 impl AppState {
     pub fn new(engine: Engine, options: GatewayOptions) -> AppState {
         AppState {
+            metrics: crate::metrics::GatewayMetrics::for_engine(&engine),
             engine,
             sessions: Arc::new(Sessions::default()),
             login_limiter: Arc::new(RateLimiter::new(options.logins_per_minute)),
             join_limiter: Arc::new(RateLimiter::new(options.joins_per_minute)),
             options: Arc::new(options),
             lease: None,
+            zoom_webhooks: None,
         }
     }
 
     /// The state of a process that holds `lease` (Redis deployments).
     pub fn with_lease(mut self, lease: Option<RedisLease>) -> AppState {
         self.lease = lease.map(|lease| Arc::new(parking_lot::Mutex::new(Some(lease))));
+        self
+    }
+
+    /// The state of a process whose meetings are on Zoom.
+    pub fn with_zoom_webhooks(mut self, verifier: Option<WebhookVerifier>) -> AppState {
+        self.zoom_webhooks = verifier.map(|verifier| {
+            Arc::new(ZoomWebhooks {
+                verifier,
+                deliveries: RecentDeliveries::new(DEFAULT_REMEMBERED_DELIVERIES),
+            })
+        });
         self
     }
 

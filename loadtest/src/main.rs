@@ -1,6 +1,6 @@
-//! `ventanilla-load`: drives a running gateway as consoles do (scenarios arrive with the load-tester issue).
+//! `ventanilla-load`: runs a load-test scenario against a Ventanilla gateway
+//! (see `ventanilla-load --help` and `loadtest/scenarios/`).
 
 fn main() {
-    eprintln!("ventanilla-load: no scenarios yet; see the load-tester issue");
-    std::process::exit(2);
+    std::process::exit(ventanilla_load::cli::main());
 }

@@ -47,6 +47,9 @@ pub struct Dispatcher {
 struct Queued {
     id: TicketId,
     slot: usize,
+    /// The wait its taxpayer was told at join, in seconds (none after a
+    /// restart): the metrics compare it with the real wait at assignment.
+    estimated_wait_secs: Option<u32>,
 }
 
 struct WaitingOperator {
@@ -105,8 +108,13 @@ impl Dispatcher {
                     Queued {
                         id: record.id,
                         slot,
+                        estimated_wait_secs: None,
                     },
                 );
+        }
+        let services: Vec<ServiceCode> = dispatcher.queues.keys().cloned().collect();
+        for service in &services {
+            dispatcher.publish_oldest(service);
         }
         for record in seed.held {
             let (operator, assigned_at) = match &record.state {
@@ -223,6 +231,21 @@ impl Dispatcher {
         }
     }
 
+    /// Publishes when the head of `service`'s queue joined (for the metrics'
+    /// oldest wait): called after every change to that queue.
+    fn publish_oldest(&self, service: &ServiceCode) {
+        let Some(figures) = self.shared.views.figures(service) else {
+            return;
+        };
+        let oldest = self
+            .queues
+            .get(service)
+            .and_then(|queue| queue.first_key_value())
+            .and_then(|(_, queued)| self.shared.views.ticket(&queued.id))
+            .map(|view| view.joined_at);
+        figures.set_oldest_joined(oldest);
+    }
+
     fn publish_serving(&self, services: &[ServiceCode]) {
         for service in services {
             if let Some(figures) = self.shared.views.figures(service) {
@@ -264,8 +287,16 @@ impl Dispatcher {
         let id = view.id;
         let addr = TicketActor::new(Arc::clone(&self.shared), view).start();
         self.shared.tickets.insert(id, addr);
-        self.queue(&record.service)
-            .insert(record.seq, Queued { id, slot });
+        self.queue(&record.service).insert(
+            record.seq,
+            Queued {
+                id,
+                slot,
+                estimated_wait_secs: None,
+            },
+        );
+        self.publish_oldest(&record.service);
+        crate::metrics::record_join(&record.service);
     }
 
     /// The match is committed: the ticket leaves its queue, both sides hear.
@@ -283,6 +314,17 @@ impl Dispatcher {
         };
         if let Some(figures) = self.shared.views.figures(service) {
             figures.dequeue(queued.slot);
+        }
+        self.publish_oldest(service);
+        if let Some(view) = self.shared.views.ticket(&queued.id) {
+            let waited = assigned_at.duration_since(view.joined_at);
+            crate::metrics::record_assignment(
+                service,
+                Duration::try_from(waited).unwrap_or_default(),
+                queued
+                    .estimated_wait_secs
+                    .map(|secs| Duration::from_secs(secs.into())),
+            );
         }
         let services = match self.waiting_operators.get(operator) {
             Some(waiting) => waiting.services.clone(),
@@ -423,6 +465,14 @@ impl Handler<Join> for Dispatcher {
                         Some((position, figures.estimated_wait(position)))
                     })
                     .unwrap_or((1, Duration::ZERO));
+                if let Some(queued) = this
+                    .queues
+                    .get_mut(&service)
+                    .and_then(|queue| queue.get_mut(&seq))
+                {
+                    queued.estimated_wait_secs =
+                        Some(u32::try_from(estimated_wait.as_secs()).unwrap_or(u32::MAX));
+                }
                 Ok(JoinReceipt {
                     ticket_id: id,
                     token,
@@ -623,6 +673,11 @@ impl Handler<AbandonWaiting> for Dispatcher {
                             figures.dequeue(queued.slot);
                         }
                     }
+                    this.publish_oldest(&msg.service);
+                    crate::metrics::record_abandon(
+                        &msg.service,
+                        crate::metrics::AbandonedWhile::Waiting,
+                    );
                     this.live.remove(&(msg.nif, msg.service));
                     Ok(Abandonment::Abandoned { at })
                 }),

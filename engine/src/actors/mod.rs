@@ -39,6 +39,9 @@ pub struct Shared {
     pub dispatcher: Addr<Dispatcher>,
     /// Live ticket actors, so commands from a taxpayer reach theirs.
     pub tickets: DashMap<TicketId, Addr<TicketActor>>,
+    /// Meetings in progress and the operator holding each, so a provider's
+    /// event reaches the right console.
+    pub meetings_by_id: DashMap<String, Addr<OperatorActor>>,
 }
 
 impl std::fmt::Debug for Shared {

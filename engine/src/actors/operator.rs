@@ -17,6 +17,7 @@ use crate::domain::{
     Annotation, Nif, Observations, OperatorId, OperatorProfile, Outcome, ServiceCode,
 };
 use crate::error::EngineError;
+use crate::meeting::activity::{MeetingActivity, MeetingLive};
 use crate::meeting::MeetingRequest;
 use crate::store::{AttendedCount, Change, Duty, MeetingRecord, OperatorRecord};
 use crate::ticket::TicketId;
@@ -33,6 +34,8 @@ pub struct OperatorActor {
     /// holds a ticket).
     assignment: Option<Arc<AssignmentView>>,
     attended: AttendedCount,
+    /// What the meeting's events have told (not stored).
+    meeting_live: MeetingLive,
     version: u64,
 }
 
@@ -69,6 +72,7 @@ impl OperatorActor {
             duty: record.duty,
             assignment,
             attended: record.attended,
+            meeting_live: MeetingLive::default(),
             version: 0,
         };
         actor.shared.views.publish_operator(actor.view(1));
@@ -113,6 +117,7 @@ impl OperatorActor {
                 meeting: MeetingView {
                     record: meeting.clone(),
                     started_at: *started_at,
+                    live: self.meeting_live,
                 },
             },
             Duty::TaxpayerAbandoned {
@@ -125,7 +130,11 @@ impl OperatorActor {
                 meeting: meeting
                     .clone()
                     .zip(*started_at)
-                    .map(|(record, started_at)| MeetingView { record, started_at }),
+                    .map(|(record, started_at)| MeetingView {
+                        record,
+                        started_at,
+                        live: self.meeting_live,
+                    }),
                 taxpayer_observations: taxpayer_observations.as_str().to_string(),
             },
         }
@@ -193,6 +202,7 @@ impl OperatorActor {
         let operator = self.id().clone();
         Box::pin(
             async move {
+                let _in_flight = crate::metrics::DispatcherMessageInFlight::sent();
                 Ok(
                     match dispatcher
                         .send(OperatorReady { operator, services })
@@ -363,6 +373,7 @@ impl Handler<Interrupt> for OperatorActor {
             .views
             .end_of_day_blocks_interrupt(&self.availability, now)
         {
+            crate::metrics::record_interrupt_refused();
             return ready(Err(EngineError::InterruptRefusedEndOfDay));
         }
         let dispatcher = self.shared.dispatcher.clone();
@@ -370,6 +381,7 @@ impl Handler<Interrupt> for OperatorActor {
         let operator = self.id().clone();
         AtomicResponse::new(Box::pin(
             async move {
+                let _in_flight = crate::metrics::DispatcherMessageInFlight::sent();
                 Ok(
                     match dispatcher.send(WithdrawOperator { operator }).await?? {
                         Withdrawal::Withdrawn => None,
@@ -490,8 +502,12 @@ impl Handler<Start> for OperatorActor {
             }
             .into_actor(self)
             .map(
-                move |result: Result<(MeetingRecord, Timestamp), EngineError>, this, _ctx| {
+                move |result: Result<(MeetingRecord, Timestamp), EngineError>, this, ctx| {
                     let (meeting, started_at) = result?;
+                    this.meeting_live = MeetingLive::default();
+                    this.shared
+                        .meetings_by_id
+                        .insert(meeting.id.clone(), ctx.address());
                     this.duty = Duty::InMeeting {
                         ticket,
                         assigned_at,
@@ -555,6 +571,9 @@ impl Handler<Finalize> for OperatorActor {
             } => (*ticket, meeting.clone(), *started_at, true),
             _ => return ready(Err(EngineError::invalid_state(self.state_name()))),
         };
+        // Where the console's attention-time warning counts from (for the metrics).
+        let warning_from =
+            started_at.map(|started_at| self.meeting_live.started_at.unwrap_or(started_at));
         let Some(assignment) = self.assignment.clone() else {
             return ready(Err(EngineError::invalid_state(self.state_name())));
         };
@@ -573,6 +592,7 @@ impl Handler<Finalize> for OperatorActor {
                 .views
                 .end_of_day_blocks_interrupt(&self.availability, now)
         {
+            crate::metrics::record_interrupt_refused();
             return ready(Err(EngineError::InterruptRefusedEndOfDay));
         }
         let outcome = msg.outcome;
@@ -607,6 +627,10 @@ impl Handler<Finalize> for OperatorActor {
                 if let Err(error) = result {
                     return Box::pin(actix::fut::ready(Err(error)));
                 }
+                if let Some(meeting) = this.duty.meeting() {
+                    this.shared.meetings_by_id.remove(&meeting.id);
+                }
+                this.meeting_live = MeetingLive::default();
                 this.duty = Duty::Off;
                 this.assignment = None;
                 this.publish();
@@ -625,6 +649,12 @@ impl Handler<Finalize> for OperatorActor {
                         now.duration_since(started_at).as_millis().max(0) as u64,
                     )),
                 };
+                let over_time = warning_from
+                    .zip(this.shared.catalog.service(&assignment.service))
+                    .is_some_and(|(started_at, service)| {
+                        crate::render::attention_time_exceeded(service, started_at, now)
+                    });
+                crate::metrics::record_outcome(&assignment.service, outcome, attention, over_time);
                 this.shared.dispatcher.do_send(AttentionClosed {
                     operator: this.id().clone(),
                     ticket,
@@ -680,6 +710,9 @@ impl Handler<TaxpayerAccepts> for OperatorActor {
                     result?;
                     this.attended.increment(day);
                     this.publish();
+                    if let Some(assignment) = &this.assignment {
+                        crate::metrics::record_accept(&assignment.service);
+                    }
                     Ok(join_url)
                 }),
         ))
@@ -746,6 +779,10 @@ impl Handler<TaxpayerAbandons> for OperatorActor {
                     this.duty = duty;
                     this.publish();
                     if let Some(assignment) = &this.assignment {
+                        crate::metrics::record_abandon(
+                            &assignment.service,
+                            crate::metrics::AbandonedWhile::Assigned,
+                        );
                         this.shared.dispatcher.do_send(TicketEnded {
                             nif: assignment.nif,
                             service: assignment.service.clone(),
@@ -753,6 +790,67 @@ impl Handler<TaxpayerAbandons> for OperatorActor {
                     }
                     Ok(now)
                 }),
+        ))
+    }
+}
+
+/// Something happened in the meeting of the attention in progress (a Zoom
+/// webhook, or the local room page).
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct MeetingEvent {
+    /// The provider's meeting id.
+    pub meeting_id: String,
+    /// What happened.
+    pub activity: MeetingActivity,
+}
+
+impl Handler<MeetingEvent> for OperatorActor {
+    type Result = bool;
+
+    /// Answers whether the meeting is this operator's current one.
+    fn handle(&mut self, msg: MeetingEvent, _ctx: &mut Context<Self>) -> bool {
+        if self.duty.meeting().map(|meeting| meeting.id.as_str()) != Some(msg.meeting_id.as_str()) {
+            return false;
+        }
+        let before = self.meeting_live;
+        self.meeting_live.apply(msg.activity);
+        if self.meeting_live != before {
+            self.publish();
+        }
+        true
+    }
+}
+
+/// "Finalizar la reunión para todos" from the console, when the operator
+/// forgot to do it in Zoom.
+#[derive(Message)]
+#[rtype(result = "Result<(), EngineError>")]
+pub struct EndMeeting;
+
+impl Handler<EndMeeting> for OperatorActor {
+    type Result = Reply<()>;
+
+    fn handle(&mut self, _msg: EndMeeting, _ctx: &mut Context<Self>) -> Self::Result {
+        let Some(meeting) = self.duty.meeting().cloned() else {
+            return ready(Err(EngineError::invalid_state(self.state_name())));
+        };
+        let shared = Arc::clone(&self.shared);
+        AtomicResponse::new(Box::pin(
+            async move {
+                shared.meetings.end(&meeting).await.map_err(|error| {
+                    EngineError::MeetingProviderFailed {
+                        reason: error.reason,
+                    }
+                })
+            }
+            .into_actor(self)
+            .map(|result, this, _ctx| {
+                result?;
+                this.meeting_live.apply(MeetingActivity::Ended);
+                this.publish();
+                Ok(())
+            }),
         ))
     }
 }

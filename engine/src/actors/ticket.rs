@@ -210,6 +210,9 @@ impl Handler<Abandon> for TicketActor {
         let dispatcher = self.shared.dispatcher.clone();
         AtomicResponse::new(Box::pin(
             async move {
+                let _in_flight = holder
+                    .is_none()
+                    .then(crate::metrics::DispatcherMessageInFlight::sent);
                 let (operator, operator_addr, assigned_at) = match holder {
                     Some(holder) => holder,
                     None => match dispatcher.send(leave_queue).await?? {

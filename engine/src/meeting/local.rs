@@ -25,8 +25,9 @@ impl LocalMeetings {
 #[async_trait]
 impl MeetingProvider for LocalMeetings {
     async fn create(&self, _request: &MeetingRequest) -> Result<MeetingRecord, MeetingError> {
-        // A fresh random id per meeting, like Zoom's: one room per taxpayer.
-        let id = TicketId::random().to_string();
+        // A fresh random 64-bit id per meeting, in decimal like Zoom's: one
+        // room per taxpayer, and the same webhooks path works for both.
+        let id = TicketId::random().as_u64().to_string();
         Ok(MeetingRecord {
             start_url: format!("{}/reunion/{id}?rol=anfitrion", self.base_url),
             join_url: format!("{}/reunion/{id}", self.base_url),

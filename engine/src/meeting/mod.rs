@@ -1,6 +1,7 @@
 //! Video meetings: one per attention, created when the operator presses
 //! "Iniciar Videoasistencia" and ended when the attention is finalized.
 
+pub mod activity;
 pub mod local;
 pub mod zoom;
 

@@ -275,6 +275,15 @@ pub enum Duty {
 }
 
 impl Duty {
+    /// The meeting of the attention in progress, if one was started.
+    pub fn meeting(&self) -> Option<&MeetingRecord> {
+        match self {
+            Duty::InMeeting { meeting, .. } => Some(meeting),
+            Duty::TaxpayerAbandoned { meeting, .. } => meeting.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The ticket the operator holds, if any.
     pub fn ticket(&self) -> Option<TicketId> {
         match self {

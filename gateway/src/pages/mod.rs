@@ -6,10 +6,10 @@
 //! Content-Security-Policy allows no other script, so even a missed escape
 //! could not run code.
 
+pub mod meeting_room;
 pub mod operator;
 pub mod taxpayer;
 
-use axum::extract::Path;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -22,9 +22,9 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route("/reunion/{id}", get(meeting_room))
         // Browsers ask for it on every page; there is none.
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .merge(meeting_room::router())
         .merge(operator::router())
         .merge(taxpayer::router())
 }
@@ -216,22 +216,6 @@ async fn home() -> Response {
                <h2>Contribuyentes</h2><ul>\
                <li><a href=\"/contribuyente\">Solicitar videoasistencia</a></li></ul>"
             .to_string(),
-        script: String::new(),
-    }
-    .render()
-}
-
-/// The room the local meeting provider links to (demos and tests; real
-/// deployments use Zoom's own links).
-async fn meeting_room(Path(id): Path<String>) -> Response {
-    Page {
-        title: "Reunión",
-        nav: String::new(),
-        body: format!(
-            "<h1>Sala de videoasistencia</h1><p>Reunión <strong>{}</strong> (proveedor de reuniones local, \
-             para demostraciones: no hay vídeo).</p><p>En producción, este enlace abre la reunión en Zoom.</p>",
-            escape(&id)
-        ),
         script: String::new(),
     }
     .render()

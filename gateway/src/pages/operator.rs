@@ -206,6 +206,12 @@ pub fn console_html(body: &ConsoleBody, operator_name: &dyn Fn(&str) -> String) 
                             escape(&meeting.start_url)
                         ));
                     }
+                    if meeting.running {
+                        // The guide's step 11a, offered here for when it was forgotten.
+                        html.push_str(
+                            "<p><button type=\"button\" id=\"finalizar-reunion\">Finalizar la reunión para todos</button></p>",
+                        );
+                    }
                 }
                 if let Some(observations) = assignment
                     .taxpayer_observations
@@ -387,6 +393,7 @@ async function command(path,body,errorFor){
 function on(id,handler){const el=field(id);if(el)el.addEventListener('click',handler);}
 on('atender',async function(){if(await command('/api/v1/operator/attend'))location.reload();});
 on('interrumpir',async function(){if(await command('/api/v1/operator/interrupt'))location.reload();});
+on('finalizar-reunion',async function(){if(await command('/api/v1/operator/meeting/end'))location.reload();});
 on('iniciar',async function(){
   const result=await command('/api/v1/operator/start');
   if(result){if(result.data&&result.data.start_url)window.open(result.data.start_url,'_blank','noopener');location.reload();}

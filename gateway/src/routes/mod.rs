@@ -6,6 +6,7 @@ pub mod operator;
 pub mod services;
 pub mod session;
 pub mod tickets;
+pub mod webhooks;
 
 use axum::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -23,6 +24,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(tickets::router())
         .merge(services::router())
         .merge(openapi::router())
+        .merge(webhooks::router())
 }
 
 /// Whether `If-None-Match` names `etag` (or is `*`); weak validators match too.

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operator/interrupt", post(interrupt))
         .route("/api/v1/operator/start", post(start))
         .route("/api/v1/operator/finalize", post(finalize))
+        .route("/api/v1/operator/meeting/end", post(end_meeting))
         .route("/api/v1/operator/console", get(console))
 }
 
@@ -139,6 +140,17 @@ async fn attend(
 ) -> Result<Response, ApiError> {
     state.engine.attend(&operator).await?;
     tracing::info!(%operator, "attend");
+    console_now(&state, &operator)
+}
+
+/// "Finalizar la reunión para todos" from the console (the finalization
+/// screen offers it while the meeting still runs). Answers the console.
+async fn end_meeting(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Response, ApiError> {
+    state.engine.end_meeting(&operator).await?;
+    tracing::info!(%operator, "meeting ended from the console");
     console_now(&state, &operator)
 }
 

@@ -6,6 +6,7 @@ mod helpers;
 mod binary;
 mod health;
 mod malformed;
+mod meetings;
 mod openapi;
 mod operator;
 mod pages;

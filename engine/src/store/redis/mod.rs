@@ -233,6 +233,7 @@ impl Shared {
                 Ok(connection) => return Ok(connection),
                 Err(error) if attempt < self.options.retries => {
                     attempt += 1;
+                    crate::metrics::record_store_reconnect();
                     tracing::debug!(error = %pool_error(&error), attempt, "redis connection failed; retrying");
                     tokio::time::sleep(self.options.backoff(attempt)).await;
                 }
@@ -257,6 +258,7 @@ impl Shared {
                         attempt += 1;
                         // The connection may be broken: do not give it back.
                         drop(Connection::take(connection));
+                        crate::metrics::record_store_reconnect();
                         tracing::debug!(%reason, attempt, "redis read failed; retrying");
                         tokio::time::sleep(self.options.backoff(attempt)).await;
                     }

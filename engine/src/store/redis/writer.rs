@@ -266,7 +266,7 @@ impl Writer {
                 },
             };
             // The reply was lost: the commit may or may not have run.
-            self.discard_connection();
+            self.replace_broken_connection();
             tracing::warn!(%reason, write_id, "redis commit reply lost; deciding it");
             match self.decide(fence, write_id).await {
                 Ok(true) => {
@@ -341,13 +341,13 @@ impl Writer {
                 Ok(applied) => return Ok(applied == 1),
                 Err(error) => match failure(&error) {
                     Failure::Transient(reason) if attempt < shared.options.retries => {
-                        self.discard_connection();
+                        self.replace_broken_connection();
                         attempt += 1;
                         tracing::debug!(%reason, attempt, "deciding a commit failed; retrying");
                         tokio::time::sleep(shared.options.backoff(attempt)).await;
                     }
                     Failure::Transient(reason) => {
-                        self.discard_connection();
+                        self.replace_broken_connection();
                         return Err(StoreError::Unavailable(reason));
                     }
                     Failure::Definite(error) => return Err(error),
@@ -364,6 +364,14 @@ impl Writer {
         self.connection
             .as_mut()
             .ok_or_else(|| StoreError::Unavailable("no redis connection".to_string()))
+    }
+
+    /// Drops a commit connection that failed: the next command opens another.
+    fn replace_broken_connection(&mut self) {
+        if self.connection.is_some() {
+            crate::metrics::record_store_reconnect();
+        }
+        self.discard_connection();
     }
 
     /// Drops the commit connection for good: it may hold a lost reply.

@@ -32,8 +32,9 @@ pub use self::event::{MeetingRef, Participant, ZoomEvent};
 pub const SIGNATURE_HEADER: &str = "x-zm-signature";
 /// Header carrying the signing time, in seconds since the epoch.
 pub const TIMESTAMP_HEADER: &str = "x-zm-request-timestamp";
-/// Environment variable holding the webhook secret token of the Zoom app.
-pub const SECRET_TOKEN_VAR: &str = "ZOOM_WEBHOOK_SECRET_TOKEN";
+/// Environment variable holding the webhook secret token of the Zoom app
+/// (DESIGN.md section 4 names it).
+pub const SECRET_TOKEN_VAR: &str = "ZOOM_WEBHOOK_SECRET";
 /// How far a request's timestamp may be from now, either way.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
@@ -150,7 +151,7 @@ impl WebhookVerifier {
         }
     }
 
-    /// Reads `ZOOM_WEBHOOK_SECRET_TOKEN` from `env`.
+    /// Reads `ZOOM_WEBHOOK_SECRET` from `env`.
     pub fn from_env(env: &HashMap<String, String>) -> Result<WebhookVerifier, CredentialsError> {
         match env.get(SECRET_TOKEN_VAR).map(|value| value.trim()) {
             Some(secret) if !secret.is_empty() => Ok(WebhookVerifier::new(secret)),
