@@ -46,6 +46,8 @@ struct Options {
     tickets: u32,
     operators: u32,
     seconds: u64,
+    /// `--redis URL`: measure durable matches and recovery on Redis instead.
+    redis: Option<String>,
 }
 
 fn options() -> Options {
@@ -53,16 +55,21 @@ fn options() -> Options {
         tickets: 1_000_000,
         operators: 64,
         seconds: 10,
+        redis: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).and_then(|v| v.parse::<u64>().ok());
+        if pair[0] == "--redis" {
+            options.redis = pair.get(1).cloned();
+            continue;
+        }
         match (pair[0].as_str(), value) {
             ("--tickets", Some(v)) => options.tickets = v as u32,
             ("--operators", Some(v)) => options.operators = v as u32,
             ("--seconds", Some(v)) => options.seconds = v,
             _ => {
-                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N]");
+                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL]");
                 std::process::exit(2);
             }
         }
@@ -235,9 +242,111 @@ fn micros(histogram: &Histogram<u64>, quantile: f64) -> f64 {
     histogram.value_at_quantile(quantile) as f64 / 1000.0
 }
 
+/// A Redis store holding the dispatcher lease (an empty keyspace is the
+/// caller's business: give the benchmark its own redis-server).
+async fn redis_store(url: &str) -> (Arc<dyn engine::store::Store>, engine::store::redis::RedisLease) {
+    let store = engine::store::RedisStore::connect(url, engine::store::redis::RedisOptions::default())
+        .await
+        .expect("redis reachable");
+    let mut lease = engine::store::redis::RedisLease::acquire(&store, "bench", Duration::from_secs(30))
+        .await
+        .expect("lease");
+    lease.keep_renewed();
+    (Arc::new(store), lease)
+}
+
+/// Durable matches per second and recovery time, on Redis.
+async fn redis_benchmarks(url: &str, tickets: u32, operators: u32) {
+    let (store, lease) = redis_store(url).await;
+    let settings = settings_from(&config(operators));
+    let engine = Engine::start(EngineParts {
+        settings,
+        store: Arc::clone(&store),
+        meetings: Arc::new(LocalMeetings::new("")),
+        clock: Arc::new(SystemClock),
+    })
+    .await
+    .expect("engine starts");
+    let started = Instant::now();
+    join_range(&engine, 0, tickets + operators, 64).await;
+    let joins = f64::from(tickets + operators) / started.elapsed().as_secs_f64();
+    println!("| durable joins per second (64 concurrent clients) | {joins:.0} /s |");
+    let map = std::collections::BTreeMap::from([("BENCH".to_string(), true)]);
+    let ids: Vec<engine::domain::OperatorId> = (0..operators)
+        .map(|n| engine::domain::OperatorId::parse(&format!("op-{n:05}")).expect("id"))
+        .collect();
+    for chunk in ids.chunks(ids.len().div_ceil(64)) {
+        let (engine, chunk, map) = (engine.clone(), chunk.to_vec(), map.clone());
+        tokio::spawn(async move {
+            for id in &chunk {
+                engine.set_availability(id, &map).await.expect("availability");
+            }
+        })
+        .await
+        .expect("availability task");
+    }
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for chunk in ids.chunks(ids.len().div_ceil(64)) {
+        let (engine, chunk) = (engine.clone(), chunk.to_vec());
+        tasks.push(tokio::spawn(async move {
+            for id in &chunk {
+                engine.attend(id).await.expect("attend");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("attend task");
+    }
+    let matches = f64::from(operators) / started.elapsed().as_secs_f64();
+    println!("| durable matches per second, {operators} operators pressing Atender (64 concurrent) | {matches:.0} /s |");
+    drop(engine);
+    lease.release().await.expect("release the lease");
+    drop(store);
+    // Recovery: a new process's store and engine, rebuilt from Redis.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let store = engine::store::RedisStore::connect(url, engine::store::redis::RedisOptions::default())
+        .await
+        .expect("redis reachable");
+    let lease = engine::store::redis::RedisLease::acquire_when_free(
+        &store,
+        "bench-recovery",
+        Duration::from_secs(30),
+        Duration::from_millis(50),
+    );
+    let lease = tokio::time::timeout(Duration::from_secs(60), lease)
+        .await
+        .expect("lease in time")
+        .expect("lease");
+    let lease_wait = started.elapsed();
+    let started = Instant::now();
+    let engine = Engine::start(EngineParts {
+        settings: settings_from(&config(operators)),
+        store: Arc::new(store),
+        meetings: Arc::new(LocalMeetings::new("")),
+        clock: Arc::new(SystemClock),
+    })
+    .await
+    .expect("engine recovers");
+    let recovery = started.elapsed();
+    let waiting = engine.views().figures(&engine.catalog().services()[0].code).map_or(0, |f| f.waiting());
+    println!(
+        "| recovery to ready with {waiting} waiting tickets and {operators} operators ({} held) | {:.2} s (after {:.2} s waiting for the lease) |",
+        operators,
+        recovery.as_secs_f64(),
+        lease_wait.as_secs_f64()
+    );
+    drop(lease);
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
     let options = options();
+    if let Some(url) = &options.redis {
+        redis_benchmarks(url, options.tickets, options.operators).await;
+        return;
+    }
 
     // Memory and latency first, in a fresh process, so nothing freed by an
     // earlier phase hides in the numbers.
