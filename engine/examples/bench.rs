@@ -244,13 +244,20 @@ fn micros(histogram: &Histogram<u64>, quantile: f64) -> f64 {
 
 /// A Redis store holding the dispatcher lease (an empty keyspace is the
 /// caller's business: give the benchmark its own redis-server).
-async fn redis_store(url: &str) -> (Arc<dyn engine::store::Store>, engine::store::redis::RedisLease) {
-    let store = engine::store::RedisStore::connect(url, engine::store::redis::RedisOptions::default())
-        .await
-        .expect("redis reachable");
-    let mut lease = engine::store::redis::RedisLease::acquire(&store, "bench", Duration::from_secs(30))
-        .await
-        .expect("lease");
+async fn redis_store(
+    url: &str,
+) -> (
+    Arc<dyn engine::store::Store>,
+    engine::store::redis::RedisLease,
+) {
+    let store =
+        engine::store::RedisStore::connect(url, engine::store::redis::RedisOptions::default())
+            .await
+            .expect("redis reachable");
+    let mut lease =
+        engine::store::redis::RedisLease::acquire(&store, "bench", Duration::from_secs(30))
+            .await
+            .expect("lease");
     lease.keep_renewed();
     (Arc::new(store), lease)
 }
@@ -279,7 +286,10 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32) {
         let (engine, chunk, map) = (engine.clone(), chunk.to_vec(), map.clone());
         tokio::spawn(async move {
             for id in &chunk {
-                engine.set_availability(id, &map).await.expect("availability");
+                engine
+                    .set_availability(id, &map)
+                    .await
+                    .expect("availability");
             }
         })
         .await
@@ -306,9 +316,10 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32) {
     // Recovery: a new process's store and engine, rebuilt from Redis.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
-    let store = engine::store::RedisStore::connect(url, engine::store::redis::RedisOptions::default())
-        .await
-        .expect("redis reachable");
+    let store =
+        engine::store::RedisStore::connect(url, engine::store::redis::RedisOptions::default())
+            .await
+            .expect("redis reachable");
     let lease = engine::store::redis::RedisLease::acquire_when_free(
         &store,
         "bench-recovery",
@@ -330,7 +341,10 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32) {
     .await
     .expect("engine recovers");
     let recovery = started.elapsed();
-    let waiting = engine.views().figures(&engine.catalog().services()[0].code).map_or(0, |f| f.waiting());
+    let waiting = engine
+        .views()
+        .figures(&engine.catalog().services()[0].code)
+        .map_or(0, |f| f.waiting());
     println!(
         "| recovery to ready with {waiting} waiting tickets and {operators} operators ({} held) | {:.2} s (after {:.2} s waiting for the lease) |",
         operators,

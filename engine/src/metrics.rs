@@ -556,6 +556,10 @@ impl MeetingProvider for MeteredMeetings {
         record_meeting_call("end", started.elapsed(), result.is_ok());
         result
     }
+
+    fn quota_warning(&self, provider_user: Option<&str>) -> Option<String> {
+        self.inner.quota_warning(provider_user)
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::views::{
 };
 
 /// The console states of DESIGN.md.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsoleState {
@@ -41,6 +42,7 @@ impl ConsoleState {
 }
 
 /// `GET /api/v1/operator/console`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ConsoleBody {
     pub version: u64,
@@ -48,11 +50,13 @@ pub struct ConsoleBody {
     pub attended_today: u32,
     pub state: ConsoleState,
     pub services: Vec<ServiceLine>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub assignment: Option<AssignmentBody>,
     pub warnings: Vec<Warning>,
     pub next_poll_seconds: u32,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct OperatorLine {
     pub id: String,
@@ -60,6 +64,7 @@ pub struct OperatorLine {
 }
 
 /// One of the operator's services, as "Servicios Activos" lists it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceLine {
     pub code: String,
@@ -70,22 +75,28 @@ pub struct ServiceLine {
     pub active: bool,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct AssignmentBody {
     pub ticket_id: String,
     pub nif: String,
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub joined_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub assigned_at: String,
     pub service: ServiceRef,
     pub authentication: String,
     pub representation_allowed: bool,
     pub history: Vec<HistoryLine>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub meeting: Option<MeetingBody>,
     /// What the taxpayer wrote when pressing Abandonar, if they left.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub taxpayer_observations: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceRef {
     pub code: String,
@@ -93,8 +104,11 @@ pub struct ServiceRef {
 }
 
 /// A row of "Anotaciones sobre el contribuyente".
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryLine {
+    /// RFC 3339, Europe/Madrid, seconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub at: String,
     pub operator_id: String,
     pub service: String,
@@ -103,17 +117,21 @@ pub struct HistoryLine {
     pub observations: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct MeetingBody {
     pub start_url: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub started_at: String,
     /// Where the taxpayer is ("waiting_room", "in_meeting", "left"), once the
     /// meeting's events have said.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub taxpayer: Option<&'static str>,
     /// Not yet ended for everybody, as far as the provider has told.
     pub running: bool,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Warning {
     pub code: &'static str,
@@ -180,6 +198,12 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
             }
         }
         warnings.extend(meeting_warnings(meeting));
+        if let Some(message) = &meeting.quota_warning {
+            warnings.push(Warning {
+                code: "zoom_daily_cap_near",
+                message: message.to_string(),
+            });
+        }
     }
     if views.end_of_day_blocks_interrupt(&view.availability, now) {
         warnings.push(Warning {
@@ -317,24 +341,46 @@ fn attention_warning(service: &Service) -> Warning {
 }
 
 /// `GET /api/v1/tickets/{id}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct TicketBody {
     pub version: u64,
     pub ticket_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = TicketStateName))]
     pub state: &'static str,
     pub service: String,
     pub service_description: String,
     pub nif: String,
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub position: Option<u32>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub estimated_wait_seconds: Option<u64>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub operator: Option<OperatorBadge>,
     pub recording_notice: &'static str,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub join_url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub joined_at: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
     pub assigned_at: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
     pub finished_at: Option<String>,
     pub next_poll_seconds: u32,
+}
+
+/// The ticket states a [`TicketBody`] names (`TicketState::name`), for the
+/// OpenAPI document only.
+#[cfg(feature = "openapi")]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStateName {
+    Waiting,
+    Assigned,
+    Accepted,
+    Finished,
+    Abandoned,
 }
 
 impl TicketBody {

@@ -92,6 +92,9 @@ pub struct MeetingView {
     pub started_at: Timestamp,
     /// What the meeting's events have told since.
     pub live: MeetingLive,
+    /// The provider's quota warning at Iniciar Videoasistencia (Zoom's daily
+    /// cap), shown on the console while the meeting lasts.
+    pub quota_warning: Option<Arc<str>>,
 }
 
 impl MeetingView {
@@ -129,6 +132,7 @@ pub struct TicketView {
 
 /// The operator as the taxpayer sees them: name and identification number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OperatorBadge {
     pub name: String,
     pub id_number: String,

@@ -17,8 +17,10 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use engine::config::AuthMode;
 use engine::domain::{Credential, OperatorId, OperatorProfile};
+use engine::store::RedisStore;
 use parking_lot::Mutex;
 use rand::RngCore;
+use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -30,12 +32,16 @@ const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 /// Past this many sessions, expired ones are dropped at the next login.
 const PRUNE_ABOVE: usize = 10_000;
 
-/// Open operator sessions, by token.
+/// Open operator sessions, by token. With the Redis store they are also kept
+/// in Redis (by the SHA-256 of the token, never the token), so an operator in
+/// the middle of an attention carries on after a restart or a standby's
+/// takeover without logging in again.
 #[derive(Debug, Default)]
 pub struct Sessions {
     // A plain mutex: never held across an await. The map is looked up by the
     // whole 128-bit token, so lookup timing reveals nothing usable.
     by_token: Mutex<HashMap<String, Session>>,
+    durable: Option<RedisStore>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,42 +50,85 @@ struct Session {
     created: Instant,
 }
 
+/// What Redis keys a session by: the token itself never leaves the process.
+fn digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 impl Sessions {
+    /// Sessions that survive the process, kept in `store`'s Redis.
+    pub fn durable(store: RedisStore) -> Sessions {
+        Sessions {
+            by_token: Mutex::default(),
+            durable: Some(store),
+        }
+    }
+
     /// Opens a session for `operator` and returns its token.
-    pub fn open(&self, operator: OperatorId) -> String {
+    pub async fn open(&self, operator: OperatorId) -> String {
         let token = random_token();
+        if let Some(store) = &self.durable {
+            // Without Redis the session still works here, only not after a
+            // restart: better than refusing the login.
+            if let Err(error) = store
+                .session_put(&digest(&token), operator.as_str(), SESSION_LIFETIME)
+                .await
+            {
+                tracing::warn!(%error, "session not kept in redis");
+            }
+        }
+        self.remember(&token, operator);
+        token
+    }
+
+    fn remember(&self, token: &str, operator: OperatorId) {
         let mut sessions = self.by_token.lock();
         if sessions.len() > PRUNE_ABOVE {
             sessions.retain(|_, session| session.created.elapsed() < SESSION_LIFETIME);
         }
         sessions.insert(
-            token.clone(),
+            token.to_string(),
             Session {
                 operator,
                 created: Instant::now(),
             },
         );
-        token
     }
 
     /// The operator a live session token belongs to.
-    pub fn operator(&self, token: &str) -> Option<OperatorId> {
-        let mut sessions = self.by_token.lock();
-        match sessions.get(token) {
-            Some(session) if session.created.elapsed() < SESSION_LIFETIME => {
-                Some(session.operator.clone())
+    pub async fn operator(&self, token: &str) -> Option<OperatorId> {
+        let cached = {
+            let mut sessions = self.by_token.lock();
+            match sessions.get(token) {
+                Some(session) if session.created.elapsed() < SESSION_LIFETIME => {
+                    Some(session.operator.clone())
+                }
+                Some(_) => {
+                    sessions.remove(token);
+                    None
+                }
+                None => None,
             }
-            Some(_) => {
-                sessions.remove(token);
-                None
-            }
-            None => None,
+        };
+        if cached.is_some() {
+            return cached;
         }
+        // Opened by an earlier process (or the active one before a takeover).
+        let store = self.durable.as_ref()?;
+        let operator = store.session_get(&digest(token)).await.ok().flatten()?;
+        let operator = OperatorId::parse(&operator).ok()?;
+        self.remember(token, operator.clone());
+        Some(operator)
     }
 
     /// Closes a session; true if it was open.
-    pub fn close(&self, token: &str) -> bool {
-        self.by_token.lock().remove(token).is_some()
+    pub async fn close(&self, token: &str) -> bool {
+        let local = self.by_token.lock().remove(token).is_some();
+        let durable = match &self.durable {
+            Some(store) => store.session_delete(&digest(token)).await.unwrap_or(false),
+            None => false,
+        };
+        local || durable
     }
 }
 
@@ -129,13 +178,13 @@ pub fn session_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The operator a request comes from, if it is authenticated.
-pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<OperatorId> {
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<OperatorId> {
     if state.options.auth_mode == AuthMode::TrustedHeader {
         if let Some(operator) = trusted_operator(state, headers) {
             return Some(operator);
         }
     }
-    let operator = state.sessions.operator(session_token(headers)?)?;
+    let operator = state.sessions.operator(session_token(headers)?).await?;
     // A session survives only as long as its operator is configured.
     state
         .engine
@@ -214,6 +263,7 @@ impl FromRequestParts<AppState> for Operator {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Operator, ApiError> {
         authenticate(state, &parts.headers)
+            .await
             .map(Operator)
             .ok_or_else(|| {
                 ApiError::unauthenticated(
@@ -250,14 +300,14 @@ mod tests {
         assert_eq!(bearer_token(&headers), None);
     }
 
-    #[test]
-    fn a_closed_session_no_longer_authenticates() {
+    #[tokio::test]
+    async fn a_closed_session_no_longer_authenticates() {
         let sessions = Sessions::default();
-        let operator = OperatorId::parse("op-0001").expect("valid");
-        let token = sessions.open(operator.clone());
-        assert_eq!(sessions.operator(&token), Some(operator));
-        assert!(sessions.close(&token));
-        assert_eq!(sessions.operator(&token), None);
+        let operator = OperatorId::parse("op-0001").expect("valid id");
+        let token = sessions.open(operator.clone()).await;
+        assert_eq!(sessions.operator(&token).await, Some(operator));
+        assert!(sessions.close(&token).await);
+        assert_eq!(sessions.operator(&token).await, None);
     }
 
     #[test]

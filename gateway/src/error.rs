@@ -19,15 +19,18 @@ pub struct ApiError {
     pub retry_after_seconds: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// The body of every refusal (API.md); also its schema in the OpenAPI document.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: &'a str,
+/// The snake_case code each call lists, and a human message.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail<'a> {
+    #[schema(example = "invalid_state")]
+    pub code: &'a str,
+    pub message: &'a str,
 }
 
 impl ApiError {

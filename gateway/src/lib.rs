@@ -96,7 +96,11 @@ async fn method_not_allowed() -> Response {
 pub async fn start(config: &Config) -> anyhow::Result<AppState> {
     let file = &config.file;
     let settings = file.validate(&config.base_dir)?;
-    let (store, lease) = open_store(&file.store, config.standby).await?;
+    let (store, redis) = open_store(&file.store, config.standby).await?;
+    let (lease, redis_store) = match redis {
+        Some((lease, store)) => (Some(lease), Some(store)),
+        None => (None, None),
+    };
     let (meetings, zoom) = meeting_provider(file)?;
     let mut options = GatewayOptions::from_file(file)?;
     options.trust_forwarded_for = config.trust_forwarded_for;
@@ -112,6 +116,7 @@ pub async fn start(config: &Config) -> anyhow::Result<AppState> {
     .context("the engine did not start")?;
     let state = AppState::new(engine, options)
         .with_lease(lease)
+        .with_durable_sessions(redis_store)
         .with_zoom_webhooks(zoom.as_ref().map(|(_, verifier)| verifier.clone()));
     if let Some((zoom, _)) = zoom {
         state
@@ -142,7 +147,7 @@ pub async fn start(config: &Config) -> anyhow::Result<AppState> {
 async fn open_store(
     config: &engine::config::StoreConfig,
     standby: bool,
-) -> anyhow::Result<(Arc<dyn Store>, Option<RedisLease>)> {
+) -> anyhow::Result<(Arc<dyn Store>, Option<(RedisLease, RedisStore)>)> {
     let url = config.url.trim();
     if url == "memory" {
         return Ok((Arc::new(MemoryStore::new()), None));
@@ -167,7 +172,7 @@ async fn open_store(
     .context("another ventanilla is the active dispatcher on this Redis (start this one with --standby to take over when it stops)")?;
     lease.keep_renewed();
     tracing::info!(%holder, token = lease.fencing_token(), "this process is the active dispatcher");
-    Ok((Arc::new(store), Some(lease)))
+    Ok((Arc::new(store.clone()), Some((lease, store))))
 }
 
 /// The Zoom provider (kept for its quota figures) and its webhook verifier.

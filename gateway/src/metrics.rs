@@ -18,6 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use engine::meeting::activity::MeetingActivity;
 use engine::Engine;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -32,6 +33,82 @@ pub const STORE_UP: &str = "ventanilla_store_up";
 pub const DISPATCHER_LEASE_HELD: &str = "ventanilla_dispatcher_lease_held";
 pub const ZOOM_HOSTS_NEAR_DAILY_CAP: &str = "ventanilla_zoom_hosts_near_daily_cap";
 pub const BUILD_INFO: &str = "ventanilla_build_info";
+pub const MEETING_EVENTS: &str = "ventanilla_meeting_events_total";
+
+/// The `provider` label of [`MEETING_EVENTS`].
+pub const MEETING_EVENT_PROVIDERS: [&str; 2] = ["zoom", "local"];
+
+/// The `kind` label of [`MEETING_EVENTS`]: the activities the consoles use,
+/// and `other` for every event they do not (the host's own joins, admissions,
+/// event types we do not read).
+pub const MEETING_EVENT_KINDS: [&str; 6] = [
+    "started",
+    "waiting_room",
+    "joined",
+    "left",
+    "ended",
+    "other",
+];
+
+/// What became of one meeting event (the `result` label of [`MEETING_EVENTS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingEventResult {
+    /// A console holds the meeting and took the event in.
+    Applied,
+    /// No console holds the meeting (ended already, another system's meeting,
+    /// a stale room page): ignored.
+    UnknownMeeting,
+    /// An event the consoles do not use: ignored.
+    Ignored,
+    /// A redelivery of an event already handled: ignored.
+    Duplicate,
+}
+
+impl MeetingEventResult {
+    pub const ALL: [MeetingEventResult; 4] = [
+        MeetingEventResult::Applied,
+        MeetingEventResult::UnknownMeeting,
+        MeetingEventResult::Ignored,
+        MeetingEventResult::Duplicate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingEventResult::Applied => "applied",
+            MeetingEventResult::UnknownMeeting => "unknown_meeting",
+            MeetingEventResult::Ignored => "ignored",
+            MeetingEventResult::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// The `kind` label of a meeting activity (`other` for none).
+pub fn meeting_event_kind(activity: Option<&MeetingActivity>) -> &'static str {
+    match activity {
+        Some(MeetingActivity::Started { .. }) => "started",
+        Some(MeetingActivity::TaxpayerInWaitingRoom) => "waiting_room",
+        Some(MeetingActivity::TaxpayerJoined) => "joined",
+        Some(MeetingActivity::TaxpayerLeft) => "left",
+        Some(MeetingActivity::Ended) => "ended",
+        None => "other",
+    }
+}
+
+/// One meeting event (a Zoom webhook or a local room button) and what
+/// became of it. Unknown meetings and events are counted, never an error.
+pub fn record_meeting_event(
+    provider: &'static str,
+    kind: &'static str,
+    result: MeetingEventResult,
+) {
+    counter!(
+        MEETING_EVENTS,
+        "provider" => provider,
+        "kind" => kind,
+        "result" => result.as_str()
+    )
+    .increment(1);
+}
 
 /// The two polls of API.md (the consoles refresh every 9 seconds): their 304
 /// share says how much the snapshot ETags save.
@@ -85,6 +162,19 @@ impl GatewayMetrics {
             }
         }
         gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+        for provider in MEETING_EVENT_PROVIDERS {
+            for kind in MEETING_EVENT_KINDS {
+                for result in MeetingEventResult::ALL {
+                    counter!(
+                        MEETING_EVENTS,
+                        "provider" => provider,
+                        "kind" => kind,
+                        "result" => result.as_str()
+                    )
+                    .increment(0);
+                }
+            }
+        }
         Arc::new(GatewayMetrics {
             handle,
             zoom_hosts_near_daily_cap: RwLock::new(None),
@@ -182,6 +272,10 @@ fn describe() {
         "Zoom hosts at or over the warning threshold of their daily meeting-create cap."
     );
     describe_gauge!(BUILD_INFO, "The running version of ventanilla (always 1).");
+    describe_counter!(
+        MEETING_EVENTS,
+        "Meeting events received (Zoom webhooks, local room buttons), by provider, kind and result: applied to a console, or ignored as unknown_meeting, ignored (not used) or duplicate (a redelivery)."
+    );
 }
 
 /// `GET /metrics`.

@@ -10,6 +10,7 @@ use engine::meeting::zoom::webhook::{
     RecentDeliveries, WebhookVerifier, DEFAULT_REMEMBERED_DELIVERIES,
 };
 use engine::store::redis::RedisLease;
+use engine::store::RedisStore;
 use engine::Engine;
 
 use crate::auth::Sessions;
@@ -88,6 +89,14 @@ impl AppState {
     /// The state of a process that holds `lease` (Redis deployments).
     pub fn with_lease(mut self, lease: Option<RedisLease>) -> AppState {
         self.lease = lease.map(|lease| Arc::new(parking_lot::Mutex::new(Some(lease))));
+        self
+    }
+
+    /// Sessions kept in Redis too, so they outlive this process.
+    pub fn with_durable_sessions(mut self, store: Option<RedisStore>) -> AppState {
+        if let Some(store) = store {
+            self.sessions = Arc::new(Sessions::durable(store));
+        }
         self
     }
 

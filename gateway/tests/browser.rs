@@ -1,7 +1,9 @@
 //! The browser test: a whole attention driven through Debian's headless
 //! Chromium (WebDriver, chromedriver), with the operator and the taxpayer in
 //! two separate browsers, following the operators' guide from the login to
-//! what the next operator reads in "Anotaciones sobre el contribuyente".
+//! what the next operator reads in "Anotaciones sobre el contribuyente",
+//! with the taxpayer entering the local meeting room's waiting room and the
+//! operator's console showing the reminder to admit them.
 //!
 //! The app runs in-process on a manual clock stopped at Monday 30 November
 //! 2026, 10:00 in Madrid (both demo services open); the pages' own 9-second
@@ -254,17 +256,59 @@ async fn whole_attention(app: App, operator: Browser, taxpayer: Browser) {
         .until_text(&["Acceder a la videoconferencia", "A-0001"], PROMPTLY)
         .await;
     taxpayer.screenshot("08-taxpayer-accepted").await;
-    // The link opens the room; the ticket page comes back from the tab's
-    // sessionStorage.
+    // The link opens the room, where the taxpayer enters the waiting room.
     taxpayer.goto(&href).await;
+    taxpayer
+        .until_text(
+            &["Sala de videoasistencia", "Entrar en la sala de espera"],
+            PROMPTLY,
+        )
+        .await;
+    taxpayer.screenshot("08b-taxpayer-meeting-room").await;
+    taxpayer.click("#sala-entrar").await;
+    let entered = Instant::now();
     taxpayer
         .until_text(&["Sala de videoasistencia"], PROMPTLY)
         .await;
-    taxpayer
-        .client
-        .back()
-        .await
-        .expect("back to the ticket page");
+
+    // The operator's console says so on its next poll, with the guide's
+    // reminder: Participantes, then Admitir.
+    let reminder = operator
+        .until_text(
+            &[
+                "El contribuyente está en la sala de espera de Zoom.",
+                "Participantes",
+                "Admitir",
+            ],
+            ONE_POLL,
+        )
+        .await;
+    let within = entered.elapsed();
+    assert!(
+        within <= ONE_POLL,
+        "the waiting-room reminder took {within:?}, more than one poll"
+    );
+    assert!(
+        reminder.contains(REMINDER),
+        "still the finalization screen:\n{reminder}"
+    );
+    operator
+        .screenshot("08c-operator-taxpayer-in-waiting-room")
+        .await;
+    eprintln!("   waiting-room reminder on the operator's page {within:?} after Entrar");
+
+    // Back to the ticket page (the room page and its reload after Entrar are
+    // in the history); it comes back from the tab's sessionStorage.
+    for _ in 0..3 {
+        taxpayer
+            .client
+            .back()
+            .await
+            .expect("back to the ticket page");
+        if taxpayer.path().await.starts_with("/contribuyente/") {
+            break;
+        }
+    }
     taxpayer
         .until_text(
             &["Acceso a videoasistencia", "Acceder a la videoconferencia"],
@@ -397,6 +441,8 @@ async fn whole_attention(app: App, operator: Browser, taxpayer: Browser) {
         "06-operator-in-meeting",
         "07-taxpayer-acceso",
         "08-taxpayer-accepted",
+        "08b-taxpayer-meeting-room",
+        "08c-operator-taxpayer-in-waiting-room",
         "09-operator-finalization-filled",
         "10-second-operator-history",
     ]);

@@ -242,7 +242,7 @@ async fn a_second_ventanilla_refuses_to_dispatch_and_a_standby_takes_over_when_t
     // The active process dies; the standby takes over within the lease ttl.
     drop(active);
     wait_ready(&client, &c, Duration::from_secs(10)).await;
-    let token = login(&client, &c, "op-0001").await;
+    // The operator carries on with the session opened on the dead process.
     let console: Value = client
         .get(format!("{c}/api/v1/operator/console"))
         .bearer_auth(&token)

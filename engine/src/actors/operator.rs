@@ -36,6 +36,9 @@ pub struct OperatorActor {
     attended: AttendedCount,
     /// What the meeting's events have told (not stored).
     meeting_live: MeetingLive,
+    /// The provider's quota warning at the last Iniciar Videoasistencia (not
+    /// stored: the next start asks again).
+    quota_warning: Option<Arc<str>>,
     version: u64,
 }
 
@@ -73,6 +76,7 @@ impl OperatorActor {
             assignment,
             attended: record.attended,
             meeting_live: MeetingLive::default(),
+            quota_warning: None,
             version: 0,
         };
         actor.shared.views.publish_operator(actor.view(1));
@@ -118,6 +122,7 @@ impl OperatorActor {
                     record: meeting.clone(),
                     started_at: *started_at,
                     live: self.meeting_live,
+                    quota_warning: self.quota_warning.clone(),
                 },
             },
             Duty::TaxpayerAbandoned {
@@ -134,6 +139,7 @@ impl OperatorActor {
                         record,
                         started_at,
                         live: self.meeting_live,
+                        quota_warning: self.quota_warning.clone(),
                     }),
                 taxpayer_observations: taxpayer_observations.as_str().to_string(),
             },
@@ -498,13 +504,21 @@ impl Handler<Start> for OperatorActor {
                     }
                     return Err(error.into());
                 }
-                Ok((meeting, started_at))
+                // Zoom's daily cap: the operator hears of it before reaching it.
+                let quota_warning = shared
+                    .meetings
+                    .quota_warning(request.provider_user.as_deref())
+                    .map(Arc::<str>::from);
+                Ok((meeting, started_at, quota_warning))
             }
             .into_actor(self)
             .map(
-                move |result: Result<(MeetingRecord, Timestamp), EngineError>, this, ctx| {
-                    let (meeting, started_at) = result?;
+                move |result: Result<(MeetingRecord, Timestamp, Option<Arc<str>>), EngineError>,
+                      this,
+                      ctx| {
+                    let (meeting, started_at, quota_warning) = result?;
                     this.meeting_live = MeetingLive::default();
+                    this.quota_warning = quota_warning;
                     this.shared
                         .meetings_by_id
                         .insert(meeting.id.clone(), ctx.address());
@@ -631,6 +645,7 @@ impl Handler<Finalize> for OperatorActor {
                     this.shared.meetings_by_id.remove(&meeting.id);
                 }
                 this.meeting_live = MeetingLive::default();
+                this.quota_warning = None;
                 this.duty = Duty::Off;
                 this.assignment = None;
                 this.publish();

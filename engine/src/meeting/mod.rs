@@ -39,4 +39,11 @@ pub trait MeetingProvider: Send + Sync + 'static {
     async fn create(&self, request: &MeetingRequest) -> Result<MeetingRecord, MeetingError>;
     /// Ends the meeting for everybody, if it is still running.
     async fn end(&self, meeting: &MeetingRecord) -> Result<(), MeetingError>;
+    /// What to tell the operator about their provider quota after a create,
+    /// in Spanish: Zoom's 100 meetings a day per host. `None` when all is well
+    /// (and always for providers without a quota).
+    fn quota_warning(&self, provider_user: Option<&str>) -> Option<String> {
+        let _ = provider_user;
+        None
+    }
 }

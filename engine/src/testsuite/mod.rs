@@ -54,6 +54,7 @@ pub struct ScriptedMeetings {
     local: LocalMeetings,
     failing: AtomicBool,
     ended: Mutex<Vec<String>>,
+    quota_warning: Mutex<Option<String>>,
 }
 
 impl Default for ScriptedMeetings {
@@ -62,6 +63,7 @@ impl Default for ScriptedMeetings {
             local: LocalMeetings::new("http://meetings.test"),
             failing: AtomicBool::new(false),
             ended: Mutex::new(Vec::new()),
+            quota_warning: Mutex::new(None),
         }
     }
 }
@@ -74,6 +76,12 @@ impl ScriptedMeetings {
     /// Ids of the meetings ended so far.
     pub fn ended(&self) -> Vec<String> {
         self.ended.lock().clone()
+    }
+
+    /// What [`MeetingProvider::quota_warning`] answers from now on (as
+    /// Zoom's provider does near the daily cap).
+    pub fn warn_quota(&self, warning: Option<&str>) {
+        *self.quota_warning.lock() = warning.map(str::to_string);
     }
 }
 
@@ -91,6 +99,10 @@ impl MeetingProvider for ScriptedMeetings {
     async fn end(&self, meeting: &MeetingRecord) -> Result<(), MeetingError> {
         self.ended.lock().push(meeting.id.clone());
         Ok(())
+    }
+
+    fn quota_warning(&self, _provider_user: Option<&str>) -> Option<String> {
+        self.quota_warning.lock().clone()
     }
 }
 

@@ -12,6 +12,7 @@ use engine::meeting::activity::MeetingActivity;
 use serde::Deserialize;
 
 use super::{escape, not_found_page, Page};
+use crate::metrics::MeetingEventResult;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -95,9 +96,14 @@ async fn act(
         "finalizar" => MeetingActivity::Ended,
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    if !state.engine.meeting_activity(&id, activity).await {
+    let kind = crate::metrics::meeting_event_kind(Some(&activity));
+    let result = if state.engine.meeting_activity(&id, activity).await {
+        MeetingEventResult::Applied
+    } else {
         tracing::debug!(meeting = %id, "local room event for a meeting no console holds");
-    }
+        MeetingEventResult::UnknownMeeting
+    };
+    crate::metrics::record_meeting_event("local", kind, result);
     let back = if host(&query) { "?rol=anfitrion" } else { "" };
     Redirect::to(&format!("/reunion/{id}{back}")).into_response()
 }

@@ -88,7 +88,7 @@ document.getElementById('acceso').addEventListener('submit',async function(event
 }
 
 async fn console_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(operator) = auth::authenticate(&state, &headers) else {
+    let Some(operator) = auth::authenticate(&state, &headers).await else {
         return login_page(&state, "Consola de videoasistencia");
     };
     let Ok(body) = console_body(&state, &operator) else {
@@ -409,7 +409,7 @@ on('finalizar-interrumpir',function(){finalize('interrupt');});
 "#;
 
 async fn availability_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(operator) = auth::authenticate(&state, &headers) else {
+    let Some(operator) = auth::authenticate(&state, &headers).await else {
         return login_page(&state, "Gestión disponibilidad operador");
     };
     let Ok(list) = availability(&state, &operator) else {

@@ -18,14 +18,31 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(readyz))
 }
 
-async fn healthz() -> &'static str {
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    summary = "Process up",
+    responses((status = 200, description = "ok", body = String, content_type = "text/plain"))
+)]
+pub(crate) async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Ready once the engine has recovered from the store (it has, or it would not
 /// have started), this process is the active dispatcher (Redis lease), the
 /// store answers and the dispatcher answers.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    summary = "Store reachable, engine recovered and answering, active dispatcher",
+    responses(
+        (status = 200, description = "ready", body = String, content_type = "text/plain"),
+        (status = 503, description = "not the active dispatcher, store unavailable or engine unavailable", body = String, content_type = "text/plain"),
+    )
+)]
+pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     if !state.holds_lease() {
         return (StatusCode::SERVICE_UNAVAILABLE, "not the active dispatcher");
     }

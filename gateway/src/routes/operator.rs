@@ -12,10 +12,11 @@ use engine::domain::OperatorId;
 use engine::render::{self, ConsoleBody};
 use engine::FinalizeInput;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{no_store, poll_response};
 use crate::auth::Operator;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
@@ -34,13 +35,13 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /api/v1/operator/availability`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AvailabilityBody {
     pub services: Vec<ServiceAvailability>,
 }
 
 /// One row of "Gestión disponibilidad operador".
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceAvailability {
     pub code: String,
     pub description: String,
@@ -48,7 +49,7 @@ pub struct ServiceAvailability {
 }
 
 /// `PUT /api/v1/operator/availability`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AvailabilityRequest {
     /// Service code → Disponible SÍ/NO; services not named keep their value.
@@ -56,20 +57,23 @@ pub struct AvailabilityRequest {
 }
 
 /// `POST /api/v1/operator/finalize`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FinalizeRequest {
+    /// "success", "technical_error", "functional_error" or "taxpayer_abandoned".
+    #[schema(example = "success")]
     pub outcome: String,
     #[serde(default)]
     pub observations: Option<String>,
     #[serde(default)]
     pub represented_nif: Option<String>,
     /// "attend" (Finalizar y Atender siguiente) or "interrupt" (Finalizar e Interrumpir).
+    #[schema(example = "attend")]
     pub next: String,
 }
 
 /// `POST /api/v1/operator/start`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StartBody {
     pub start_url: String,
 }
@@ -114,14 +118,42 @@ fn console_now(state: &AppState, operator: &OperatorId) -> Result<Response, ApiE
     Ok(poll_response(&HeaderMap::new(), body.etag(), &body))
 }
 
-async fn get_availability(
+#[utoipa::path(
+    get,
+    path = "/api/v1/operator/availability",
+    tag = "operators",
+    summary = "Gestión disponibilidad operador: availability per service",
+    responses(
+        (status = 200, description = "Availability per service, in catalog order", body = AvailabilityBody),
+        (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer" = []))
+)]
+pub(crate) async fn get_availability(
     State(state): State<AppState>,
     Operator(operator): Operator,
 ) -> Result<Response, ApiError> {
     Ok(no_store(StatusCode::OK, availability(&state, &operator)?))
 }
 
-async fn put_availability(
+#[utoipa::path(
+    put,
+    path = "/api/v1/operator/availability",
+    tag = "operators",
+    summary = "Set per-service availability (Disponible SÍ/NO); persists",
+    request_body = AvailabilityRequest,
+    responses(
+        (status = 200, description = "Availability per service, in catalog order", body = AvailabilityBody),
+        (status = 400, description = "error codes: invalid_request", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
+        (status = 404, description = "error codes: unknown_service", body = ErrorBody),
+        (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer" = []))
+)]
+pub(crate) async fn put_availability(
     State(state): State<AppState>,
     Operator(operator): Operator,
     ApiJson(request): ApiJson<AvailabilityRequest>,
@@ -134,7 +166,20 @@ async fn put_availability(
     Ok(no_store(StatusCode::OK, availability(&state, &operator)?))
 }
 
-async fn attend(
+#[utoipa::path(
+    post,
+    path = "/api/v1/operator/attend",
+    tag = "operators",
+    summary = "Atender Contribuyente: idle → waiting (or straight to assigned)",
+    responses(
+        (status = 200, description = "The console now (with its ETag)", body = ConsoleBody),
+        (status = 409, description = "error codes: not_available, services_closed, invalid_state", body = ErrorBody),
+        (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer" = []))
+)]
+pub(crate) async fn attend(
     State(state): State<AppState>,
     Operator(operator): Operator,
 ) -> Result<Response, ApiError> {
@@ -145,7 +190,21 @@ async fn attend(
 
 /// "Finalizar la reunión para todos" from the console (the finalization
 /// screen offers it while the meeting still runs). Answers the console.
-async fn end_meeting(
+#[utoipa::path(
+    post,
+    path = "/api/v1/operator/meeting/end",
+    tag = "operators",
+    summary = "Finalizar la reunión para todos, from the console",
+    responses(
+        (status = 200, description = "The console now (with its ETag)", body = ConsoleBody),
+        (status = 409, description = "error codes: invalid_state", body = ErrorBody),
+        (status = 502, description = "error codes: meeting_provider_failed", body = ErrorBody),
+        (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer" = []))
+)]
+pub(crate) async fn end_meeting(
     State(state): State<AppState>,
     Operator(operator): Operator,
 ) -> Result<Response, ApiError> {
@@ -154,7 +213,20 @@ async fn end_meeting(
     console_now(&state, &operator)
 }
 
-async fn interrupt(
+#[utoipa::path(
+    post,
+    path = "/api/v1/operator/interrupt",
+    tag = "operators",
+    summary = "Interrumpir: waiting → idle",
+    responses(
+        (status = 200, description = "The console now (with its ETag)", body = ConsoleBody),
+        (status = 409, description = "error codes: invalid_state, interrupt_refused_end_of_day", body = ErrorBody),
+        (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer" = []))
+)]
+pub(crate) async fn interrupt(
     State(state): State<AppState>,
     Operator(operator): Operator,
 ) -> Result<Response, ApiError> {
@@ -163,7 +235,21 @@ async fn interrupt(
     console_now(&state, &operator)
 }
 
-async fn start(
+#[utoipa::path(
+    post,
+    path = "/api/v1/operator/start",
+    tag = "operators",
+    summary = "Iniciar Videoasistencia: creates the meeting; assigned → in_meeting",
+    responses(
+        (status = 200, description = "The operator's meeting link", body = StartBody),
+        (status = 409, description = "error codes: invalid_state", body = ErrorBody),
+        (status = 502, description = "error codes: meeting_provider_failed (state unchanged, retry allowed)", body = ErrorBody),
+        (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer" = []))
+)]
+pub(crate) async fn start(
     State(state): State<AppState>,
     Operator(operator): Operator,
 ) -> Result<Response, ApiError> {
@@ -177,7 +263,24 @@ async fn start(
     ))
 }
 
-async fn finalize(
+#[utoipa::path(
+    post,
+    path = "/api/v1/operator/finalize",
+    tag = "operators",
+    summary = "Finalizar y Atender siguiente / Finalizar e Interrumpir (from in_meeting or taxpayer_abandoned)",
+    request_body = FinalizeRequest,
+    responses(
+        (status = 200, description = "The console now (with its ETag)", body = ConsoleBody),
+        (status = 400, description = "error codes: invalid_outcome, invalid_nif, observations_too_long, invalid_request", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
+        (status = 409, description = "error codes: representation_not_allowed, interrupt_refused_end_of_day, invalid_state", body = ErrorBody),
+        (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer" = []))
+)]
+pub(crate) async fn finalize(
     State(state): State<AppState>,
     Operator(operator): Operator,
     ApiJson(request): ApiJson<FinalizeRequest>,
@@ -199,7 +302,22 @@ async fn finalize(
     console_now(&state, &operator)
 }
 
-async fn console(
+#[utoipa::path(
+    get,
+    path = "/api/v1/operator/console",
+    tag = "operators",
+    summary = "The console poll (every next_poll_seconds; ETag / If-None-Match)",
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag of the view the client holds")),
+    responses(
+        (status = 200, description = "The console view", body = ConsoleBody,
+            headers(("ETag" = String, description = "The version of this view; send it back as If-None-Match"))),
+        (status = 304, description = "Unchanged since the If-None-Match ETag",
+            headers(("ETag" = String, description = "The version of this view"))),
+        (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer" = []))
+)]
+pub(crate) async fn console(
     State(state): State<AppState>,
     Operator(operator): Operator,
     headers: HeaderMap,

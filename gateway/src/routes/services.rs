@@ -5,6 +5,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::no_store;
 use crate::state::AppState;
@@ -14,13 +15,13 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The body of `GET /api/v1/services`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ServicesBody {
     pub services: Vec<PublicService>,
 }
 
 /// One service as the public sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PublicService {
     pub code: String,
     pub description: String,
@@ -54,6 +55,13 @@ pub fn public_services(state: &AppState) -> ServicesBody {
     ServicesBody { services }
 }
 
-async fn list(State(state): State<AppState>) -> Response {
+#[utoipa::path(
+    get,
+    path = "/api/v1/services",
+    tag = "taxpayers",
+    summary = "Public list of services: hours, open now, waiting count",
+    responses((status = 200, description = "The services, in catalog order", body = ServicesBody))
+)]
+pub(crate) async fn list(State(state): State<AppState>) -> Response {
     no_store(axum::http::StatusCode::OK, public_services(&state))
 }

@@ -8,10 +8,11 @@ use axum::routing::post;
 use axum::Router;
 use engine::config::AuthMode;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::no_store;
 use crate::auth::{self, expired_session_cookie, session_cookie};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ClientAddress, OptionalApiJson};
 use crate::state::AppState;
 
@@ -20,7 +21,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The login form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub operator_id: String,
@@ -28,7 +29,7 @@ pub struct LoginRequest {
 }
 
 /// A session just opened.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
     pub operator_id: String,
     pub name: String,
@@ -37,7 +38,22 @@ pub struct LoginResponse {
 
 /// Password mode: checks the form. Trusted-header mode: the proxy's header
 /// names the operator and the body is not needed.
-async fn login(
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "operators",
+    summary = "Log in (password mode; in trusted_header mode the SSO header names the operator and the body is not needed)",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Session opened; the token is also set as the HttpOnly, SameSite=Strict `ventanilla_session` cookie", body = LoginResponse),
+        (status = 400, description = "error codes: invalid_request", body = ErrorBody),
+        (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
+        (status = 429, description = "error codes: rate_limited (with Retry-After)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn login(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
     headers: HeaderMap,
@@ -68,7 +84,7 @@ async fn login(
         tracing::warn!(%client, "failed operator login");
         return Err(ApiError::unauthenticated("wrong operator id or password"));
     };
-    let token = state.sessions.open(profile.id.clone());
+    let token = state.sessions.open(profile.id.clone()).await;
     tracing::info!(operator = %profile.id, "operator logged in");
     let mut response = no_store(
         StatusCode::OK,
@@ -86,10 +102,24 @@ async fn login(
 }
 
 /// Closes the session the request carries.
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "operators",
+    summary = "Log out",
+    responses(
+        (status = 204, description = "Session closed; the cookie is expired"),
+        (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer" = []))
+)]
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let token = auth::session_token(&headers)
         .ok_or_else(|| ApiError::unauthenticated("no session to close"))?;
-    if !state.sessions.close(token) {
+    if !state.sessions.close(token).await {
         return Err(ApiError::unauthenticated("no session to close"));
     }
     let mut response = StatusCode::NO_CONTENT.into_response();

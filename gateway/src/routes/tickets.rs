@@ -8,15 +8,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use engine::render;
+use engine::render::{self, TicketBody};
 use engine::ticket::TicketId;
 use engine::views::TicketView;
 use engine::JoinInput;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{no_store, poll_response};
 use crate::auth::bearer_token;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ClientAddress, OptionalApiJson};
 use crate::state::AppState;
 
@@ -29,7 +30,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `POST /api/v1/tickets`: the join form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     pub nif: String,
@@ -39,7 +40,7 @@ pub struct JoinRequest {
 }
 
 /// What a taxpayer gets back from joining.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct JoinBody {
     pub ticket_id: String,
     pub token: String,
@@ -48,7 +49,7 @@ pub struct JoinBody {
 }
 
 /// `POST /api/v1/tickets/{id}/abandon`; the body may be omitted.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AbandonRequest {
     #[serde(default)]
@@ -56,9 +57,10 @@ pub struct AbandonRequest {
 }
 
 /// `POST /api/v1/tickets/{id}/accept`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AcceptBody {
     /// Null until the operator has started the meeting; the ticket poll shows it then.
+    #[schema(required = true)]
     pub join_url: Option<String>,
 }
 
@@ -85,7 +87,25 @@ fn authorized_ticket(
     }
 }
 
-async fn join(
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets",
+    tag = "taxpayers",
+    summary = "Join a queue",
+    request_body = JoinRequest,
+    responses(
+        (status = 201, description = "The ticket and its token (the Bearer of the ticket calls)", body = JoinBody),
+        (status = 400, description = "error codes: invalid_nif, invalid_request", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
+        (status = 401, description = "error codes: identity_not_verified", body = ErrorBody),
+        (status = 404, description = "error codes: unknown_service", body = ErrorBody),
+        (status = 409, description = "error codes: service_closed, already_waiting", body = ErrorBody),
+        (status = 429, description = "error codes: rate_limited (with Retry-After)", body = ErrorBody),
+        (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn join(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
     ApiJson(request): ApiJson<JoinRequest>,
@@ -116,7 +136,23 @@ async fn join(
     ))
 }
 
-async fn poll(
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}",
+    tag = "taxpayers",
+    summary = "The taxpayer's poll (every next_poll_seconds; ETag / If-None-Match)",
+    params(("id" = String, Path, description = "The ticket id (16 hex digits)", pattern = "^[0-9a-f]{16}$")),
+    responses(
+        (status = 200, description = "The ticket view", body = TicketBody,
+            headers(("ETag" = String, description = "The version of this view; send it back as If-None-Match"))),
+        (status = 304, description = "Unchanged since the If-None-Match ETag",
+            headers(("ETag" = String, description = "The version of this view"))),
+        (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
+        (status = 404, description = "error codes: not_found", body = ErrorBody),
+    ),
+    security(("ticket_token" = [])),
+)]
+pub(crate) async fn poll(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -126,7 +162,22 @@ async fn poll(
     Ok(poll_response(&headers, body.etag(), &body))
 }
 
-async fn accept(
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/accept",
+    tag = "taxpayers",
+    summary = "Aceptar y Acceder a la videoconferencia: assigned → accepted",
+    params(("id" = String, Path, description = "The ticket id (16 hex digits)", pattern = "^[0-9a-f]{16}$")),
+    responses(
+        (status = 200, description = "The meeting link (null until the operator starts the meeting)", body = AcceptBody),
+        (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
+        (status = 404, description = "error codes: not_found", body = ErrorBody),
+        (status = 409, description = "error codes: invalid_state", body = ErrorBody),
+        (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+    ),
+    security(("ticket_token" = [])),
+)]
+pub(crate) async fn accept(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -137,7 +188,26 @@ async fn accept(
     Ok(no_store(StatusCode::OK, AcceptBody { join_url }))
 }
 
-async fn abandon(
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/abandon",
+    tag = "taxpayers",
+    summary = "Abandonar, from any non-final state (the body may be omitted)",
+    params(("id" = String, Path, description = "The ticket id (16 hex digits)", pattern = "^[0-9a-f]{16}$")),
+    request_body(content = Option<AbandonRequest>, description = "Optional: the taxpayer's observations"),
+    responses(
+        (status = 200, description = "The ticket view", body = TicketBody),
+        (status = 400, description = "error codes: observations_too_long, invalid_request", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
+        (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
+        (status = 404, description = "error codes: not_found", body = ErrorBody),
+        (status = 409, description = "error codes: invalid_state", body = ErrorBody),
+        (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+    ),
+    security(("ticket_token" = [])),
+)]
+pub(crate) async fn abandon(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,

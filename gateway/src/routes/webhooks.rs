@@ -12,14 +12,36 @@ use engine::meeting::zoom::webhook::{
     Verified, WebhookHeaders, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::metrics::{self, MeetingEventResult};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/webhooks/zoom", post(zoom))
 }
 
-async fn zoom(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+#[utoipa::path(
+    post,
+    path = "/webhooks/zoom",
+    tag = "webhooks",
+    summary = "Zoom event notifications, signature-verified over the raw body",
+    request_body(content = Object, description = "A Zoom event notification (a JSON object)"),
+    params(
+        ("x-zm-signature" = String, Header, description = "v0=HMAC-SHA256 of the body"),
+        ("x-zm-request-timestamp" = String, Header, description = "Seconds since the epoch"),
+    ),
+    responses(
+        (status = 200, description = "Accepted (or the endpoint.url_validation answer)"),
+        (status = 400, description = "error codes: invalid_request (unreadable event)", body = ErrorBody),
+        (status = 401, description = "error codes: unauthenticated (invalid signature)", body = ErrorBody),
+        (status = 404, description = "error codes: not_found (webhooks not configured)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn zoom(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(webhooks) = state.zoom_webhooks.clone() else {
         // Not configured (local provider, or no secret): nobody may post here.
         return ApiError::new(
@@ -63,16 +85,26 @@ async fn zoom(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
             .into_response();
         }
     };
+    let used = activity::from_zoom(&event.event);
+    let kind = metrics::meeting_event_kind(used.as_ref().map(|(_, activity)| activity));
     if !webhooks.deliveries.first_delivery(&event.key) {
+        metrics::record_meeting_event("zoom", kind, MeetingEventResult::Duplicate);
         return StatusCode::OK.into_response();
     }
-    match activity::from_zoom(&event.event) {
+    let result = match used {
         Some((meeting_id, activity)) => {
-            if !state.engine.meeting_activity(&meeting_id, activity).await {
+            if state.engine.meeting_activity(&meeting_id, activity).await {
+                MeetingEventResult::Applied
+            } else {
                 tracing::debug!(%meeting_id, "zoom event for a meeting no console holds");
+                MeetingEventResult::UnknownMeeting
             }
         }
-        None => tracing::debug!("zoom event not used by the consoles"),
-    }
+        None => {
+            tracing::debug!("zoom event not used by the consoles");
+            MeetingEventResult::Ignored
+        }
+    };
+    metrics::record_meeting_event("zoom", kind, result);
     StatusCode::OK.into_response()
 }

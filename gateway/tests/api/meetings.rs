@@ -64,6 +64,10 @@ async fn a_signed_zoom_event_tells_the_operator_the_taxpayer_is_in_the_waiting_r
         }}
     });
 
+    let applied = r#"provider="zoom",kind="waiting_room",result="applied""#;
+    let duplicate = r#"provider="zoom",kind="waiting_room",result="duplicate""#;
+    let metrics_before = scrape(&app).await;
+
     let unsigned = router
         .clone()
         .oneshot(
@@ -90,6 +94,7 @@ async fn a_signed_zoom_event_tells_the_operator_the_taxpayer_is_in_the_waiting_r
         .await
         .expect("answer");
     let after = console.get("/api/v1/operator/console").await.json();
+    let metrics_after = scrape(&app).await;
 
     assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
@@ -98,6 +103,12 @@ async fn a_signed_zoom_event_tells_the_operator_the_taxpayer_is_in_the_waiting_r
     assert!(!warning_codes(&before).contains(&"taxpayer_in_waiting_room".to_string()));
     assert!(warning_codes(&after).contains(&"taxpayer_in_waiting_room".to_string()));
     assert_eq!(after["assignment"]["meeting"]["taxpayer"], "waiting_room");
+    for labels in [applied, duplicate] {
+        assert!(
+            meeting_events(&metrics_after, labels) >= meeting_events(&metrics_before, labels) + 1.0,
+            "{labels} did not count the event:\n{metrics_after}"
+        );
+    }
     let page = console.page("/operador").await;
     assert!(
         page.contains("Admitir"),
@@ -126,11 +137,65 @@ async fn zoom_webhooks_are_not_served_with_the_local_provider_and_unknown_meetin
     let now = app.test_engine.engine.now().as_second();
     let unknown = json!({"event": "meeting.ended", "event_ts": now * 1000,
         "payload": {"object": {"id": 12345, "uuid": "x", "host_id": "h"}}});
+    let unused = json!({"event": "meeting.sharing_started", "event_ts": now * 1000,
+        "payload": {"object": {"id": 12345, "uuid": "x", "host_id": "h"}}});
+    let zoom_unknown = r#"provider="zoom",kind="ended",result="unknown_meeting""#;
+    let zoom_ignored = r#"provider="zoom",kind="other",result="ignored""#;
+    let local_unknown = r#"provider="local",kind="waiting_room",result="unknown_meeting""#;
+    let before = scrape(&app).await;
+
     let answer = router
+        .clone()
         .oneshot(signed(&verifier, now, &unknown))
         .await
         .expect("answer");
+    let unused_answer = router
+        .oneshot(signed(&verifier, now, &unused))
+        .await
+        .expect("answer");
+    // The local room of a meeting no console holds: ignored the same way.
+    let local = app
+        .client()
+        .post(app.url("/reunion/4242/entrar"))
+        .send()
+        .await
+        .expect("room action");
+    let after = scrape(&app).await;
+
     assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(unused_answer.status(), StatusCode::OK);
+    assert!(local.status().is_success());
+    for labels in [zoom_unknown, zoom_ignored, local_unknown] {
+        assert!(
+            meeting_events(&after, labels) >= meeting_events(&before, labels) + 1.0,
+            "{labels} did not count the event:\n{after}"
+        );
+    }
+}
+
+/// The Prometheus text of `/metrics`.
+async fn scrape(app: &crate::helpers::TestApp) -> String {
+    let answer = app
+        .oneshot(
+            Request::get("/metrics")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    answer.text
+}
+
+/// The value of `ventanilla_meeting_events_total{labels}` in a scrape.
+fn meeting_events(exposition: &str, labels: &str) -> f64 {
+    let prefix = format!("ventanilla_meeting_events_total{{{labels}}} ");
+    exposition
+        .lines()
+        .find_map(|line| line.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("no series {prefix}in:\n{exposition}"))
+        .trim()
+        .parse()
+        .expect("a number")
 }
 
 #[tokio::test]
@@ -167,4 +232,28 @@ async fn the_local_room_buttons_drive_the_console_like_zoom_does() {
         .await
         .expect("html")
         .contains("Admitir al contribuyente"));
+}
+
+#[tokio::test]
+async fn near_zoom_s_daily_cap_the_console_tells_the_operator_how_many_meetings_are_left() {
+    let app = spawn_app().await;
+    let text = "Su usuario de Zoom lleva 95 reuniones creadas hoy: le quedan 5 reuniones de las 100 diarias que permite Zoom (el cupo se renueva a las 00:00 UTC). Avise a su supervisor.";
+    let (first, _ticket) = app.operator_in_meeting("op-0001", 42, "CLAVE").await;
+    let before = first.get("/api/v1/operator/console").await.json();
+
+    // The provider reports the quota from the next Iniciar Videoasistencia on.
+    app.test_engine.meetings.warn_quota(Some(text));
+    let (console, _ticket) = app.operator_in_meeting("op-0002", 43, "CLAVE").await;
+    let after = console.get("/api/v1/operator/console").await.json();
+    let page = console.page("/operador").await;
+
+    assert!(!warning_codes(&before).contains(&"zoom_daily_cap_near".to_string()));
+    let warning = after["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .find(|warning| warning["code"] == "zoom_daily_cap_near")
+        .unwrap_or_else(|| panic!("no daily-cap warning: {after}"));
+    assert_eq!(warning["message"], text);
+    assert!(page.contains("le quedan 5 reuniones"), "{page}");
 }

@@ -440,6 +440,23 @@ impl ZoomMeetings {
     }
 }
 
+/// The console's text for a Zoom user near (or at) the daily create cap.
+pub fn daily_cap_warning(created_today: u32, remaining: u32) -> String {
+    if remaining == 0 {
+        return format!(
+            "Su usuario de Zoom ha alcanzado hoy el máximo de {DAILY_CREATE_CAP} reuniones diarias: no podrá iniciar otra videoasistencia hasta las 00:00 UTC. Avise a su supervisor."
+        );
+    }
+    let left = if remaining == 1 {
+        "queda 1 reunión".to_string()
+    } else {
+        format!("quedan {remaining} reuniones")
+    };
+    format!(
+        "Su usuario de Zoom lleva {created_today} reuniones creadas hoy: le {left} de las {DAILY_CREATE_CAP} diarias que permite Zoom (el cupo se renueva a las 00:00 UTC). Avise a su supervisor."
+    )
+}
+
 #[async_trait]
 impl MeetingProvider for ZoomMeetings {
     async fn create(&self, request: &MeetingRequest) -> Result<MeetingRecord, MeetingError> {
@@ -472,6 +489,22 @@ impl MeetingProvider for ZoomMeetings {
         })?;
         self.end_meeting(id).await?;
         Ok(())
+    }
+
+    /// The operator's warning before Zoom's daily cap: from the warning
+    /// threshold on, how many meetings their Zoom user may still create today.
+    fn quota_warning(&self, provider_user: Option<&str>) -> Option<String> {
+        let host = host_key(provider_user?).ok()?;
+        if !self
+            .creates
+            .is_near_cap(host, self.settings.daily_warning_threshold)
+        {
+            return None;
+        }
+        Some(daily_cap_warning(
+            self.creates.creates_today(host),
+            self.creates.remaining_today(host),
+        ))
     }
 }
 

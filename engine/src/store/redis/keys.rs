@@ -19,6 +19,7 @@
 //! | `history:<NIF>` | list | the taxpayer's annotations as JSON, oldest first |
 //! | `lease` | string, with a TTL | `"<fencing token> <holder name>"` of the active dispatcher |
 //! | `lease:fence` | string | the last fencing token handed out (`INCR`) |
+//! | `session:<sha256 of token>` | string, with a TTL | an operator's session: the operator id (the token itself is never stored) |
 //! | `writer` | hash | `fence`, `decided`, `applied`: the commit bookkeeping of the current fencing token, which makes an interrupted commit decidable (see `scripts/commit.lua`) |
 //!
 //! Key names hold no secret, but `history:<NIF>` holds a NIF: whoever may run
@@ -74,6 +75,11 @@ impl Keys {
             writer: key("writer"),
             prefix,
         })
+    }
+
+    /// An operator session, by the hex SHA-256 of its token.
+    pub fn session(&self, digest: &str) -> String {
+        format!("{}session:{digest}", self.prefix)
     }
 
     /// The list of one taxpayer's annotations.
