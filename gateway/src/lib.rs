@@ -254,7 +254,40 @@ pub async fn serve_then_release(
         .context("the listener has no address")?;
     tracing::info!(%address, "ventanilla is serving");
     let lease = state.lease.clone();
-    serve(listener, state, shutdown).await?;
+    let (lost_sender, lost) = tokio::sync::oneshot::channel::<()>();
+    if lease.is_some() {
+        // A process fenced out by a newer dispatcher must not go on serving
+        // what it remembers: it stops, and its supervisor restarts it as a
+        // standby.
+        let watched = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(LEASE_CHECK);
+            loop {
+                every.tick().await;
+                if !watched.holds_lease() {
+                    let _ = lost_sender.send(());
+                    return;
+                }
+            }
+        });
+    }
+    let lease_lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = Arc::clone(&lease_lost);
+    let stop = async move {
+        tokio::select! {
+            _ = shutdown => {}
+            Ok(()) = lost => {
+                tracing::error!("the dispatcher lease was lost to another process: stopping");
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    };
+    serve(listener, state, stop).await?;
+    if lease_lost.load(std::sync::atomic::Ordering::SeqCst) {
+        anyhow::bail!(
+            "the dispatcher lease was lost to another process; restart this one with --standby"
+        );
+    }
     if let Some(lease) = lease.and_then(|lease| lease.lock().take()) {
         if let Err(error) = lease.release().await {
             tracing::warn!(%error, "could not release the dispatcher lease");
@@ -263,3 +296,6 @@ pub async fn serve_then_release(
     tracing::info!("ventanilla stopped");
     Ok(())
 }
+
+/// How often a Redis-backed process checks it still holds the lease.
+const LEASE_CHECK: Duration = Duration::from_millis(250);

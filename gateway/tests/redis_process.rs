@@ -549,3 +549,40 @@ impl Killed {
         child
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_that_loses_the_lease_stops_instead_of_serving_stale_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _redis = start_redis(dir.path());
+    let client = client();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let active = start_ventanilla(&write_config(dir.path(), "a.toml", port), &[]);
+    wait_ready(&client, &base, Duration::from_secs(20)).await;
+
+    // Another dispatcher takes the lease with a newer fencing token (as after
+    // a network partition outlasting the ttl): the old process must step down.
+    let cli = |args: &[&str]| {
+        let output = Command::new("redis-cli")
+            .arg("-s")
+            .arg(dir.path().join("redis.sock"))
+            .args(args)
+            .output()
+            .expect("redis-cli");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    let token = cli(&["INCR", "ventanilla:v1:{vt}:lease:fence"]);
+    let value = format!("{token} intruder:1");
+    assert_eq!(
+        cli(&["SET", "ventanilla:v1:{vt}:lease", &value, "PX", "60000"]),
+        "OK"
+    );
+    let output = active.into_child().wait_with_output_killed();
+
+    assert!(
+        !output.status.success(),
+        "the fenced-out process exits with an error"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("lease was lost"), "{stderr}");
+}
