@@ -1,0 +1,383 @@
+//! The dispatcher: owns the per-service queues and the waiting operators, and
+//! is the only writer of queue order. Every match is committed to the store
+//! before either party hears of it.
+
+mod operators;
+mod taxpayers;
+mod upkeep;
+
+pub use operators::{AttentionClosed, OperatorReady, Readiness, WithdrawOperator, Withdrawal};
+pub use taxpayers::{AbandonWaiting, Abandonment, Join, JoinReceipt, TicketEnded};
+pub use upkeep::{DispatcherFigures, Inspect, RetryMatches};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use jiff::Timestamp;
+
+use super::operator::{self, OperatorActor};
+use super::ticket::{self, TicketActor};
+use super::Shared;
+use crate::domain::{Nif, Observations, OperatorId, ServiceCode};
+use crate::error::EngineError;
+use crate::store::{Change, StoreError, TicketRecord, TicketState};
+use crate::ticket::{TicketId, TicketToken};
+use crate::views::TicketView;
+
+/// How long to wait before retrying a match whose commit failed.
+const MATCH_RETRY: Duration = Duration::from_secs(1);
+
+pub struct Dispatcher {
+    shared: Arc<Shared>,
+    /// Waiting tickets per service, keyed by global join sequence.
+    queues: HashMap<ServiceCode, BTreeMap<u64, Queued>>,
+    /// Waiting operators per service, keyed by the order they started waiting.
+    waiting: HashMap<ServiceCode, BTreeMap<u64, OperatorId>>,
+    waiting_operators: HashMap<OperatorId, WaitingOperator>,
+    /// Tickets held by an operator, and the reverse.
+    holders: HashMap<TicketId, Holder>,
+    holding: HashMap<OperatorId, TicketId>,
+    /// Operators waiting or attending, with their services: the estimate's
+    /// "operators serving the service".
+    on_duty: HashMap<OperatorId, Vec<ServiceCode>>,
+    serving: HashMap<ServiceCode, u32>,
+    /// One live ticket per NIF and service.
+    live: HashSet<(Nif, ServiceCode)>,
+    operators: HashMap<OperatorId, Addr<OperatorActor>>,
+    next_seq: u64,
+    next_wait_seq: u64,
+}
+
+/// A queued ticket. Deliberately small (no actor address): a million of
+/// them may wait; the address is looked up in `Shared::tickets` on a match.
+struct Queued {
+    id: TicketId,
+    slot: usize,
+    /// The wait its taxpayer was told at join, in seconds (none after a
+    /// restart): the metrics compare it with the real wait at assignment.
+    estimated_wait_secs: Option<u32>,
+}
+
+struct WaitingOperator {
+    wait_seq: u64,
+    services: Vec<ServiceCode>,
+}
+
+#[derive(Debug, Clone)]
+struct Holder {
+    operator: OperatorId,
+    assigned_at: Timestamp,
+}
+
+impl Actor for Dispatcher {
+    type Context = Context<Self>;
+}
+
+/// What the engine recovered for the dispatcher.
+pub struct DispatcherSeed {
+    pub operators: HashMap<OperatorId, Addr<OperatorActor>>,
+    /// Waiting tickets in join order, with their slots and actors.
+    pub queued: Vec<(TicketRecord, usize)>,
+    /// Live tickets held by an operator.
+    pub held: Vec<TicketRecord>,
+    /// Operators waiting, in the order they started, with their services.
+    pub waiting_operators: Vec<(OperatorId, Vec<ServiceCode>)>,
+    /// Operators attending, with their services.
+    pub attending_operators: Vec<(OperatorId, Vec<ServiceCode>)>,
+    pub next_seq: u64,
+}
+
+impl Dispatcher {
+    pub fn new(shared: Arc<Shared>, seed: DispatcherSeed) -> Dispatcher {
+        let mut dispatcher = Dispatcher {
+            queues: HashMap::new(),
+            waiting: HashMap::new(),
+            waiting_operators: HashMap::new(),
+            holders: HashMap::new(),
+            holding: HashMap::new(),
+            on_duty: HashMap::new(),
+            serving: HashMap::new(),
+            live: HashSet::new(),
+            operators: seed.operators,
+            next_seq: seed.next_seq,
+            next_wait_seq: 0,
+            shared,
+        };
+        for (record, slot) in seed.queued {
+            dispatcher.live.insert((record.nif, record.service.clone()));
+            dispatcher
+                .queues
+                .entry(record.service.clone())
+                .or_default()
+                .insert(
+                    record.seq,
+                    Queued {
+                        id: record.id,
+                        slot,
+                        estimated_wait_secs: None,
+                    },
+                );
+        }
+        let services: Vec<ServiceCode> = dispatcher.queues.keys().cloned().collect();
+        for service in &services {
+            dispatcher.publish_oldest(service);
+        }
+        for record in seed.held {
+            let (operator, assigned_at) = match &record.state {
+                TicketState::Assigned {
+                    operator,
+                    assigned_at,
+                }
+                | TicketState::Accepted {
+                    operator,
+                    assigned_at,
+                    ..
+                } => (operator.clone(), *assigned_at),
+                _ => continue,
+            };
+            dispatcher.live.insert((record.nif, record.service.clone()));
+            dispatcher.holding.insert(operator.clone(), record.id);
+            dispatcher.holders.insert(
+                record.id,
+                Holder {
+                    operator,
+                    assigned_at,
+                },
+            );
+        }
+        for (operator, services) in seed.waiting_operators {
+            dispatcher.add_waiting_operator(operator, services);
+        }
+        for (operator, services) in seed.attending_operators {
+            dispatcher.set_on_duty(operator, services);
+        }
+        dispatcher
+    }
+
+    fn queue(&mut self, service: &ServiceCode) -> &mut BTreeMap<u64, Queued> {
+        self.queues.entry(service.clone()).or_default()
+    }
+
+    /// The operator who has waited longest for `service`.
+    fn longest_waiting_operator(&self, service: &ServiceCode) -> Option<OperatorId> {
+        self.waiting
+            .get(service)
+            .and_then(|operators| operators.first_key_value())
+            .map(|(_, operator)| operator.clone())
+    }
+
+    /// The longest-waiting ticket among `services`: (service, join seq).
+    fn longest_waiting_ticket(
+        &self,
+        services: &[ServiceCode],
+    ) -> Option<(ServiceCode, u64, TicketId)> {
+        services
+            .iter()
+            .filter_map(|service| {
+                self.queues
+                    .get(service)
+                    .and_then(|queue| queue.first_key_value())
+                    .map(|(seq, queued)| (service.clone(), *seq, queued.id))
+            })
+            .min_by_key(|(_, seq, _)| *seq)
+    }
+
+    /// The oldest pair that should be matched now (after a failed commit).
+    fn any_pending_pair(&self) -> Option<(ServiceCode, u64, TicketId, OperatorId)> {
+        let mut operators: Vec<(&OperatorId, &WaitingOperator)> =
+            self.waiting_operators.iter().collect();
+        operators.sort_by_key(|(_, waiting)| waiting.wait_seq);
+        operators.into_iter().find_map(|(operator, waiting)| {
+            self.longest_waiting_ticket(&waiting.services)
+                .map(|(service, seq, ticket)| (service, seq, ticket, operator.clone()))
+        })
+    }
+
+    fn add_waiting_operator(&mut self, operator: OperatorId, services: Vec<ServiceCode>) {
+        let wait_seq = self.next_wait_seq;
+        self.next_wait_seq += 1;
+        for service in &services {
+            self.waiting
+                .entry(service.clone())
+                .or_default()
+                .insert(wait_seq, operator.clone());
+        }
+        self.set_on_duty(operator.clone(), services.clone());
+        self.waiting_operators
+            .insert(operator, WaitingOperator { wait_seq, services });
+    }
+
+    fn remove_waiting_operator(&mut self, operator: &OperatorId) {
+        if let Some(waiting) = self.waiting_operators.remove(operator) {
+            for service in &waiting.services {
+                if let Some(operators) = self.waiting.get_mut(service) {
+                    operators.remove(&waiting.wait_seq);
+                }
+            }
+        }
+    }
+
+    fn set_on_duty(&mut self, operator: OperatorId, services: Vec<ServiceCode>) {
+        self.set_off_duty(&operator);
+        for service in &services {
+            *self.serving.entry(service.clone()).or_default() += 1;
+        }
+        self.publish_serving(&services);
+        self.on_duty.insert(operator, services);
+    }
+
+    fn set_off_duty(&mut self, operator: &OperatorId) {
+        if let Some(services) = self.on_duty.remove(operator) {
+            for service in &services {
+                if let Some(count) = self.serving.get_mut(service) {
+                    *count = count.saturating_sub(1);
+                }
+            }
+            self.publish_serving(&services);
+        }
+    }
+
+    /// Publishes when the head of `service`'s queue joined (for the metrics'
+    /// oldest wait): called after every change to that queue.
+    fn publish_oldest(&self, service: &ServiceCode) {
+        let Some(figures) = self.shared.views.figures(service) else {
+            return;
+        };
+        let oldest = self
+            .queues
+            .get(service)
+            .and_then(|queue| queue.first_key_value())
+            .and_then(|(_, queued)| self.shared.views.ticket(&queued.id))
+            .map(|view| view.joined_at);
+        figures.set_oldest_joined(oldest);
+    }
+
+    fn publish_serving(&self, services: &[ServiceCode]) {
+        for service in services {
+            if let Some(figures) = self.shared.views.figures(service) {
+                figures.set_serving_operators(self.serving.get(service).copied().unwrap_or(0));
+            }
+        }
+    }
+
+    fn fresh_ticket_id(&self) -> TicketId {
+        loop {
+            let id = TicketId::random();
+            if self.shared.views.ticket(&id).is_none() {
+                return id;
+            }
+        }
+    }
+
+    /// The new ticket is committed: give it an actor and a place in line.
+    fn commit_join(&mut self, record: TicketRecord) {
+        let slot = match self.shared.views.figures(&record.service) {
+            Some(figures) => figures.enqueue(),
+            None => 0,
+        };
+        self.live.insert((record.nif, record.service.clone()));
+        let view = TicketView {
+            version: 1,
+            id: record.id,
+            token: record.token,
+            nif: record.nif,
+            name: record.name,
+            service: record.service.clone(),
+            seq: record.seq,
+            joined_at: record.joined_at,
+            state: TicketState::Waiting,
+            slot: Some(slot),
+            operator: None,
+            join_url: None,
+        };
+        let id = view.id;
+        let addr = TicketActor::new(Arc::clone(&self.shared), view).start();
+        self.shared.tickets.insert(id, addr);
+        self.queue(&record.service).insert(
+            record.seq,
+            Queued {
+                id,
+                slot,
+                estimated_wait_secs: None,
+            },
+        );
+        self.publish_oldest(&record.service);
+        crate::metrics::record_join(&record.service);
+    }
+
+    /// The match is committed: the ticket leaves its queue, both sides hear.
+    /// `tell_operator` is false when the operator hears through a reply.
+    fn commit_match(
+        &mut self,
+        service: &ServiceCode,
+        seq: u64,
+        operator: &OperatorId,
+        assigned_at: Timestamp,
+        tell_operator: bool,
+    ) {
+        let Some(queued) = self.queue(service).remove(&seq) else {
+            return;
+        };
+        if let Some(figures) = self.shared.views.figures(service) {
+            figures.dequeue(queued.slot);
+        }
+        self.publish_oldest(service);
+        if let Some(view) = self.shared.views.ticket(&queued.id) {
+            let waited = assigned_at.duration_since(view.joined_at);
+            crate::metrics::record_assignment(
+                service,
+                Duration::try_from(waited).unwrap_or_default(),
+                queued
+                    .estimated_wait_secs
+                    .map(|secs| Duration::from_secs(secs.into())),
+            );
+        }
+        let services = match self.waiting_operators.get(operator) {
+            Some(waiting) => waiting.services.clone(),
+            None => self
+                .on_duty
+                .get(operator)
+                .cloned()
+                .unwrap_or_else(|| vec![service.clone()]),
+        };
+        self.remove_waiting_operator(operator);
+        self.set_on_duty(operator.clone(), services);
+        self.holders.insert(
+            queued.id,
+            Holder {
+                operator: operator.clone(),
+                assigned_at,
+            },
+        );
+        self.holding.insert(operator.clone(), queued.id);
+        let Some(operator_addr) = self.operators.get(operator).cloned() else {
+            return;
+        };
+        let Some(ticket_addr) = self
+            .shared
+            .tickets
+            .get(&queued.id)
+            .map(|entry| entry.value().clone())
+        else {
+            tracing::error!(ticket = %queued.id, "matched ticket has no actor");
+            return;
+        };
+        ticket_addr.do_send(ticket::Assigned {
+            operator: operator.clone(),
+            operator_addr: operator_addr.clone(),
+            assigned_at,
+        });
+        if tell_operator {
+            operator_addr.do_send(operator::Assigned {
+                ticket: queued.id,
+                assigned_at,
+            });
+        }
+    }
+}
+
+fn ready<T: 'static>(value: T) -> AtomicResponse<Dispatcher, T> {
+    AtomicResponse::new(Box::pin(actix::fut::ready(value)))
+}

@@ -1,0 +1,155 @@
+//! What operators ask of the dispatcher: be matched or wait, withdraw,
+//! and hand a finished attention back.
+
+use super::*;
+
+/// Atender Contribuyente: the operator is ready for the next taxpayer.
+#[derive(Message)]
+#[rtype(result = "Result<Readiness, EngineError>")]
+pub struct OperatorReady {
+    /// Who pressed the button.
+    pub operator: OperatorId,
+    /// The services they are available for and that are active now.
+    pub services: Vec<ServiceCode>,
+}
+
+/// Whether a ready operator got a taxpayer at once.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Readiness {
+    Matched {
+        ticket: TicketId,
+        assigned_at: Timestamp,
+    },
+    Waiting {
+        since: Timestamp,
+    },
+}
+
+impl Handler<OperatorReady> for Dispatcher {
+    type Result = AtomicResponse<Self, Result<Readiness, EngineError>>;
+
+    fn handle(&mut self, msg: OperatorReady, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.waiting_operators.contains_key(&msg.operator)
+            || self.holding.contains_key(&msg.operator)
+        {
+            return ready(Err(EngineError::invalid_state("waiting")));
+        }
+        let now = self.shared.clock.now();
+        let best = self.longest_waiting_ticket(&msg.services);
+        let change = match &best {
+            Some((_, _, ticket)) => Change::Matched {
+                ticket: *ticket,
+                operator: msg.operator.clone(),
+                at: now,
+            },
+            None => Change::OperatorWaiting {
+                operator: msg.operator.clone(),
+                at: now,
+            },
+        };
+        let store = Arc::clone(&self.shared.store);
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, _ctx| {
+                    result?;
+                    match best {
+                        Some((service, seq, ticket)) => {
+                            this.set_on_duty(msg.operator.clone(), msg.services);
+                            this.commit_match(&service, seq, &msg.operator, now, false);
+                            Ok(Readiness::Matched {
+                                ticket,
+                                assigned_at: now,
+                            })
+                        }
+                        None => {
+                            this.add_waiting_operator(msg.operator, msg.services);
+                            Ok(Readiness::Waiting { since: now })
+                        }
+                    }
+                }),
+        ))
+    }
+}
+
+/// Interrumpir while waiting.
+#[derive(Message)]
+#[rtype(result = "Result<Withdrawal, EngineError>")]
+pub struct WithdrawOperator {
+    /// Who pressed Interrumpir.
+    pub operator: OperatorId,
+}
+
+/// How an Interrumpir ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Withdrawal {
+    Withdrawn,
+    /// Too late: a taxpayer was matched first.
+    Assigned {
+        ticket: TicketId,
+        assigned_at: Timestamp,
+    },
+    NotWaiting,
+}
+
+impl Handler<WithdrawOperator> for Dispatcher {
+    type Result = AtomicResponse<Self, Result<Withdrawal, EngineError>>;
+
+    fn handle(&mut self, msg: WithdrawOperator, _ctx: &mut Context<Self>) -> Self::Result {
+        if !self.waiting_operators.contains_key(&msg.operator) {
+            let held = self.holding.get(&msg.operator).and_then(|ticket| {
+                self.holders.get(ticket).map(|holder| Withdrawal::Assigned {
+                    ticket: *ticket,
+                    assigned_at: holder.assigned_at,
+                })
+            });
+            return ready(Ok(held.unwrap_or(Withdrawal::NotWaiting)));
+        }
+        let change = Change::OperatorInterrupted {
+            operator: msg.operator.clone(),
+            at: self.shared.clock.now(),
+        };
+        let store = Arc::clone(&self.shared.store);
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, _ctx| {
+                    result?;
+                    this.remove_waiting_operator(&msg.operator);
+                    this.set_off_duty(&msg.operator);
+                    Ok(Withdrawal::Withdrawn)
+                }),
+        ))
+    }
+}
+
+/// An operator finalized an attention and holds nothing any more.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct AttentionClosed {
+    /// Who finalized.
+    pub operator: OperatorId,
+    /// The ticket they held.
+    pub ticket: TicketId,
+    /// The ticket's service.
+    pub service: ServiceCode,
+    /// From Iniciar Videoasistencia to Finalizar, when a meeting took place.
+    pub attention: Option<Duration>,
+}
+
+impl Handler<AttentionClosed> for Dispatcher {
+    type Result = ();
+
+    fn handle(&mut self, msg: AttentionClosed, _ctx: &mut Context<Self>) {
+        self.holders.remove(&msg.ticket);
+        if self.holding.get(&msg.operator) == Some(&msg.ticket) {
+            self.holding.remove(&msg.operator);
+        }
+        self.set_off_duty(&msg.operator);
+        if let (Some(took), Some(figures)) =
+            (msg.attention, self.shared.views.figures(&msg.service))
+        {
+            figures.record_attention(took);
+        }
+    }
+}

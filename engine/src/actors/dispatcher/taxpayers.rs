@@ -1,0 +1,213 @@
+//! What taxpayers ask of the queues: join, leave, and a held ticket's end.
+
+use super::*;
+
+/// A taxpayer joins a service queue (already validated by the engine).
+#[derive(Message)]
+#[rtype(result = "Result<JoinReceipt, EngineError>")]
+pub struct Join {
+    /// The taxpayer's NIF/NIE.
+    pub nif: Nif,
+    /// The name the taxpayer gave.
+    pub name: String,
+    /// The service they queue for.
+    pub service: ServiceCode,
+}
+
+/// What a taxpayer gets back from joining.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinReceipt {
+    pub ticket_id: TicketId,
+    pub token: TicketToken,
+    /// 1-based position in the queue; 0 when an operator took it at once.
+    pub position: u32,
+    pub estimated_wait: Duration,
+}
+
+impl Handler<Join> for Dispatcher {
+    type Result = AtomicResponse<Self, Result<JoinReceipt, EngineError>>;
+
+    fn handle(&mut self, msg: Join, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.live.contains(&(msg.nif, msg.service.clone())) {
+            return ready(Err(EngineError::AlreadyWaiting));
+        }
+        let now = self.shared.clock.now();
+        let record = TicketRecord {
+            id: self.fresh_ticket_id(),
+            token: TicketToken::random(),
+            nif: msg.nif,
+            name: msg.name,
+            service: msg.service,
+            seq: self.next_seq,
+            joined_at: now,
+            state: TicketState::Waiting,
+        };
+        let operator = self.longest_waiting_operator(&record.service);
+        let joined = Change::TicketJoined {
+            ticket: record.clone(),
+        };
+        let matched = operator.clone().map(|operator| Change::Matched {
+            ticket: record.id,
+            operator,
+            at: now,
+        });
+        let store = Arc::clone(&self.shared.store);
+        let commit = async move {
+            store.apply(&joined).await?;
+            let match_result = match &matched {
+                Some(change) => Some(store.apply(change).await),
+                None => None,
+            };
+            Ok::<_, StoreError>(match_result)
+        };
+        AtomicResponse::new(Box::pin(commit.into_actor(self).map(
+            move |result, this, ctx| {
+                let match_result = result?;
+                this.next_seq = this.next_seq.max(record.seq + 1);
+                let (id, token, service, seq) =
+                    (record.id, record.token, record.service.clone(), record.seq);
+                this.commit_join(record);
+                match (operator, match_result) {
+                    (Some(operator), Some(Ok(()))) => {
+                        this.commit_match(&service, seq, &operator, now, true);
+                        return Ok(JoinReceipt {
+                            ticket_id: id,
+                            token,
+                            position: 0,
+                            estimated_wait: Duration::ZERO,
+                        });
+                    }
+                    (Some(_), Some(Err(error))) => {
+                        tracing::warn!(%error, "match after join not committed; retrying");
+                        ctx.notify_later(RetryMatches, MATCH_RETRY);
+                    }
+                    _ => {}
+                }
+                let (position, estimated_wait) = this
+                    .shared
+                    .views
+                    .ticket(&id)
+                    .and_then(|view| {
+                        let figures = this.shared.views.figures(&service)?;
+                        let position = figures.position(view.slot?);
+                        Some((position, figures.estimated_wait(position)))
+                    })
+                    .unwrap_or((1, Duration::ZERO));
+                if let Some(queued) = this
+                    .queues
+                    .get_mut(&service)
+                    .and_then(|queue| queue.get_mut(&seq))
+                {
+                    queued.estimated_wait_secs =
+                        Some(u32::try_from(estimated_wait.as_secs()).unwrap_or(u32::MAX));
+                }
+                Ok(JoinReceipt {
+                    ticket_id: id,
+                    token,
+                    position,
+                    estimated_wait,
+                })
+            },
+        )))
+    }
+}
+
+/// Abandonar from the queue.
+#[derive(Message)]
+#[rtype(result = "Result<Abandonment, EngineError>")]
+pub struct AbandonWaiting {
+    /// The ticket that leaves.
+    pub ticket: TicketId,
+    /// Its service and join sequence: where it sits in the queues.
+    pub service: ServiceCode,
+    pub seq: u64,
+    /// Its NIF, to free the one-live-ticket rule.
+    pub nif: Nif,
+    /// "Observaciones (en caso de abandonar)".
+    pub observations: Observations,
+}
+
+/// How an Abandonar from the queue ended.
+#[derive(Debug, Clone)]
+pub enum Abandonment {
+    Abandoned {
+        at: Timestamp,
+    },
+    /// Too late: an operator holds the ticket, who must hear of it.
+    Assigned {
+        operator: OperatorId,
+        operator_addr: Addr<OperatorActor>,
+        assigned_at: Timestamp,
+    },
+    Gone,
+}
+
+impl Handler<AbandonWaiting> for Dispatcher {
+    type Result = AtomicResponse<Self, Result<Abandonment, EngineError>>;
+
+    fn handle(&mut self, msg: AbandonWaiting, _ctx: &mut Context<Self>) -> Self::Result {
+        let queued = self
+            .queues
+            .get(&msg.service)
+            .and_then(|queue| queue.get(&msg.seq))
+            .is_some_and(|queued| queued.id == msg.ticket);
+        if !queued {
+            let held = self.holders.get(&msg.ticket).and_then(|holder| {
+                self.operators
+                    .get(&holder.operator)
+                    .map(|addr| Abandonment::Assigned {
+                        operator: holder.operator.clone(),
+                        operator_addr: addr.clone(),
+                        assigned_at: holder.assigned_at,
+                    })
+            });
+            return ready(Ok(held.unwrap_or(Abandonment::Gone)));
+        }
+        let at = self.shared.clock.now();
+        let change = Change::TicketAbandoned {
+            ticket: msg.ticket,
+            operator: None,
+            observations: msg.observations.clone(),
+            at,
+        };
+        let store = Arc::clone(&self.shared.store);
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, _ctx| {
+                    result?;
+                    if let Some(queued) = this.queue(&msg.service).remove(&msg.seq) {
+                        if let Some(figures) = this.shared.views.figures(&msg.service) {
+                            figures.dequeue(queued.slot);
+                        }
+                    }
+                    this.publish_oldest(&msg.service);
+                    crate::metrics::record_abandon(
+                        &msg.service,
+                        crate::metrics::AbandonedWhile::Waiting,
+                    );
+                    this.live.remove(&(msg.nif, msg.service));
+                    Ok(Abandonment::Abandoned { at })
+                }),
+        ))
+    }
+}
+
+/// A held ticket reached its end (finished, or abandoned after assignment):
+/// its taxpayer may join that service again.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct TicketEnded {
+    /// The taxpayer's NIF.
+    pub nif: Nif,
+    /// The service the ticket was for.
+    pub service: ServiceCode,
+}
+
+impl Handler<TicketEnded> for Dispatcher {
+    type Result = ();
+
+    fn handle(&mut self, msg: TicketEnded, _ctx: &mut Context<Self>) {
+        self.live.remove(&(msg.nif, msg.service));
+    }
+}

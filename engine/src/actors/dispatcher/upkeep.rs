@@ -1,0 +1,81 @@
+//! The dispatcher's own upkeep: retrying matches whose commit failed, and
+//! a consistent copy of its bookkeeping for checks and metrics.
+
+use super::*;
+
+/// Retries matches whose commit failed (the store was briefly unavailable).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RetryMatches;
+
+impl Handler<RetryMatches> for Dispatcher {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, _msg: RetryMatches, _ctx: &mut Context<Self>) -> Self::Result {
+        let Some((service, seq, ticket, operator)) = self.any_pending_pair() else {
+            return ready(());
+        };
+        let now = self.shared.clock.now();
+        let change = Change::Matched {
+            ticket,
+            operator: operator.clone(),
+            at: now,
+        };
+        let store = Arc::clone(&self.shared.store);
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, ctx| match result {
+                    Ok(()) => {
+                        this.commit_match(&service, seq, &operator, now, true);
+                        ctx.notify(RetryMatches);
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "match retry not committed");
+                        ctx.notify_later(RetryMatches, MATCH_RETRY);
+                    }
+                }),
+        ))
+    }
+}
+
+/// The dispatcher's figures, for invariant checks in tests and for metrics.
+#[derive(Message)]
+#[rtype(result = "DispatcherFigures")]
+pub struct Inspect;
+
+/// A consistent copy of the dispatcher's bookkeeping.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DispatcherFigures {
+    /// Waiting tickets per service, in queue order.
+    pub queues: BTreeMap<ServiceCode, Vec<TicketId>>,
+    /// Waiting operators, longest-waiting first.
+    pub waiting_operators: Vec<OperatorId>,
+    /// Ticket held by each operator.
+    pub holding: BTreeMap<OperatorId, TicketId>,
+}
+
+impl Handler<Inspect> for Dispatcher {
+    type Result = MessageResult<Inspect>;
+
+    fn handle(&mut self, _msg: Inspect, _ctx: &mut Context<Self>) -> Self::Result {
+        let mut waiting: Vec<(&u64, &OperatorId)> = self
+            .waiting_operators
+            .iter()
+            .map(|(operator, waiting)| (&waiting.wait_seq, operator))
+            .collect();
+        waiting.sort();
+        MessageResult(DispatcherFigures {
+            queues: self
+                .queues
+                .iter()
+                .map(|(service, queue)| (service.clone(), queue.values().map(|q| q.id).collect()))
+                .collect(),
+            waiting_operators: waiting
+                .into_iter()
+                .map(|(_, operator)| operator.clone())
+                .collect(),
+            holding: self.holding.iter().map(|(o, t)| (o.clone(), *t)).collect(),
+        })
+    }
+}

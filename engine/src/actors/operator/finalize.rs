@@ -1,0 +1,150 @@
+//! Finalizar y Atender siguiente / Finalizar e Interrumpir.
+
+use super::*;
+
+/// What the operator does after finalizing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Finalizar y Atender siguiente.
+    Attend,
+    /// Finalizar e Interrumpir.
+    Interrupt,
+}
+
+/// Finalizar: records the outcome and annotation.
+#[derive(Message)]
+#[rtype(result = "Result<(), EngineError>")]
+pub struct Finalize {
+    /// The "Finalización" combo.
+    pub outcome: Outcome,
+    /// "Observaciones/Anotaciones", visible to the next operator.
+    pub observations: Observations,
+    /// "NIF Representado", only where the service allows representation.
+    pub represented_nif: Option<Nif>,
+    /// Attend the next taxpayer or interrupt.
+    pub next: Next,
+}
+
+impl Handler<Finalize> for OperatorActor {
+    type Result = Reply<()>;
+
+    fn handle(&mut self, msg: Finalize, _ctx: &mut Context<Self>) -> Self::Result {
+        let (ticket, meeting, started_at, abandoned) = match &self.duty {
+            Duty::InMeeting {
+                ticket,
+                meeting,
+                started_at,
+                ..
+            } => (*ticket, Some(meeting.clone()), Some(*started_at), false),
+            Duty::TaxpayerAbandoned {
+                ticket,
+                meeting,
+                started_at,
+                ..
+            } => (*ticket, meeting.clone(), *started_at, true),
+            _ => return ready(Err(EngineError::invalid_state(self.state_name()))),
+        };
+        // Where the console's attention-time warning counts from (for the metrics).
+        let warning_from =
+            started_at.map(|started_at| self.meeting_live.started_at.unwrap_or(started_at));
+        let Some(assignment) = self.assignment.clone() else {
+            return ready(Err(EngineError::invalid_state(self.state_name())));
+        };
+        let representation = self
+            .shared
+            .catalog
+            .service(&assignment.service)
+            .is_some_and(|service| service.representation);
+        if msg.represented_nif.is_some() && !representation {
+            return ready(Err(EngineError::RepresentationNotAllowed));
+        }
+        let now = self.shared.clock.now();
+        if msg.next == Next::Interrupt
+            && self
+                .shared
+                .views
+                .end_of_day_blocks_interrupt(&self.availability, now)
+        {
+            crate::metrics::record_interrupt_refused();
+            return ready(Err(EngineError::InterruptRefusedEndOfDay));
+        }
+        let outcome = msg.outcome;
+        let change = Change::AttentionFinalized {
+            operator: self.id().clone(),
+            ticket,
+            annotation: Annotation {
+                at: now,
+                operator_id: self.id().clone(),
+                service: assignment.service.clone(),
+                outcome,
+                observations: msg.observations,
+                represented_nif: msg.represented_nif,
+            },
+            at: now,
+        };
+        let shared = Arc::clone(&self.shared);
+        let next = msg.next;
+        let finalize = async move {
+            shared.store.apply(&change).await?;
+            if let Some(meeting) = &meeting {
+                // The guide asks operators to end the meeting for everybody
+                // first; this makes sure of it.
+                if let Err(error) = shared.meetings.end(meeting).await {
+                    tracing::warn!(%error, "could not end the meeting");
+                }
+            }
+            Ok::<_, EngineError>(())
+        };
+        AtomicResponse::new(Box::pin(finalize.into_actor(self).then(
+            move |result, this, _ctx| -> ResponseActFuture<Self, Result<(), EngineError>> {
+                if let Err(error) = result {
+                    return Box::pin(actix::fut::ready(Err(error)));
+                }
+                if let Some(meeting) = this.duty.meeting() {
+                    this.shared.meetings_by_id.remove(&meeting.id);
+                }
+                this.meeting_live = MeetingLive::default();
+                this.quota_warning = None;
+                this.duty = Duty::Off;
+                this.assignment = None;
+                this.publish();
+                if !abandoned {
+                    if let Some(addr) = this.shared.tickets.get(&ticket) {
+                        addr.do_send(ticket::Finished { at: now });
+                    }
+                    this.shared.dispatcher.do_send(TicketEnded {
+                        nif: assignment.nif,
+                        service: assignment.service.clone(),
+                    });
+                }
+                let attention = match (started_at, outcome) {
+                    (_, Outcome::TaxpayerAbandoned) | (None, _) => None,
+                    (Some(started_at), _) => Some(Duration::from_millis(
+                        now.duration_since(started_at).as_millis().max(0) as u64,
+                    )),
+                };
+                let over_time = warning_from
+                    .zip(this.shared.catalog.service(&assignment.service))
+                    .is_some_and(|(started_at, service)| {
+                        crate::render::attention_time_exceeded(service, started_at, now)
+                    });
+                crate::metrics::record_outcome(&assignment.service, outcome, attention, over_time);
+                this.shared.dispatcher.do_send(AttentionClosed {
+                    operator: this.id().clone(),
+                    ticket,
+                    service: assignment.service.clone(),
+                    attention,
+                });
+                if next == Next::Interrupt {
+                    return Box::pin(actix::fut::ready(Ok(())));
+                }
+                match this.services_to_attend(this.shared.clock.now()) {
+                    // Finalized either way; with nothing to attend the
+                    // console shows why (closed or not available).
+                    Err(_) => Box::pin(actix::fut::ready(Ok(()))),
+                    Ok(services) => this.become_ready(services),
+                }
+            },
+        )))
+    }
+}

@@ -1,0 +1,458 @@
+//! The operator actor: owns one operator's console state machine and, once
+//! matched, the assignment (so accept and abandon pass through it).
+
+mod finalize;
+mod meeting;
+mod taxpayer;
+
+pub use finalize::{Finalize, Next};
+pub use meeting::{EndMeeting, MeetingEvent, Start, StartReceipt};
+pub use taxpayer::{TaxpayerAbandons, TaxpayerAccepts};
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use jiff::Timestamp;
+
+use super::dispatcher::{
+    AttentionClosed, OperatorReady, Readiness, TicketEnded, WithdrawOperator, Withdrawal,
+};
+use super::ticket::{self};
+use super::Shared;
+use crate::domain::{
+    Annotation, Nif, Observations, OperatorId, OperatorProfile, Outcome, ServiceCode,
+};
+use crate::error::EngineError;
+use crate::meeting::activity::{MeetingActivity, MeetingLive};
+use crate::meeting::MeetingRequest;
+use crate::store::{AttendedCount, Change, Duty, MeetingRecord, OperatorRecord};
+use crate::ticket::TicketId;
+use crate::views::{AssignmentView, DutyView, MeetingView, OperatorView};
+
+pub struct OperatorActor {
+    shared: Arc<Shared>,
+    profile: OperatorProfile,
+    /// Shared with every published snapshot: publishing clones a pointer.
+    availability: Arc<BTreeMap<ServiceCode, bool>>,
+    name: Arc<str>,
+    duty: Duty,
+    /// Details of the held ticket, for the console (present whenever `duty`
+    /// holds a ticket).
+    assignment: Option<Arc<AssignmentView>>,
+    attended: AttendedCount,
+    /// What the meeting's events have told (not stored).
+    meeting_live: MeetingLive,
+    /// The provider's quota warning at the last Iniciar Videoasistencia (not
+    /// stored: the next start asks again).
+    quota_warning: Option<Arc<str>>,
+    version: u64,
+}
+
+impl Actor for OperatorActor {
+    type Context = Context<Self>;
+}
+
+/// What the dispatcher's answer to Atender Contribuyente amounts to.
+enum ReadyOutcome {
+    Matched(TicketId, Timestamp, Arc<AssignmentView>),
+    Waiting(Timestamp),
+}
+
+type Reply<T> = AtomicResponse<OperatorActor, Result<T, EngineError>>;
+
+fn ready<T: 'static>(value: Result<T, EngineError>) -> Reply<T> {
+    AtomicResponse::new(Box::pin(actix::fut::ready(value)))
+}
+
+impl OperatorActor {
+    /// An operator as recovered (or new, with a default record). Publishes
+    /// its first snapshot at once.
+    pub fn new(
+        shared: Arc<Shared>,
+        profile: OperatorProfile,
+        record: OperatorRecord,
+        assignment: Option<Arc<AssignmentView>>,
+    ) -> OperatorActor {
+        let actor = OperatorActor {
+            shared,
+            name: Arc::from(profile.name.as_str()),
+            profile,
+            availability: Arc::new(record.availability),
+            duty: record.duty,
+            assignment,
+            attended: record.attended,
+            meeting_live: MeetingLive::default(),
+            quota_warning: None,
+            version: 0,
+        };
+        actor.shared.views.publish_operator(actor.view(1));
+        OperatorActor {
+            version: 1,
+            ..actor
+        }
+    }
+
+    fn id(&self) -> &OperatorId {
+        &self.profile.id
+    }
+
+    fn view(&self, version: u64) -> OperatorView {
+        OperatorView {
+            version,
+            id: self.profile.id.clone(),
+            name: Arc::clone(&self.name),
+            availability: Arc::clone(&self.availability),
+            duty: self.duty_view(),
+            attended: self.attended,
+        }
+    }
+
+    fn duty_view(&self) -> DutyView {
+        let Some(assignment) = self.assignment.clone() else {
+            return match &self.duty {
+                Duty::Waiting { since } => DutyView::Waiting { since: *since },
+                _ => DutyView::Off,
+            };
+        };
+        match &self.duty {
+            Duty::Off => DutyView::Off,
+            Duty::Waiting { since } => DutyView::Waiting { since: *since },
+            Duty::Assigned { .. } => DutyView::Assigned { assignment },
+            Duty::InMeeting {
+                meeting,
+                started_at,
+                ..
+            } => DutyView::InMeeting {
+                assignment,
+                meeting: MeetingView {
+                    record: meeting.clone(),
+                    started_at: *started_at,
+                    live: self.meeting_live,
+                    quota_warning: self.quota_warning.clone(),
+                },
+            },
+            Duty::TaxpayerAbandoned {
+                meeting,
+                started_at,
+                taxpayer_observations,
+                ..
+            } => DutyView::TaxpayerAbandoned {
+                assignment,
+                meeting: meeting
+                    .clone()
+                    .zip(*started_at)
+                    .map(|(record, started_at)| MeetingView {
+                        record,
+                        started_at,
+                        live: self.meeting_live,
+                        quota_warning: self.quota_warning.clone(),
+                    }),
+                taxpayer_observations: taxpayer_observations.as_str().to_string(),
+            },
+        }
+    }
+
+    /// Publishes the console as it is now: called after every committed change.
+    fn publish(&mut self) {
+        self.version += 1;
+        self.shared.views.publish_operator(self.view(self.version));
+    }
+
+    /// The console state's API name, for refusals.
+    fn state_name(&self) -> &'static str {
+        match self.duty {
+            Duty::Off => "idle",
+            Duty::Waiting { .. } => "waiting",
+            Duty::Assigned { .. } => "assigned",
+            Duty::InMeeting { .. } => "in_meeting",
+            Duty::TaxpayerAbandoned { .. } => "taxpayer_abandoned",
+        }
+    }
+
+    fn available_services(&self) -> Vec<ServiceCode> {
+        self.shared
+            .catalog
+            .services()
+            .iter()
+            .map(|service| &service.code)
+            .filter(|code| self.availability.get(*code).copied().unwrap_or(false))
+            .cloned()
+            .collect()
+    }
+
+    /// Checks Atender Contribuyente and says which services to wait for.
+    fn services_to_attend(&self, now: Timestamp) -> Result<Vec<ServiceCode>, EngineError> {
+        let available = self.available_services();
+        if available.is_empty() {
+            return Err(EngineError::NotAvailable);
+        }
+        // A closed service is still served while its queue drains.
+        let active: Vec<ServiceCode> = available
+            .into_iter()
+            .filter(|code| {
+                self.shared.catalog.is_open(code, now)
+                    || self
+                        .shared
+                        .views
+                        .figures(code)
+                        .is_some_and(|f| f.waiting() > 0)
+            })
+            .collect();
+        if active.is_empty() {
+            return Err(EngineError::ServicesClosed);
+        }
+        Ok(active)
+    }
+
+    /// Tells the dispatcher the operator is ready and applies its answer.
+    fn become_ready(
+        &mut self,
+        services: Vec<ServiceCode>,
+    ) -> ResponseActFuture<Self, Result<(), EngineError>> {
+        let dispatcher = self.shared.dispatcher.clone();
+        let shared = Arc::clone(&self.shared);
+        let operator = self.id().clone();
+        Box::pin(
+            async move {
+                let _in_flight = crate::metrics::DispatcherMessageInFlight::sent();
+                Ok(
+                    match dispatcher
+                        .send(OperatorReady { operator, services })
+                        .await??
+                    {
+                        Readiness::Matched {
+                            ticket,
+                            assigned_at,
+                        } => ReadyOutcome::Matched(
+                            ticket,
+                            assigned_at,
+                            load_assignment(&shared, ticket, assigned_at).await,
+                        ),
+                        Readiness::Waiting { since } => ReadyOutcome::Waiting(since),
+                    },
+                )
+            }
+            .into_actor(self)
+            .map(|result: Result<ReadyOutcome, EngineError>, this, _ctx| {
+                match result? {
+                    ReadyOutcome::Matched(ticket, assigned_at, assignment) => {
+                        this.apply_assignment(ticket, assigned_at, assignment)
+                    }
+                    ReadyOutcome::Waiting(since) => {
+                        this.duty = Duty::Waiting { since };
+                        this.publish();
+                    }
+                }
+                Ok(())
+            }),
+        )
+    }
+
+    fn apply_assignment(
+        &mut self,
+        ticket: TicketId,
+        assigned_at: Timestamp,
+        assignment: Arc<AssignmentView>,
+    ) {
+        self.duty = Duty::Assigned {
+            ticket,
+            assigned_at,
+        };
+        self.assignment = Some(assignment);
+        self.publish();
+    }
+}
+
+/// Gathers what the console shows about a newly held ticket: the taxpayer's
+/// details from the ticket's snapshot and their history from the store.
+pub(crate) async fn load_assignment(
+    shared: &Shared,
+    ticket: TicketId,
+    assigned_at: Timestamp,
+) -> Arc<AssignmentView> {
+    let view = shared.views.ticket(&ticket);
+    let (nif, name, service, joined_at) = match &view {
+        Some(view) => (
+            view.nif,
+            view.name.clone(),
+            view.service.clone(),
+            view.joined_at,
+        ),
+        None => {
+            tracing::error!(%ticket, "assigned ticket has no snapshot");
+            return Arc::new(AssignmentView {
+                ticket_id: ticket,
+                nif: placeholder_nif(),
+                name: String::new(),
+                service: shared.catalog.services()[0].code.clone(),
+                joined_at: assigned_at,
+                assigned_at,
+                history: Vec::new(),
+            });
+        }
+    };
+    let mut history = match shared.store.history(&nif).await {
+        Ok(history) => history,
+        Err(error) => {
+            tracing::warn!(%ticket, %error, "taxpayer history unavailable");
+            Vec::new()
+        }
+    };
+    history.reverse(); // the guide's table lists the newest first
+    Arc::new(AssignmentView {
+        ticket_id: ticket,
+        nif,
+        name,
+        service,
+        joined_at,
+        assigned_at,
+        history,
+    })
+}
+
+fn placeholder_nif() -> Nif {
+    // unwrap: a constant, valid DNI.
+    Nif::parse("00000000T").expect("constant nif is valid")
+}
+
+/// Gestión disponibilidad operador: Disponible SÍ/NO per service.
+#[derive(Message)]
+#[rtype(result = "Result<(), EngineError>")]
+pub struct SetAvailability {
+    /// The services to change; the others keep their value.
+    pub services: BTreeMap<ServiceCode, bool>,
+}
+
+impl Handler<SetAvailability> for OperatorActor {
+    type Result = Reply<()>;
+
+    fn handle(&mut self, msg: SetAvailability, _ctx: &mut Context<Self>) -> Self::Result {
+        let mut availability = (*self.availability).clone();
+        availability.extend(msg.services);
+        let change = Change::AvailabilitySet {
+            operator: self.id().clone(),
+            availability: availability.clone(),
+            at: self.shared.clock.now(),
+        };
+        let store = Arc::clone(&self.shared.store);
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, _ctx| {
+                    result?;
+                    this.availability = Arc::new(availability);
+                    this.publish();
+                    Ok(())
+                }),
+        ))
+    }
+}
+
+/// Atender Contribuyente.
+#[derive(Message)]
+#[rtype(result = "Result<(), EngineError>")]
+pub struct Attend;
+
+impl Handler<Attend> for OperatorActor {
+    type Result = Reply<()>;
+
+    fn handle(&mut self, _msg: Attend, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.duty != Duty::Off {
+            return ready(Err(EngineError::invalid_state(self.state_name())));
+        }
+        match self.services_to_attend(self.shared.clock.now()) {
+            Ok(services) => AtomicResponse::new(self.become_ready(services)),
+            Err(error) => ready(Err(error)),
+        }
+    }
+}
+
+/// Interrumpir while waiting.
+#[derive(Message)]
+#[rtype(result = "Result<(), EngineError>")]
+pub struct Interrupt;
+
+impl Handler<Interrupt> for OperatorActor {
+    type Result = Reply<()>;
+
+    fn handle(&mut self, _msg: Interrupt, _ctx: &mut Context<Self>) -> Self::Result {
+        if !matches!(self.duty, Duty::Waiting { .. }) {
+            return ready(Err(EngineError::invalid_state(self.state_name())));
+        }
+        let now = self.shared.clock.now();
+        if self
+            .shared
+            .views
+            .end_of_day_blocks_interrupt(&self.availability, now)
+        {
+            crate::metrics::record_interrupt_refused();
+            return ready(Err(EngineError::InterruptRefusedEndOfDay));
+        }
+        let dispatcher = self.shared.dispatcher.clone();
+        let shared = Arc::clone(&self.shared);
+        let operator = self.id().clone();
+        AtomicResponse::new(Box::pin(
+            async move {
+                let _in_flight = crate::metrics::DispatcherMessageInFlight::sent();
+                Ok(
+                    match dispatcher.send(WithdrawOperator { operator }).await?? {
+                        Withdrawal::Withdrawn => None,
+                        Withdrawal::Assigned {
+                            ticket,
+                            assigned_at,
+                        } => Some((
+                            ticket,
+                            assigned_at,
+                            load_assignment(&shared, ticket, assigned_at).await,
+                        )),
+                        Withdrawal::NotWaiting => return Err(EngineError::invalid_state("idle")),
+                    },
+                )
+            }
+            .into_actor(self)
+            .map(|result: Result<_, EngineError>, this, _ctx| match result? {
+                None => {
+                    this.duty = Duty::Off;
+                    this.publish();
+                    Ok(())
+                }
+                Some((ticket, assigned_at, assignment)) => {
+                    // A taxpayer was matched before the interrupt arrived.
+                    this.apply_assignment(ticket, assigned_at, assignment);
+                    Err(EngineError::invalid_state("assigned"))
+                }
+            }),
+        ))
+    }
+}
+
+/// The dispatcher matched a ticket to this waiting operator.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Assigned {
+    /// The ticket now held.
+    pub ticket: TicketId,
+    /// When the match was committed.
+    pub assigned_at: Timestamp,
+}
+
+impl Handler<Assigned> for OperatorActor {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, msg: Assigned, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.duty.ticket() == Some(msg.ticket) {
+            // Already applied from the reply to an Interrumpir that lost the race.
+            return AtomicResponse::new(Box::pin(actix::fut::ready(())));
+        }
+        let shared = Arc::clone(&self.shared);
+        AtomicResponse::new(Box::pin(
+            async move { load_assignment(&shared, msg.ticket, msg.assigned_at).await }
+                .into_actor(self)
+                .map(move |assignment, this, _ctx| {
+                    this.apply_assignment(msg.ticket, msg.assigned_at, assignment)
+                }),
+        ))
+    }
+}

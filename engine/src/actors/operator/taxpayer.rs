@@ -1,0 +1,123 @@
+//! What the assigned taxpayer does, as it reaches the operator who holds
+//! the ticket: accept and abandon.
+
+use super::*;
+
+/// The taxpayer pressed "Aceptar y Acceder a la videoconferencia".
+#[derive(Message)]
+#[rtype(result = "Result<Option<String>, EngineError>")]
+pub struct TaxpayerAccepts {
+    /// The ticket whose taxpayer accepted.
+    pub ticket: TicketId,
+}
+
+impl Handler<TaxpayerAccepts> for OperatorActor {
+    type Result = Reply<Option<String>>;
+
+    fn handle(&mut self, msg: TaxpayerAccepts, _ctx: &mut Context<Self>) -> Self::Result {
+        let join_url = match &self.duty {
+            Duty::Assigned { ticket, .. } if *ticket == msg.ticket => None,
+            Duty::InMeeting {
+                ticket, meeting, ..
+            } if *ticket == msg.ticket => Some(meeting.join_url.clone()),
+            _ => return ready(Err(EngineError::invalid_state("finished"))),
+        };
+        let now = self.shared.clock.now();
+        let day = self.shared.catalog.calendar.local_date(now);
+        let change = Change::TicketAccepted {
+            operator: self.id().clone(),
+            ticket: msg.ticket,
+            at: now,
+            day,
+        };
+        let store = Arc::clone(&self.shared.store);
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, _ctx| {
+                    result?;
+                    this.attended.increment(day);
+                    this.publish();
+                    if let Some(assignment) = &this.assignment {
+                        crate::metrics::record_accept(&assignment.service);
+                    }
+                    Ok(join_url)
+                }),
+        ))
+    }
+}
+
+/// The assigned taxpayer pressed Abandonar.
+#[derive(Message)]
+#[rtype(result = "Result<Timestamp, EngineError>")]
+pub struct TaxpayerAbandons {
+    /// The ticket whose taxpayer left.
+    pub ticket: TicketId,
+    /// What they wrote on leaving.
+    pub observations: Observations,
+}
+
+impl Handler<TaxpayerAbandons> for OperatorActor {
+    type Result = Reply<Timestamp>;
+
+    fn handle(&mut self, msg: TaxpayerAbandons, _ctx: &mut Context<Self>) -> Self::Result {
+        let next_duty = |at: Timestamp, observations: Observations| match &self.duty {
+            Duty::Assigned {
+                ticket,
+                assigned_at,
+            } if *ticket == msg.ticket => Some(Duty::TaxpayerAbandoned {
+                ticket: *ticket,
+                assigned_at: *assigned_at,
+                meeting: None,
+                started_at: None,
+                abandoned_at: at,
+                taxpayer_observations: observations,
+            }),
+            Duty::InMeeting {
+                ticket,
+                assigned_at,
+                meeting,
+                started_at,
+            } if *ticket == msg.ticket => Some(Duty::TaxpayerAbandoned {
+                ticket: *ticket,
+                assigned_at: *assigned_at,
+                meeting: Some(meeting.clone()),
+                started_at: Some(*started_at),
+                abandoned_at: at,
+                taxpayer_observations: observations,
+            }),
+            _ => None,
+        };
+        let now = self.shared.clock.now();
+        let Some(duty) = next_duty(now, msg.observations.clone()) else {
+            return ready(Err(EngineError::invalid_state("finished")));
+        };
+        let change = Change::TicketAbandoned {
+            ticket: msg.ticket,
+            operator: Some(self.id().clone()),
+            observations: msg.observations,
+            at: now,
+        };
+        let store = Arc::clone(&self.shared.store);
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, _ctx| {
+                    result?;
+                    this.duty = duty;
+                    this.publish();
+                    if let Some(assignment) = &this.assignment {
+                        crate::metrics::record_abandon(
+                            &assignment.service,
+                            crate::metrics::AbandonedWhile::Assigned,
+                        );
+                        this.shared.dispatcher.do_send(TicketEnded {
+                            nif: assignment.nif,
+                            service: assignment.service.clone(),
+                        });
+                    }
+                    Ok(now)
+                }),
+        ))
+    }
+}
