@@ -29,6 +29,33 @@ pub use dispatcher::Dispatcher;
 pub use operator::OperatorActor;
 pub use ticket::TicketActor;
 
+/// Applies `change` to the store and, once it is durable, runs `then` on the
+/// actor: the shape of every single-change command. The actor handles
+/// nothing else meanwhile (`AtomicResponse`), so what `then` sees is what
+/// the change was decided on.
+pub(crate) fn commit_then<A, T, F>(
+    actor: &A,
+    store: &Arc<dyn Store>,
+    change: crate::store::Change,
+    then: F,
+) -> actix::AtomicResponse<A, Result<T, crate::EngineError>>
+where
+    A: actix::Actor<Context = actix::Context<A>>,
+    T: 'static,
+    F: FnOnce(&mut A, &mut actix::Context<A>) -> Result<T, crate::EngineError> + 'static,
+{
+    use actix::{ActorFutureExt, WrapFuture};
+    let store = Arc::clone(store);
+    actix::AtomicResponse::new(Box::pin(
+        async move { store.apply(&change).await }
+            .into_actor(actor)
+            .map(move |result, this, ctx| {
+                result?;
+                then(this, ctx)
+            }),
+    ))
+}
+
 /// What every actor of one engine shares.
 pub struct Shared {
     pub catalog: Arc<Catalog>,

@@ -19,7 +19,7 @@ use jiff::Timestamp;
 
 use super::operator::{self, OperatorActor};
 use super::ticket::{self, TicketActor};
-use super::Shared;
+use super::{commit_then, Shared};
 use crate::domain::{Nif, Observations, OperatorId, ServiceCode};
 use crate::error::EngineError;
 use crate::store::{Change, StoreError, TicketRecord, TicketState};

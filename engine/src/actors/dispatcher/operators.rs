@@ -47,28 +47,25 @@ impl Handler<OperatorReady> for Dispatcher {
                 at: now,
             },
         };
-        let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(
-            async move { store.apply(&change).await }
-                .into_actor(self)
-                .map(move |result, this, _ctx| {
-                    result?;
-                    match best {
-                        Some((service, seq, ticket)) => {
-                            this.set_on_duty(msg.operator.clone(), msg.services);
-                            this.commit_match(&service, seq, &msg.operator, now, false);
-                            Ok(Readiness::Matched {
-                                ticket,
-                                assigned_at: now,
-                            })
-                        }
-                        None => {
-                            this.add_waiting_operator(msg.operator, msg.services);
-                            Ok(Readiness::Waiting { since: now })
-                        }
-                    }
-                }),
-        ))
+        commit_then(
+            self,
+            &self.shared.store,
+            change,
+            move |this, _ctx| match best {
+                Some((service, seq, ticket)) => {
+                    this.set_on_duty(msg.operator.clone(), msg.services);
+                    this.commit_match(&service, seq, &msg.operator, now, false);
+                    Ok(Readiness::Matched {
+                        ticket,
+                        assigned_at: now,
+                    })
+                }
+                None => {
+                    this.add_waiting_operator(msg.operator, msg.services);
+                    Ok(Readiness::Waiting { since: now })
+                }
+            },
+        )
     }
 }
 
@@ -109,17 +106,11 @@ impl Handler<WithdrawOperator> for Dispatcher {
             operator: msg.operator.clone(),
             at: self.shared.clock.now(),
         };
-        let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(
-            async move { store.apply(&change).await }
-                .into_actor(self)
-                .map(move |result, this, _ctx| {
-                    result?;
-                    this.remove_waiting_operator(&msg.operator);
-                    this.set_off_duty(&msg.operator);
-                    Ok(Withdrawal::Withdrawn)
-                }),
-        ))
+        commit_then(self, &self.shared.store, change, move |this, _ctx| {
+            this.remove_waiting_operator(&msg.operator);
+            this.set_off_duty(&msg.operator);
+            Ok(Withdrawal::Withdrawn)
+        })
     }
 }
 

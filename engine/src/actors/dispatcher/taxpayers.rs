@@ -170,26 +170,17 @@ impl Handler<AbandonWaiting> for Dispatcher {
             observations: msg.observations.clone(),
             at,
         };
-        let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(
-            async move { store.apply(&change).await }
-                .into_actor(self)
-                .map(move |result, this, _ctx| {
-                    result?;
-                    if let Some(queued) = this.queue(&msg.service).remove(&msg.seq) {
-                        if let Some(figures) = this.shared.views.figures(&msg.service) {
-                            figures.dequeue(queued.slot);
-                        }
-                    }
-                    this.publish_oldest(&msg.service);
-                    crate::metrics::record_abandon(
-                        &msg.service,
-                        crate::metrics::AbandonedWhile::Waiting,
-                    );
-                    this.live.remove(&(msg.nif, msg.service));
-                    Ok(Abandonment::Abandoned { at })
-                }),
-        ))
+        commit_then(self, &self.shared.store, change, move |this, _ctx| {
+            if let Some(queued) = this.queue(&msg.service).remove(&msg.seq) {
+                if let Some(figures) = this.shared.views.figures(&msg.service) {
+                    figures.dequeue(queued.slot);
+                }
+            }
+            this.publish_oldest(&msg.service);
+            crate::metrics::record_abandon(&msg.service, crate::metrics::AbandonedWhile::Waiting);
+            this.live.remove(&(msg.nif, msg.service));
+            Ok(Abandonment::Abandoned { at })
+        })
     }
 }
 

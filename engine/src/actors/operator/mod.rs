@@ -20,7 +20,7 @@ use super::dispatcher::{
     AttentionClosed, OperatorReady, Readiness, TicketEnded, WithdrawOperator, Withdrawal,
 };
 use super::ticket::{self};
-use super::Shared;
+use super::{commit_then, Shared};
 use crate::domain::{
     Annotation, Nif, Observations, OperatorId, OperatorProfile, Outcome, ServiceCode,
 };
@@ -336,17 +336,11 @@ impl Handler<SetAvailability> for OperatorActor {
             availability: availability.clone(),
             at: self.shared.clock.now(),
         };
-        let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(
-            async move { store.apply(&change).await }
-                .into_actor(self)
-                .map(move |result, this, _ctx| {
-                    result?;
-                    this.availability = Arc::new(availability);
-                    this.publish();
-                    Ok(())
-                }),
-        ))
+        commit_then(self, &self.shared.store, change, move |this, _ctx| {
+            this.availability = Arc::new(availability);
+            this.publish();
+            Ok(())
+        })
     }
 }
 

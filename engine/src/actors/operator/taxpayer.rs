@@ -30,20 +30,14 @@ impl Handler<TaxpayerAccepts> for OperatorActor {
             at: now,
             day,
         };
-        let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(
-            async move { store.apply(&change).await }
-                .into_actor(self)
-                .map(move |result, this, _ctx| {
-                    result?;
-                    this.attended.increment(day);
-                    this.publish();
-                    if let Some(assignment) = &this.assignment {
-                        crate::metrics::record_accept(&assignment.service);
-                    }
-                    Ok(join_url)
-                }),
-        ))
+        commit_then(self, &self.shared.store, change, move |this, _ctx| {
+            this.attended.increment(day);
+            this.publish();
+            if let Some(assignment) = &this.assignment {
+                crate::metrics::record_accept(&assignment.service);
+            }
+            Ok(join_url)
+        })
     }
 }
 
@@ -98,26 +92,20 @@ impl Handler<TaxpayerAbandons> for OperatorActor {
             observations: msg.observations,
             at: now,
         };
-        let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(
-            async move { store.apply(&change).await }
-                .into_actor(self)
-                .map(move |result, this, _ctx| {
-                    result?;
-                    this.duty = duty;
-                    this.publish();
-                    if let Some(assignment) = &this.assignment {
-                        crate::metrics::record_abandon(
-                            &assignment.service,
-                            crate::metrics::AbandonedWhile::Assigned,
-                        );
-                        this.shared.dispatcher.do_send(TicketEnded {
-                            nif: assignment.nif,
-                            service: assignment.service.clone(),
-                        });
-                    }
-                    Ok(now)
-                }),
-        ))
+        commit_then(self, &self.shared.store, change, move |this, _ctx| {
+            this.duty = duty;
+            this.publish();
+            if let Some(assignment) = &this.assignment {
+                crate::metrics::record_abandon(
+                    &assignment.service,
+                    crate::metrics::AbandonedWhile::Assigned,
+                );
+                this.shared.dispatcher.do_send(TicketEnded {
+                    nif: assignment.nif,
+                    service: assignment.service.clone(),
+                });
+            }
+            Ok(now)
+        })
     }
 }
