@@ -17,6 +17,8 @@ use crate::fenwick::Fenwick;
 pub struct Catalog {
     pub calendar: Calendar,
     services: Vec<Service>,
+    /// Each service's hours text, formatted once: every console poll shows it.
+    hours: Vec<String>,
     by_code: HashMap<ServiceCode, usize>,
     operator_index: HashMap<OperatorId, usize>,
     pub operators: Vec<OperatorProfile>,
@@ -39,9 +41,11 @@ impl Catalog {
             .enumerate()
             .map(|(index, operator)| (operator.id.clone(), index))
             .collect();
+        let hours = settings.services.iter().map(Service::hours_text).collect();
         Catalog {
             calendar: settings.calendar,
             operator_index,
+            hours,
             services: settings.services,
             by_code,
             operators: settings.operators,
@@ -58,6 +62,13 @@ impl Catalog {
 
     pub fn service(&self, code: &ServiceCode) -> Option<&Service> {
         self.by_code.get(code).map(|&index| &self.services[index])
+    }
+
+    /// The guide's hours line of `code` ("De lunes a viernes … (Horario peninsular)").
+    pub fn hours_text(&self, code: &ServiceCode) -> &str {
+        self.by_code
+            .get(code)
+            .map_or("", |&index| &self.hours[index])
     }
 
     pub fn operator(&self, id: &OperatorId) -> Option<&OperatorProfile> {

@@ -166,7 +166,7 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
             ServiceLine {
                 code: service.code.as_str().to_string(),
                 description: service.description.clone(),
-                hours: service.schedule.hours_text(),
+                hours: catalog.hours_text(&service.code).to_string(),
                 open,
                 active: open || waiting > 0,
             }

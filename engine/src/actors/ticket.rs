@@ -184,21 +184,13 @@ impl Handler<Abandon> for TicketActor {
     fn handle(&mut self, msg: Abandon, _ctx: &mut Context<Self>) -> Self::Result {
         let ticket = self.view.id;
         let observations = msg.observations;
-        let holder = match &self.view.state {
-            TicketState::Waiting => None,
-            TicketState::Assigned {
-                operator,
-                assigned_at,
-            }
-            | TicketState::Accepted {
-                operator,
-                assigned_at,
-                ..
-            } => match &self.holder {
-                Some(addr) => Some((operator.clone(), addr.clone(), *assigned_at)),
+        let holder = match (&self.view.state, self.view.state.hold()) {
+            (TicketState::Waiting, _) => None,
+            (_, Some((operator, assigned_at))) => match &self.holder {
+                Some(addr) => Some((operator.clone(), addr.clone(), assigned_at)),
                 None => return ready(Err(EngineError::invalid_state(self.view.state.name()))),
             },
-            state => return ready(Err(EngineError::invalid_state(state.name()))),
+            (state, None) => return ready(Err(EngineError::invalid_state(state.name()))),
         };
         let leave_queue = AbandonWaiting {
             ticket,
@@ -279,18 +271,10 @@ impl Handler<Finished> for TicketActor {
     type Result = ();
 
     fn handle(&mut self, msg: Finished, ctx: &mut Context<Self>) {
-        let (operator, assigned_at) = match &self.view.state {
-            TicketState::Assigned {
-                operator,
-                assigned_at,
-            }
-            | TicketState::Accepted {
-                operator,
-                assigned_at,
-                ..
-            } => (operator.clone(), *assigned_at),
-            _ => return,
+        let Some((operator, assigned_at)) = self.view.state.hold() else {
+            return;
         };
+        let operator = operator.clone();
         self.publish(|view| {
             view.state = TicketState::Finished {
                 operator,

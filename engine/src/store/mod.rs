@@ -185,10 +185,21 @@ impl TicketState {
 
     /// The operator holding the ticket, while one does.
     pub fn holder(&self) -> Option<&OperatorId> {
+        self.hold().map(|(operator, _)| operator)
+    }
+
+    /// Who holds the ticket and since when, while assigned or accepted.
+    pub fn hold(&self) -> Option<(&OperatorId, Timestamp)> {
         match self {
-            TicketState::Assigned { operator, .. } | TicketState::Accepted { operator, .. } => {
-                Some(operator)
+            TicketState::Assigned {
+                operator,
+                assigned_at,
             }
+            | TicketState::Accepted {
+                operator,
+                assigned_at,
+                ..
+            } => Some((operator, *assigned_at)),
             _ => None,
         }
     }

@@ -252,11 +252,7 @@ impl StoredState {
             }
         }
         let stored = self.ticket_mut(ticket)?;
-        let assigned_at = match &stored.state {
-            TicketState::Assigned { assigned_at, .. }
-            | TicketState::Accepted { assigned_at, .. } => Some(*assigned_at),
-            _ => None,
-        };
+        let assigned_at = stored.state.hold().map(|(_, assigned_at)| assigned_at);
         stored.state = TicketState::Abandoned {
             operator: operator.cloned(),
             assigned_at,

@@ -44,7 +44,7 @@ pub fn public_services(state: &AppState) -> ServicesBody {
         .map(|service| PublicService {
             code: service.code.as_str().to_string(),
             description: service.description.clone(),
-            hours: service.hours_text(),
+            hours: catalog.hours_text(&service.code).to_string(),
             open: service.is_open(&catalog.calendar, now),
             waiting: engine
                 .views()

@@ -125,18 +125,10 @@ impl Dispatcher {
             dispatcher.publish_oldest(service);
         }
         for record in seed.held {
-            let (operator, assigned_at) = match &record.state {
-                TicketState::Assigned {
-                    operator,
-                    assigned_at,
-                }
-                | TicketState::Accepted {
-                    operator,
-                    assigned_at,
-                    ..
-                } => (operator.clone(), *assigned_at),
-                _ => continue,
+            let Some((operator, assigned_at)) = record.state.hold() else {
+                continue;
             };
+            let operator = operator.clone();
             dispatcher.live.insert((record.nif, record.service.clone()));
             dispatcher.holding.insert(operator.clone(), record.id);
             dispatcher.holders.insert(
