@@ -124,6 +124,8 @@ pub struct Config {
     pub operators: Vec<OperatorConfig>,
     /// `[meetings]`.
     pub meetings: MeetingsConfig,
+    /// `[presence]`: when a silent taxpayer page is absent, then gone.
+    pub presence: crate::presence::PresenceConfig,
 }
 
 /// `[server]`: where the gateway listens and how often consoles poll.
@@ -417,6 +419,8 @@ pub struct EngineSettings {
     pub interrupt_margin: Duration,
     /// Console refresh period in seconds.
     pub poll_seconds: u32,
+    /// When a silent taxpayer page is absent, then gone.
+    pub presence: crate::presence::PresenceSettings,
 }
 
 impl Config {
@@ -499,6 +503,7 @@ impl Config {
                 u64::from(self.dispatch.interrupt_margin_minutes) * 60,
             ),
             poll_seconds: self.server.poll_seconds,
+            presence: self.presence.validate()?,
         })
     }
 

@@ -8,11 +8,13 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod fenwick;
 pub mod meeting;
 pub mod metrics;
+pub mod presence;
 pub mod render;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]

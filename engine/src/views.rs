@@ -128,6 +128,18 @@ pub struct TicketView {
     pub operator: Option<OperatorBadge>,
     /// The meeting link, once the operator has started the meeting.
     pub join_url: Option<String>,
+    /// The page's last sign of life: one per ticket, shared by every version
+    /// of its snapshot, touched by polls without messaging anybody.
+    pub seen: Arc<crate::presence::Seen>,
+}
+
+impl TicketView {
+    /// Whether the taxpayer's page counts as there: it has not said it left
+    /// and the dispatcher has not set the ticket aside for its silence (the
+    /// sweep does that within a second of `absent_after`).
+    pub fn present(&self) -> bool {
+        self.seen.is_present()
+    }
 }
 
 /// The operator as the taxpayer sees them: name and identification number.
@@ -199,6 +211,13 @@ impl Views {
                 self.catalog.end_of_day_near(code, now)
                     && self.figures(code).is_some_and(|f| f.waiting() > 0)
             })
+    }
+
+    /// Calls `each` with every ticket snapshot held (tests, diagnostics).
+    pub fn for_each_ticket(&self, mut each: impl FnMut(&TicketView)) {
+        for entry in self.tickets.iter() {
+            each(entry.value());
+        }
     }
 
     /// Number of ticket snapshots held (live and recently ended).

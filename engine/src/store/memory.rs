@@ -59,10 +59,7 @@ impl Store for MemoryStore {
     async fn apply(&self, change: &Change) -> Result<(), StoreError> {
         let mut inner = self.inner.lock();
         inner.state.apply(change)?;
-        if let Change::AttentionFinalized {
-            ticket, annotation, ..
-        } = change
-        {
+        if let Some((ticket, annotation)) = change.annotation() {
             // unwrap-free: apply() has just checked that the ticket exists.
             if let Some(nif) = inner.state.tickets.get(ticket).map(|t| t.nif) {
                 inner

@@ -112,6 +112,21 @@ pub enum Change {
         /// What the taxpayer wrote on leaving, shown to the operator.
         observations: Observations,
         at: Timestamp,
+        /// Pressed Abandonar, or their page stopped answering.
+        #[serde(default)]
+        reason: AbandonReason,
+        /// Appended to the taxpayer's history: a ticket that ends in the queue
+        /// because its page went silent leaves a note for the next operator
+        /// (an abandonment after assignment is annotated at Finalizar).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        annotation: Option<Annotation>,
+    },
+    /// A taxpayer verified by the directory took their live ticket up again
+    /// from another browser: the new token replaces the old one.
+    TicketTokenRenewed {
+        ticket: TicketId,
+        token: TicketToken,
+        at: Timestamp,
     },
     /// Finalizar: the outcome is recorded on the taxpayer's history and the
     /// operator is free again.
@@ -121,6 +136,44 @@ pub enum Change {
         annotation: Annotation,
         at: Timestamp,
     },
+}
+
+impl Change {
+    /// The annotation this change appends to its taxpayer's history, if any.
+    pub fn annotation(&self) -> Option<(&TicketId, &Annotation)> {
+        match self {
+            Change::AttentionFinalized {
+                ticket, annotation, ..
+            } => Some((ticket, annotation)),
+            Change::TicketAbandoned {
+                ticket,
+                annotation: Some(annotation),
+                ..
+            } => Some((ticket, annotation)),
+            _ => None,
+        }
+    }
+}
+
+/// Why a ticket was abandoned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbandonReason {
+    /// The taxpayer pressed Abandonar.
+    #[default]
+    Taxpayer,
+    /// The taxpayer's page stopped polling for longer than `[presence]` allows.
+    Absent,
+}
+
+impl AbandonReason {
+    /// The API's name of the reason.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AbandonReason::Taxpayer => "taxpayer",
+            AbandonReason::Absent => "absent",
+        }
+    }
 }
 
 /// A taxpayer's ticket as stored.
@@ -160,6 +213,8 @@ pub enum TicketState {
         operator: Option<OperatorId>,
         assigned_at: Option<Timestamp>,
         abandoned_at: Timestamp,
+        #[serde(default)]
+        reason: AbandonReason,
     },
 }
 
@@ -282,6 +337,9 @@ pub enum Duty {
         started_at: Option<Timestamp>,
         abandoned_at: Timestamp,
         taxpayer_observations: Observations,
+        /// Pressed Abandonar, or their page stopped answering.
+        #[serde(default)]
+        reason: AbandonReason,
     },
 }
 

@@ -165,8 +165,34 @@ impl TestEngine {
         TestEngine::start_parts(settings, store, clock, meetings).await
     }
 
+    /// Moves the clock on while every taxpayer keeps their page open (each
+    /// live ticket polls at the new time), as on a real day.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
+        self.engine
+            .views()
+            .for_each_ticket(|view| self.engine.heartbeat(view));
+    }
+
+    /// Sets the clock to `at` while every taxpayer keeps their page open.
+    pub fn set_time(&self, at: Timestamp) {
+        self.clock.set(at);
+        self.engine
+            .views()
+            .for_each_ticket(|view| self.engine.heartbeat(view));
+    }
+
+    /// Moves the clock on with no page polling: taxpayers who closed their
+    /// tab or lost the network. Presence tests then run a sweep.
+    pub fn advance_without_polls(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// One poll of `ticket`'s page now (what the gateway does on a poll).
+    pub fn poll(&self, ticket: TicketId) {
+        if let Some(view) = self.engine.views().ticket(&ticket) {
+            self.engine.heartbeat(&view);
+        }
     }
 
     /// Marks `operator` available for exactly `services`.

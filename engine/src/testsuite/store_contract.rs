@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use super::{dni, op};
 use crate::domain::{Annotation, Nif, Observations, Outcome, ServiceCode};
 use crate::store::{
-    Change, Duty, MeetingRecord, Store, StoreError, StoredState, TicketRecord, TicketState,
+    AbandonReason, Change, Duty, MeetingRecord, Store, StoreError, StoredState, TicketRecord,
+    TicketState,
 };
 use crate::ticket::{TicketId, TicketToken};
 
@@ -61,7 +62,97 @@ where
     an_operator_never_holds_two_tickets(&make().await).await;
     a_whole_attention_leaves_a_history_entry(&make().await).await;
     abandonment_before_and_after_assignment(&make().await).await;
+    an_absent_ticket_ends_with_a_note_in_the_taxpayers_history(&make().await).await;
+    a_ticket_taken_up_again_keeps_only_its_new_token(&make().await).await;
     the_event_log_replays_to_the_loaded_state(&make().await).await;
+}
+
+async fn an_absent_ticket_ends_with_a_note_in_the_taxpayers_history(store: &dyn Store) {
+    let silent = ticket(1, 7, "CLAVE");
+    let note = Annotation {
+        at: at(900),
+        operator_id: None,
+        service: service("CLAVE"),
+        outcome: Outcome::TaxpayerAbandoned,
+        observations: Observations::parse("El contribuyente perdió la conexión").expect("valid"),
+        represented_nif: None,
+        taxpayer_observations: None,
+        abandon_reason: Some(AbandonReason::Absent),
+    };
+    apply_all(
+        store,
+        &[
+            Change::TicketJoined {
+                ticket: silent.clone(),
+            },
+            Change::TicketAbandoned {
+                ticket: silent.id,
+                operator: None,
+                observations: Observations::default(),
+                at: at(900),
+                reason: AbandonReason::Absent,
+                annotation: Some(note.clone()),
+            },
+        ],
+    )
+    .await;
+    let state = store.load().await.expect("load");
+    assert!(matches!(
+        state.tickets[&silent.id].state,
+        TicketState::Abandoned {
+            reason: AbandonReason::Absent,
+            operator: None,
+            ..
+        }
+    ));
+    assert_eq!(
+        store.history(&silent.nif).await.expect("history"),
+        vec![note]
+    );
+}
+
+async fn a_ticket_taken_up_again_keeps_only_its_new_token(store: &dyn Store) {
+    let waiting = ticket(1, 8, "CLAVE");
+    let renewed = TicketToken::random();
+    apply_all(
+        store,
+        &[
+            Change::TicketJoined {
+                ticket: waiting.clone(),
+            },
+            Change::TicketTokenRenewed {
+                ticket: waiting.id,
+                token: renewed,
+                at: at(60),
+            },
+        ],
+    )
+    .await;
+    let state = store.load().await.expect("load");
+    assert_eq!(state.tickets[&waiting.id].token, renewed);
+    assert_ne!(renewed, waiting.token);
+    assert_eq!(state.tickets[&waiting.id].state, TicketState::Waiting);
+    // A ticket that has ended cannot be taken up again.
+    apply_all(
+        store,
+        &[Change::TicketAbandoned {
+            ticket: waiting.id,
+            operator: None,
+            observations: Observations::default(),
+            at: at(61),
+            reason: AbandonReason::Taxpayer,
+            annotation: None,
+        }],
+    )
+    .await;
+    let again = store
+        .apply(&Change::TicketTokenRenewed {
+            ticket: waiting.id,
+            token: TicketToken::random(),
+            at: at(62),
+        })
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
 }
 
 async fn an_empty_store_loads_nothing(store: &dyn Store) {
@@ -191,11 +282,13 @@ async fn a_whole_attention_leaves_a_history_entry(store: &dyn Store) {
     let day = jiff::civil::date(2026, 11, 30);
     let annotation = Annotation {
         at: at(300),
-        operator_id: ana.clone(),
+        operator_id: Some(ana.clone()),
         service: service("CLAVE"),
         outcome: Outcome::Success,
         observations: Observations::parse("Todo bien <script>").expect("valid"),
         represented_nif: None,
+        taxpayer_observations: None,
+        abandon_reason: None,
     };
     apply_all(
         store,
@@ -269,6 +362,8 @@ async fn abandonment_before_and_after_assignment(store: &dyn Store) {
                 operator: None,
                 observations: left.clone(),
                 at: at(5),
+                reason: AbandonReason::Taxpayer,
+                annotation: None,
             },
             Change::Matched {
                 ticket: held.id,
@@ -286,6 +381,8 @@ async fn abandonment_before_and_after_assignment(store: &dyn Store) {
                 operator: Some(ana.clone()),
                 observations: left.clone(),
                 at: at(8),
+                reason: AbandonReason::Taxpayer,
+                annotation: None,
             },
         ],
     )
@@ -307,6 +404,8 @@ async fn abandonment_before_and_after_assignment(store: &dyn Store) {
             operator: None,
             observations: left,
             at: at(9),
+            reason: AbandonReason::Taxpayer,
+            annotation: None,
         })
         .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");

@@ -416,6 +416,7 @@ fn touched(change: &Change) -> (Option<TicketId>, Option<&OperatorId>) {
         | Change::OperatorWaiting { operator, .. }
         | Change::OperatorInterrupted { operator, .. } => (None, Some(operator)),
         Change::TicketJoined { ticket } => (Some(ticket.id), None),
+        Change::TicketTokenRenewed { ticket, .. } => (Some(*ticket), None),
         Change::Matched {
             ticket, operator, ..
         }
@@ -486,10 +487,7 @@ fn script_input(shared: &Shared, batch: &Batch) -> Result<(Vec<String>, Vec<Stri
     }
     let mut history_keys: HashMap<String, usize> = HashMap::new();
     for (change, _) in &batch.accepted {
-        if let Change::AttentionFinalized {
-            ticket, annotation, ..
-        } = change
-        {
+        if let Some((ticket, annotation)) = change.annotation() {
             let Some(record) = batch.scratch.tickets.get(ticket) else {
                 continue;
             };
