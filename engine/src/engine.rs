@@ -302,7 +302,13 @@ impl Engine {
     /// Costs two atomic writes, and a message only when the dispatcher had
     /// set the ticket aside as absent.
     pub fn heartbeat(&self, view: &TicketView) {
-        if view.seen.touch(self.now()) && view.state == TicketState::Waiting {
+        self.heartbeat_at(view, self.now());
+    }
+
+    /// A poll of `view`'s ticket stamped `at` (tests that move a manual
+    /// clock stamp the polls a page made meanwhile).
+    pub fn heartbeat_at(&self, view: &TicketView, at: Timestamp) {
+        if view.seen.touch(at) && view.state == TicketState::Waiting {
             self.inner.shared.dispatcher.do_send(TicketReturned {
                 ticket: view.id,
                 seq: view.seq,

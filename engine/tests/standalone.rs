@@ -67,7 +67,12 @@ fn no_tracked_file_but_prose_refers_to_the_sibling_shared_folder() {
                 .map(|bytes| String::from_utf8_lossy(&bytes).contains(&needle))
                 .unwrap_or(false)
         })
-        .map(|path| path.strip_prefix(&root).unwrap_or(path).display().to_string())
+        .map(|path| {
+            path.strip_prefix(&root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        })
         .collect();
     assert!(
         offenders.is_empty(),
