@@ -27,6 +27,8 @@ pub struct Catalog {
     pub poll_seconds: u32,
     /// When a silent taxpayer page is absent, then gone.
     pub presence: crate::presence::PresenceSettings,
+    /// How long what has ended is kept.
+    pub retention: crate::retention::RetentionSettings,
 }
 
 impl Catalog {
@@ -55,6 +57,7 @@ impl Catalog {
             interrupt_margin: settings.interrupt_margin,
             poll_seconds: settings.poll_seconds,
             presence: settings.presence,
+            retention: settings.retention,
         }
     }
 

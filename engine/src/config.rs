@@ -126,6 +126,8 @@ pub struct Config {
     pub meetings: MeetingsConfig,
     /// `[presence]`: when a silent taxpayer page is absent, then gone.
     pub presence: crate::presence::PresenceConfig,
+    /// `[retention]`: how long what has ended is kept.
+    pub retention: crate::retention::RetentionConfig,
 }
 
 /// `[server]`: where the gateway listens and how often consoles poll.
@@ -421,6 +423,8 @@ pub struct EngineSettings {
     pub poll_seconds: u32,
     /// When a silent taxpayer page is absent, then gone.
     pub presence: crate::presence::PresenceSettings,
+    /// How long what has ended is kept.
+    pub retention: crate::retention::RetentionSettings,
 }
 
 impl Config {
@@ -504,6 +508,7 @@ impl Config {
             ),
             poll_seconds: self.server.poll_seconds,
             presence: self.presence.validate()?,
+            retention: self.retention.validate()?,
         })
     }
 

@@ -15,6 +15,8 @@ use crate::actors::dispatcher::{
     DispatcherFigures, DispatcherSeed, Inspect, Join, JoinReceipt, RetryMatches, SweepPresence,
     TicketReturned,
 };
+pub use crate::actors::janitor::PruneReport;
+use crate::actors::janitor::{Janitor, Prune};
 use crate::actors::operator::{
     Attend, EndMeeting, Finalize, Interrupt, MeetingEvent, Next, OperatorActor, SetAvailability,
     Start, StartReceipt,
@@ -58,6 +60,7 @@ pub struct Engine {
 struct Inner {
     shared: Arc<Shared>,
     operators: HashMap<OperatorId, Addr<OperatorActor>>,
+    janitor: Addr<Janitor>,
     system: actix::System,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -132,12 +135,13 @@ impl Engine {
                 }
             })
             .map_err(|_| EngineError::EngineUnavailable)?;
-        let ((shared, operators), system) =
+        let ((shared, operators, janitor), system) =
             receiver.await.map_err(|_| EngineError::EngineUnavailable)?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 shared,
                 operators,
+                janitor,
                 system,
                 thread: Mutex::new(Some(thread)),
             }),
@@ -322,6 +326,12 @@ impl Engine {
         view.seen.leave();
     }
 
+    /// One retention pass now (the engine runs one every ten seconds): tests
+    /// call it after moving a manual clock.
+    pub async fn prune_now(&self) -> Result<PruneReport, EngineError> {
+        Ok(self.inner.janitor.send(Prune).await?)
+    }
+
     /// One presence pass now (the engine runs one every second): tests call
     /// it after moving a manual clock.
     pub async fn sweep_presence(&self) -> Result<PresenceSweep, EngineError> {
@@ -461,7 +471,11 @@ fn parse_observations(text: &str) -> Result<Observations, EngineError> {
     })
 }
 
-type Built = (Arc<Shared>, HashMap<OperatorId, Addr<OperatorActor>>);
+type Built = (
+    Arc<Shared>,
+    HashMap<OperatorId, Addr<OperatorActor>>,
+    Addr<Janitor>,
+);
 
 /// Creates every actor from the stored state. Runs on the engine thread.
 fn build(
@@ -626,7 +640,8 @@ fn build(
     let dispatcher = dispatcher_context.run(Dispatcher::new(Arc::clone(&shared), seed));
     // A crash between a join and its match leaves a pair to match now.
     dispatcher.do_send(RetryMatches);
-    (shared, operators)
+    let janitor = Janitor::new(Arc::clone(&shared)).start();
+    (shared, operators, janitor)
 }
 
 fn badge(catalog: &Catalog, state: &TicketState) -> Option<OperatorBadge> {

@@ -16,6 +16,7 @@ pub mod meeting;
 pub mod metrics;
 pub mod presence;
 pub mod render;
+pub mod retention;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;

@@ -25,6 +25,7 @@ use crate::meeting::{MeetingError, MeetingProvider, MeetingRequest};
 use crate::render::{attention_time_exceeded, console_state, ConsoleState};
 use crate::store::{
     AbandonReason, Change, LoggedChange, MeetingRecord, Store, StoreError, StoredState,
+    TrimCutoffs, TrimReport,
 };
 use crate::views::DutyView;
 use crate::{Engine, EngineParts};
@@ -35,6 +36,7 @@ pub const TICKETS_ASSIGNED: &str = "ventanilla_tickets_assigned_total";
 pub const TICKETS_ASSIGNED_WITHIN_TARGET: &str = "ventanilla_tickets_assigned_within_target_total";
 pub const TICKETS_ABANDONED: &str = "ventanilla_tickets_abandoned_total";
 pub const TICKETS_RETURNED: &str = "ventanilla_tickets_returned_total";
+pub const RETENTION_REMOVED: &str = "ventanilla_retention_removed_total";
 pub const TICKETS_ABSENT: &str = "ventanilla_tickets_absent";
 pub const TICKETS_ACCEPTED: &str = "ventanilla_tickets_accepted_total";
 pub const TICKET_WAIT: &str = "ventanilla_ticket_wait_seconds";
@@ -143,7 +145,7 @@ const CONSOLE_STATES: [ConsoleState; 7] = [
     ConsoleState::TaxpayerAbandoned,
 ];
 
-const STORE_OPERATIONS: [&str; 4] = ["load", "apply", "history", "events"];
+const STORE_OPERATIONS: [&str; 5] = ["load", "apply", "history", "events", "trim"];
 const STORE_ERROR_KINDS: [&str; 3] = ["unavailable", "conflict", "corrupt"];
 const MEETING_OPERATIONS: [&str; 2] = ["create", "end"];
 
@@ -183,6 +185,13 @@ pub fn record_abandon(service: &ServiceCode, stage: AbandonedWhile, reason: Aban
 /// back in its place.
 pub fn record_return(service: &ServiceCode) {
     counter!(TICKETS_RETURNED, "service" => service_label(service)).increment(1);
+}
+
+/// What a retention pass removed, by kind.
+pub fn record_prune(report: &crate::actors::janitor::PruneReport) {
+    counter!(RETENTION_REMOVED, "kind" => "tickets").increment(report.tickets as u64);
+    counter!(RETENTION_REMOVED, "kind" => "events").increment(report.store.events);
+    counter!(RETENTION_REMOVED, "kind" => "annotations").increment(report.store.annotations);
 }
 
 /// Waiting tickets of `service` set aside as absent now (the sweep sets it).
@@ -379,6 +388,10 @@ pub fn describe() {
         "Abandoned tickets, by where the ticket was (waiting in the queue or assigned to an operator) and why (reason: taxpayer pressed Abandonar, or absent: their page stopped answering)."
     );
     describe_counter!(
+        RETENTION_REMOVED,
+        "What retention removed ([retention]): ended tickets, event log entries and annotations, by kind."
+    );
+    describe_counter!(
         TICKETS_RETURNED,
         "Absent tickets whose page polled again within [presence] grace: back in their original place."
     );
@@ -493,6 +506,9 @@ pub fn initialize(catalog: &Catalog) {
             }
         }
         counter!(TICKETS_RETURNED, "service" => label.clone()).increment(0);
+        for kind in ["tickets", "events", "annotations"] {
+            counter!(RETENTION_REMOVED, "kind" => kind).increment(0);
+        }
         gauge!(TICKETS_ABSENT, "service" => label.clone()).set(0.0);
         for outcome in Outcome::ALL {
             counter!(ATTENTIONS_FINALIZED, "service" => label.clone(), "outcome" => outcome.as_str())
@@ -561,6 +577,10 @@ impl Store for MeteredStore {
 
     async fn events(&self, from: u64, limit: usize) -> Result<Vec<LoggedChange>, StoreError> {
         timed("events", self.inner.events(from, limit)).await
+    }
+
+    async fn trim(&self, cutoffs: &TrimCutoffs) -> Result<TrimReport, StoreError> {
+        timed("trim", self.inner.trim(cutoffs)).await
     }
 }
 

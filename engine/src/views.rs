@@ -157,6 +157,8 @@ pub struct Views {
     tickets: DashMap<TicketId, Arc<TicketView>>,
     figures: FiguresByService,
     changed: tokio::sync::Notify,
+    /// Ended tickets by when they ended, for retention: the oldest go first.
+    ended: parking_lot::Mutex<std::collections::BTreeSet<(Timestamp, TicketId)>>,
 }
 
 impl Views {
@@ -174,6 +176,7 @@ impl Views {
             tickets: DashMap::new(),
             figures,
             changed: tokio::sync::Notify::new(),
+            ended: parking_lot::Mutex::new(std::collections::BTreeSet::new()),
         }
     }
 
@@ -233,7 +236,38 @@ impl Views {
     }
 
     pub(crate) fn publish_ticket_arc(&self, view: Arc<TicketView>) {
+        if let Some(ended_at) = view.state.ended_at() {
+            self.ended.lock().insert((ended_at, view.id));
+        }
         self.tickets.insert(view.id, view);
+        self.changed.notify_waiters();
+    }
+
+    /// Up to `max` ended tickets that ended before `before`, oldest first,
+    /// taken out of the retention index (give back those not forgotten).
+    pub(crate) fn take_ended(&self, before: Timestamp, max: usize) -> Vec<(Timestamp, TicketId)> {
+        let mut ended = self.ended.lock();
+        let mut due = Vec::new();
+        while due.len() < max {
+            match ended.first() {
+                Some(&(at, id)) if at < before => {
+                    ended.remove(&(at, id));
+                    due.push((at, id));
+                }
+                _ => break,
+            }
+        }
+        due
+    }
+
+    /// An ended ticket whose removal did not commit: tried again later.
+    pub(crate) fn give_back_ended(&self, ended_at: Timestamp, id: TicketId) {
+        self.ended.lock().insert((ended_at, id));
+    }
+
+    /// The ticket's retention ran out (committed): its page answers 404.
+    pub(crate) fn forget_ticket(&self, id: &TicketId) {
+        self.tickets.remove(id);
         self.changed.notify_waiters();
     }
 

@@ -58,6 +58,49 @@ pub trait Store: Send + Sync + 'static {
     async fn history(&self, nif: &Nif) -> Result<Vec<Annotation>, StoreError>;
     /// The event log from sequence number `from` on (at most `limit` entries).
     async fn events(&self, from: u64, limit: usize) -> Result<Vec<LoggedChange>, StoreError>;
+    /// One bounded retention pass: drops the event log's entries older than
+    /// `cutoffs.events` and the annotations older than `cutoffs.history`
+    /// (a taxpayer left with none has no history at all). Refused, like a
+    /// commit, by a store whose writer lost the dispatcher lease.
+    async fn trim(&self, cutoffs: &TrimCutoffs) -> Result<TrimReport, StoreError>;
+}
+
+/// What one retention pass of a store removes: everything older than these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrimCutoffs {
+    pub events: Timestamp,
+    pub history: Timestamp,
+}
+
+/// What one retention pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TrimReport {
+    /// Event log entries dropped.
+    pub events: u64,
+    /// Annotations dropped.
+    pub annotations: u64,
+    /// Whether every taxpayer's history was looked at (a store may spread
+    /// one sweep over several passes).
+    pub history_complete: bool,
+}
+
+impl Change {
+    /// When the change was committed, by the engine's clock.
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Change::TicketJoined { ticket } => ticket.joined_at,
+            Change::AvailabilitySet { at, .. }
+            | Change::OperatorWaiting { at, .. }
+            | Change::OperatorInterrupted { at, .. }
+            | Change::Matched { at, .. }
+            | Change::MeetingStarted { at, .. }
+            | Change::TicketAccepted { at, .. }
+            | Change::TicketAbandoned { at, .. }
+            | Change::TicketTokenRenewed { at, .. }
+            | Change::TicketForgotten { at, .. }
+            | Change::AttentionFinalized { at, .. } => *at,
+        }
+    }
 }
 
 /// One entry of the event log.
@@ -128,6 +171,9 @@ pub enum Change {
         token: TicketToken,
         at: Timestamp,
     },
+    /// An ended ticket's retention (`[retention] ended_tickets`) ran out: its
+    /// record is deleted (its page answers 404). Only ended tickets go.
+    TicketForgotten { ticket: TicketId, at: Timestamp },
     /// Finalizar: the outcome is recorded on the taxpayer's history and the
     /// operator is free again.
     AttentionFinalized {
@@ -227,6 +273,15 @@ impl TicketState {
             TicketState::Accepted { .. } => "accepted",
             TicketState::Finished { .. } => "finished",
             TicketState::Abandoned { .. } => "abandoned",
+        }
+    }
+
+    /// When a finished or abandoned ticket ended.
+    pub fn ended_at(&self) -> Option<Timestamp> {
+        match self {
+            TicketState::Finished { finished_at, .. } => Some(*finished_at),
+            TicketState::Abandoned { abandoned_at, .. } => Some(*abandoned_at),
+            _ => None,
         }
     }
 

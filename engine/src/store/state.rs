@@ -161,6 +161,19 @@ impl StoredState {
                 reason,
                 ..
             } => self.abandon(ticket, operator.as_ref(), observations, *at, *reason)?,
+            Change::TicketForgotten { ticket, .. } => {
+                let stored = self
+                    .tickets
+                    .get(ticket)
+                    .ok_or_else(|| conflict(format!("unknown ticket {ticket}")))?;
+                if !stored.state.is_terminal() {
+                    return Err(conflict(format!(
+                        "ticket {ticket} forgotten while {}",
+                        stored.state.name()
+                    )));
+                }
+                self.tickets.remove(ticket);
+            }
             Change::TicketTokenRenewed { ticket, token, .. } => {
                 let stored = self.ticket_mut(ticket)?;
                 if stored.state.is_terminal() {

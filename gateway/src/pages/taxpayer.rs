@@ -117,6 +117,9 @@ async fn ticket_page(State(state): State<AppState>, Path(ticket_id): Path<String
              <p class=\"error\" id=\"error-general\" hidden></p>\
              <section id=\"sin-acceso\" hidden><p>No se encuentra el acceso a esta solicitud en este navegador. \
              Puede <a href=\"/contribuyente\">solicitar videoasistencia</a> de nuevo.</p></section>\
+             <section id=\"solicitud-caducada\" hidden><p>Esta solicitud ha finalizado y ya no se muestra: \
+             las solicitudes terminadas se conservan un tiempo limitado. Puede \
+             <a href=\"/contribuyente\">solicitar videoasistencia</a> de nuevo.</p></section>\
              <section id=\"acceso-sustituido\" hidden><p>Esta solicitud se ha retomado desde otro navegador o dispositivo, \
              y el acceso guardado en este ya no es válido. Siga la solicitud en el navegador desde el que la retomó.</p></section>\
              <section id=\"en-espera\" hidden><h2>Su solicitud está en espera</h2>\
@@ -197,7 +200,8 @@ async function refresh(){
   if(response.status===304)return;
   // A token this browser kept that no longer opens the ticket: it was taken up elsewhere.
   if(response.status===401){localStorage.removeItem(key);noAccess('acceso-sustituido');return;}
-  if(response.status===404){localStorage.removeItem(key);noAccess();return;}
+  // Unknown here: it ended and its retention ran out.
+  if(response.status===404){localStorage.removeItem(key);noAccess('solicitud-caducada');return;}
   if(!response.ok)return;
   etag=response.headers.get('ETag');
   render(await response.json());

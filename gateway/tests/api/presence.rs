@@ -151,3 +151,31 @@ async fn with_any_valid_nif_joining_again_stays_already_waiting() {
         (StatusCode::CONFLICT, "already_waiting")
     );
 }
+
+#[tokio::test]
+async fn an_ended_ticket_answers_404_once_its_retention_runs_out() {
+    let app = spawn_app().await;
+    let ticket = app.joined(&dni(65), "CLAVE").await;
+    assert_eq!(
+        ticket.post(&app, "abandon", None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(ticket.get(&app).await.status, StatusCode::OK, "still shown");
+
+    app.test_engine
+        .advance(Duration::from_secs(24 * 60 * 60 + 1));
+    app.test_engine.engine.prune_now().await.expect("prune");
+
+    let gone = ticket.get(&app).await;
+    assert_eq!(
+        (gone.status, gone.error_code().as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+    let page = send(
+        app.client()
+            .get(app.url(&format!("/contribuyente/{}", ticket.id))),
+    )
+    .await
+    .text;
+    assert!(page.contains("Esta solicitud ha finalizado y ya no se muestra"));
+}

@@ -39,6 +39,7 @@ pub fn kind(change: &Change) -> &'static str {
         Change::TicketAccepted { .. } => "ticket_accepted",
         Change::TicketAbandoned { .. } => "ticket_abandoned",
         Change::TicketTokenRenewed { .. } => RENEWED,
+        Change::TicketForgotten { .. } => "ticket_forgotten",
         Change::AttentionFinalized { .. } => "attention_finalized",
     }
 }
