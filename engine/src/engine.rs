@@ -442,7 +442,15 @@ impl Engine {
         Ok(())
     }
 
-    /// A consistent copy of the dispatcher's queues and waiting operators.
+    /// Whether the dispatcher answers: one message through its mailbox, for
+    /// readiness probes (it copies nothing, however long the queues are).
+    pub async fn ping_dispatcher(&self) -> Result<(), EngineError> {
+        self.inner.shared.dispatcher.send(Ping).await?;
+        Ok(())
+    }
+
+    /// A consistent copy of the dispatcher's queues and waiting operators
+    /// (tests and checks: it copies every queued ticket id).
     pub async fn inspect(&self) -> Result<DispatcherFigures, EngineError> {
         Ok(self.inner.shared.dispatcher.send(Inspect).await?)
     }
