@@ -345,3 +345,40 @@ pub async fn send(request: reqwest::RequestBuilder) -> Answer {
         text,
     }
 }
+
+/// The shipped configuration with `lines` added to its `[server]` section.
+pub fn config_with_server_keys(lines: &str) -> String {
+    assert!(DEFAULT_CONFIG.contains("[server]\n"), "the default has a [server] section");
+    DEFAULT_CONFIG.replacen("[server]\n", &format!("[server]\n{lines}\n"), 1)
+}
+
+/// A loopback port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+impl TestApp {
+    /// "127.0.0.1:PORT", the Host a client of this app sends.
+    pub fn host(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// Logs `operator` in through the router and answers its session token.
+    pub async fn session_token(&self, operator: &str) -> String {
+        let answer = self
+            .oneshot(
+                Request::post("/api/v1/session")
+                    .header("content-type", "application/json")
+                    .body(Body::from(
+                        json!({"operator_id": operator, "password": "demo"}).to_string(),
+                    ))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "login: {}", answer.text);
+        answer.json()["token"].as_str().expect("token").to_string()
+    }
+}
