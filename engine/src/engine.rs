@@ -33,7 +33,6 @@ use crate::store::{AttendedCount, Duty, Store, StoredState, TicketRecord, Ticket
 use crate::ticket::TicketId;
 use crate::views::{AssignmentView, DutyView, OperatorBadge, OperatorView, TicketView, Views};
 
-
 /// What an engine is made of.
 pub struct EngineParts {
     pub settings: EngineSettings,

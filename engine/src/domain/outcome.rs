@@ -240,7 +240,9 @@ mod tests {
 
     #[test]
     fn observations_with_bidi_controls_or_invisible_characters_are_refused() {
-        for bad in ['\u{202E}', '\u{200B}', '\u{2060}', '\u{FEFF}', '\u{2028}', '\u{00AD}'] {
+        for bad in [
+            '\u{202E}', '\u{200B}', '\u{2060}', '\u{FEFF}', '\u{2028}', '\u{00AD}',
+        ] {
             assert_eq!(
                 Observations::parse(&format!("todo{bad}bien")),
                 Err(ObservationsError::FormatCharacter {

@@ -52,7 +52,10 @@ pub fn is_format_character(character: char) -> bool {
 
 /// The first character of `text` that no text field may hold, as a refusal.
 pub fn refuse_format_characters(field: &'static str, text: &str) -> Result<(), TextError> {
-    match text.chars().find(|character| is_format_character(*character)) {
+    match text
+        .chars()
+        .find(|character| is_format_character(*character))
+    {
         Some(character) => Err(TextError::FormatCharacter {
             field,
             code_point: u32::from(character),
@@ -139,17 +142,37 @@ mod tests {
 
     /// Every character the contract names (API.md, v1.1).
     const DECEPTIVE: [char; 25] = [
-        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
-        '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}', '\u{200B}', '\u{200C}',
-        '\u{200D}', '\u{2060}', '\u{2061}', '\u{2062}', '\u{2063}', '\u{2064}', '\u{FEFF}',
-        '\u{2028}', '\u{2029}', '\u{00AD}', '\u{E0041}',
+        '\u{202A}',
+        '\u{202B}',
+        '\u{202C}',
+        '\u{202D}',
+        '\u{202E}',
+        '\u{2066}',
+        '\u{2067}',
+        '\u{2068}',
+        '\u{2069}',
+        '\u{200E}',
+        '\u{200F}',
+        '\u{061C}',
+        '\u{200B}',
+        '\u{200C}',
+        '\u{200D}',
+        '\u{2060}',
+        '\u{2061}',
+        '\u{2062}',
+        '\u{2063}',
+        '\u{2064}',
+        '\u{FEFF}',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{00AD}',
+        '\u{E0041}',
     ];
 
     #[test]
     fn every_bidi_control_and_invisible_format_character_is_refused_in_a_name() {
         for character in DECEPTIVE {
-            let error = TaxpayerName::parse(&format!("ANA{character}GARCIA"))
-                .expect_err("refused");
+            let error = TaxpayerName::parse(&format!("ANA{character}GARCIA")).expect_err("refused");
             assert_eq!(
                 error,
                 TextError::FormatCharacter {
@@ -172,12 +195,23 @@ mod tests {
 
     #[test]
     fn a_contrast_datum_refuses_control_and_format_characters_naming_its_field() {
-        for bad in ["31-12\u{0}-2030", "31-12-2030\u{1b}", "a\tb", "31\u{202E}-12-2030", "\u{FEFF}x"] {
+        for bad in [
+            "31-12\u{0}-2030",
+            "31-12-2030\u{1b}",
+            "a\tb",
+            "31\u{202E}-12-2030",
+            "\u{FEFF}x",
+        ] {
             let error = ContrastDatum::parse(bad).expect_err("refused");
-            assert!(error.to_string().starts_with("contrast "), "{bad:?}: {error}");
+            assert!(
+                error.to_string().starts_with("contrast "),
+                "{bad:?}: {error}"
+            );
         }
         assert_eq!(
-            ContrastDatum::parse(" 31-12-2030 ").expect("valid").as_str(),
+            ContrastDatum::parse(" 31-12-2030 ")
+                .expect("valid")
+                .as_str(),
             "31-12-2030"
         );
         assert_eq!(

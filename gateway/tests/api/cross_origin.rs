@@ -140,7 +140,9 @@ async fn with_a_public_url_only_that_origin_may_send_cookie_commands() {
     };
 
     let own_host = app.oneshot(attend(&app.base)).await;
-    let public = app.oneshot(attend("https://videoasistencia.example.es")).await;
+    let public = app
+        .oneshot(attend("https://videoasistencia.example.es"))
+        .await;
 
     assert_eq!(own_host.status, StatusCode::FORBIDDEN, "{}", own_host.text);
     assert_eq!(own_host.error_code(), "cross_origin_refused");
@@ -217,7 +219,7 @@ async fn the_session_cookie_lasts_the_session_and_is_secure_behind_https() {
         ..AppOptions::default()
     })
     .await;
-    let login = |app: &crate::helpers::TestApp| {
+    async fn login(app: &crate::helpers::TestApp) -> crate::helpers::Answer {
         app.oneshot(
             Request::post("/api/v1/session")
                 .header("content-type", "application/json")
@@ -226,20 +228,36 @@ async fn the_session_cookie_lasts_the_session_and_is_secure_behind_https() {
                 ))
                 .expect("request"),
         )
-    };
+        .await
+    }
 
     let plain_cookie = login(&plain).await.header("set-cookie").expect("cookie");
     let https_cookie = login(&https).await.header("set-cookie").expect("cookie");
 
     let attributes = |cookie: &str| -> Vec<String> {
-        cookie.split(';').map(|part| part.trim().to_string()).collect()
+        cookie
+            .split(';')
+            .map(|part| part.trim().to_string())
+            .collect()
     };
     for cookie in [&plain_cookie, &https_cookie] {
         let attributes = attributes(cookie);
-        assert!(attributes.contains(&"Max-Age=43200".to_string()), "{cookie}");
+        assert!(
+            attributes.contains(&"Max-Age=43200".to_string()),
+            "{cookie}"
+        );
         assert!(attributes.contains(&"HttpOnly".to_string()), "{cookie}");
-        assert!(attributes.contains(&"SameSite=Strict".to_string()), "{cookie}");
+        assert!(
+            attributes.contains(&"SameSite=Strict".to_string()),
+            "{cookie}"
+        );
     }
-    assert!(!attributes(&plain_cookie).contains(&"Secure".to_string()), "{plain_cookie}");
-    assert!(attributes(&https_cookie).contains(&"Secure".to_string()), "{https_cookie}");
+    assert!(
+        !attributes(&plain_cookie).contains(&"Secure".to_string()),
+        "{plain_cookie}"
+    );
+    assert!(
+        attributes(&https_cookie).contains(&"Secure".to_string()),
+        "{https_cookie}"
+    );
 }

@@ -72,8 +72,18 @@ async fn a_webhook_body_over_16_kib_answers_413_with_the_json_error_body() {
         .await;
     let streamed = chunked_post(&app, "/webhooks/zoom", &big).await;
 
-    assert_api_error("announced", &announced, StatusCode::PAYLOAD_TOO_LARGE, "invalid_request");
-    assert_api_error("streamed", &streamed, StatusCode::PAYLOAD_TOO_LARGE, "invalid_request");
+    assert_api_error(
+        "announced",
+        &announced,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "invalid_request",
+    );
+    assert_api_error(
+        "streamed",
+        &streamed,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "invalid_request",
+    );
 }
 
 /// POSTs `body` in 1 KiB chunks (no Content-Length) through a real socket
@@ -98,7 +108,11 @@ async fn chunked_post(app: &crate::helpers::TestApp, path: &str, body: &[u8]) ->
     // write is fine, the answer is what counts.
     let _ = stream.write_all(&request).await;
     let mut received = Vec::new();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut received)).await;
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut received),
+    )
+    .await;
     let text = String::from_utf8_lossy(&received).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
@@ -135,11 +149,36 @@ async fn a_wrong_method_or_an_unknown_path_under_the_api_or_the_webhooks_is_a_js
     let app = spawn_app().await;
 
     let cases = [
-        (Method::DELETE, "/api/v1/tickets", StatusCode::METHOD_NOT_ALLOWED, "invalid_request"),
-        (Method::PATCH, "/api/v1/operator/attend", StatusCode::METHOD_NOT_ALLOWED, "invalid_request"),
-        (Method::GET, "/webhooks/zoom", StatusCode::METHOD_NOT_ALLOWED, "invalid_request"),
-        (Method::POST, "/webhooks/teams", StatusCode::NOT_FOUND, "not_found"),
-        (Method::GET, "/api/v2/tickets", StatusCode::NOT_FOUND, "not_found"),
+        (
+            Method::DELETE,
+            "/api/v1/tickets",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/operator/attend",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+        ),
+        (
+            Method::GET,
+            "/webhooks/zoom",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            "/webhooks/teams",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            Method::GET,
+            "/api/v2/tickets",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
     ];
     for (method, path, status, code) in cases {
         let answer = app.oneshot(request(method.clone(), path)).await;

@@ -347,9 +347,25 @@ pub async fn send(request: reqwest::RequestBuilder) -> Answer {
 }
 
 /// The shipped configuration with `lines` added to its `[server]` section.
+/// A key the default already sets is replaced, not repeated.
 pub fn config_with_server_keys(lines: &str) -> String {
-    assert!(DEFAULT_CONFIG.contains("[server]\n"), "the default has a [server] section");
-    DEFAULT_CONFIG.replacen("[server]\n", &format!("[server]\n{lines}\n"), 1)
+    assert!(
+        DEFAULT_CONFIG.contains("[server]\n"),
+        "the default has a [server] section"
+    );
+    let keys: Vec<&str> = lines
+        .lines()
+        .filter_map(|line| line.split_once('=').map(|(key, _)| key.trim()))
+        .collect();
+    let kept: String = DEFAULT_CONFIG
+        .lines()
+        .filter(|line| {
+            let key = line.split_once('=').map_or("", |(key, _)| key.trim());
+            !keys.contains(&key)
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    kept.replacen("[server]\n", &format!("[server]\n{lines}\n"), 1)
 }
 
 /// A loopback port nobody listens on now.

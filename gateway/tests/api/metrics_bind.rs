@@ -3,7 +3,9 @@
 
 use axum::http::StatusCode;
 
-use crate::helpers::{config_with_server_keys, free_port, send, spawn_app, spawn_app_with, AppOptions};
+use crate::helpers::{
+    config_with_server_keys, free_port, send, spawn_app, spawn_app_with, AppOptions,
+};
 
 #[tokio::test]
 async fn with_metrics_bind_metrics_are_served_on_their_own_port_only() {
@@ -19,7 +21,11 @@ async fn with_metrics_bind_metrics_are_served_on_their_own_port_only() {
     let mut separate = None;
     // The listener is bound as the server starts: give it a moment.
     for _ in 0..200 {
-        match client.get(format!("http://127.0.0.1:{port}/metrics")).send().await {
+        match client
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .send()
+            .await
+        {
             Ok(response) => {
                 let status = response.status().as_u16();
                 separate = Some((status, response.text().await.expect("body")));

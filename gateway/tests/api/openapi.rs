@@ -304,7 +304,11 @@ const V1_1_ERRORS: &[DocumentedErrors] = &[
         "/api/v1/tickets/{id}/accept",
         &[(400, "invalid_request"), (415, "invalid_request")],
     ),
-    ("post", "/api/v1/tickets/{id}/abandon", &[(400, "invalid_request")]),
+    (
+        "post",
+        "/api/v1/tickets/{id}/abandon",
+        &[(400, "invalid_request")],
+    ),
     (
         "post",
         "/api/v1/operator/attend",

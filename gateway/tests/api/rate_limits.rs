@@ -88,11 +88,20 @@ async fn x_forwarded_for_is_ignored_unless_trusted() {
 
     let mut first = Vec::new();
     for attempt in 0..10 {
-        first.push(app.oneshot(login_request(Some("198.51.100.1"), attempt)).await.status);
+        first.push(
+            app.oneshot(login_request(Some("198.51.100.1"), attempt))
+                .await
+                .status,
+        );
     }
     let second = app.oneshot(login_request(Some("198.51.100.2"), 10)).await;
 
-    assert!(first.iter().all(|status| *status == StatusCode::UNAUTHORIZED), "{first:?}");
+    assert!(
+        first
+            .iter()
+            .all(|status| *status == StatusCode::UNAUTHORIZED),
+        "{first:?}"
+    );
     assert_eq!(
         second.status,
         StatusCode::TOO_MANY_REQUESTS,
@@ -120,7 +129,12 @@ async fn with_trust_forwarded_for_each_forwarded_client_has_its_own_count() {
     let other_client = app.oneshot(login_request(Some("198.51.100.2"), 10)).await;
     let first_again = app.oneshot(login_request(Some("198.51.100.1"), 11)).await;
 
-    assert!(first.iter().all(|status| *status == StatusCode::UNAUTHORIZED), "{first:?}");
+    assert!(
+        first
+            .iter()
+            .all(|status| *status == StatusCode::UNAUTHORIZED),
+        "{first:?}"
+    );
     assert_eq!(other_client.status, StatusCode::UNAUTHORIZED);
     assert_eq!(first_again.status, StatusCode::TOO_MANY_REQUESTS);
 }
@@ -149,7 +163,9 @@ async fn one_operators_wrong_passwords_never_lock_another_out() {
     let other = app.oneshot(login_as("op-0002", "demo")).await;
 
     assert_eq!(&wrong[..2], [StatusCode::UNAUTHORIZED; 2]);
-    assert!(wrong[2..].iter().all(|status| *status == StatusCode::TOO_MANY_REQUESTS));
+    assert!(wrong[2..]
+        .iter()
+        .all(|status| *status == StatusCode::TOO_MANY_REQUESTS));
     assert_eq!(other.status, StatusCode::OK, "{}", other.text);
 }
 
@@ -192,7 +208,17 @@ async fn an_address_may_fail_ten_times_the_limit_across_all_ids() {
     }
     let eleventh = app.oneshot(login_as("op-0003", "wrong")).await;
 
-    assert!(spraying.iter().all(|status| *status == StatusCode::UNAUTHORIZED), "{spraying:?}");
-    assert_eq!(eleventh.status, StatusCode::TOO_MANY_REQUESTS, "{}", eleventh.text);
+    assert!(
+        spraying
+            .iter()
+            .all(|status| *status == StatusCode::UNAUTHORIZED),
+        "{spraying:?}"
+    );
+    assert_eq!(
+        eleventh.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        eleventh.text
+    );
     assert!(eleventh.header("retry-after").is_some());
 }

@@ -69,7 +69,11 @@ async fn the_hosts_buttons_need_the_host_operators_session() {
     )
     .await;
     let another_operator = send(other.client.post(app.url(&admit))).await;
-    let room_page = send(app.client().get(app.url(&format!("/reunion/{id}?rol=anfitrion")))).await;
+    let room_page = send(
+        app.client()
+            .get(app.url(&format!("/reunion/{id}?rol=anfitrion"))),
+    )
+    .await;
     let unchanged = host.get("/api/v1/operator/console").await.json();
     let by_host = send(host.client.post(app.url(&admit))).await;
     let admitted = host.get("/api/v1/operator/console").await.json();
@@ -81,14 +85,22 @@ async fn the_hosts_buttons_need_the_host_operators_session() {
         ("the host page, anonymous", &room_page),
     ] {
         assert!(
-            matches!(answer.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN),
+            matches!(
+                answer.status,
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+            ),
             "{who}: {} {}",
             answer.status,
             answer.text
         );
     }
     assert_ne!(unchanged["assignment"]["meeting"]["taxpayer"], "in_meeting");
-    assert!(by_host.status.is_success(), "{} {}", by_host.status, by_host.text);
+    assert!(
+        by_host.status.is_success(),
+        "{} {}",
+        by_host.status,
+        by_host.text
+    );
     assert_eq!(admitted["assignment"]["meeting"]["taxpayer"], "in_meeting");
 }
 
@@ -109,7 +121,12 @@ async fn the_taxpayers_buttons_need_that_tickets_token() {
     .await;
     let host_session = send(host.client.post(app.url(&enter))).await;
     let unchanged = host.get("/api/v1/operator/console").await.json();
-    let by_taxpayer = send(app.client().post(app.url(&enter)).bearer_auth(&ticket.token)).await;
+    let by_taxpayer = send(
+        app.client()
+            .post(app.url(&enter))
+            .bearer_auth(&ticket.token),
+    )
+    .await;
     let waiting = host.get("/api/v1/operator/console").await.json();
 
     for (who, answer) in [
@@ -118,13 +135,27 @@ async fn the_taxpayers_buttons_need_that_tickets_token() {
         ("the host's session", &host_session),
     ] {
         assert!(
-            matches!(answer.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN),
+            matches!(
+                answer.status,
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+            ),
             "{who}: {} {}",
             answer.status,
             answer.text
         );
     }
-    assert!(!warnings(&unchanged).contains("taxpayer_in_waiting_room"), "{unchanged}");
-    assert!(by_taxpayer.status.is_success(), "{} {}", by_taxpayer.status, by_taxpayer.text);
-    assert!(warnings(&waiting).contains("taxpayer_in_waiting_room"), "{waiting}");
+    assert!(
+        !warnings(&unchanged).contains("taxpayer_in_waiting_room"),
+        "{unchanged}"
+    );
+    assert!(
+        by_taxpayer.status.is_success(),
+        "{} {}",
+        by_taxpayer.status,
+        by_taxpayer.text
+    );
+    assert!(
+        warnings(&waiting).contains("taxpayer_in_waiting_room"),
+        "{waiting}"
+    );
 }

@@ -23,7 +23,12 @@ async fn join_with(app: &TestApp, nif: &str, name: &str, contrast: &str) -> Answ
 }
 
 fn assert_refused_naming(answer: &Answer, field: &str, what: &str) {
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{what}: {}", answer.text);
+    assert_eq!(
+        answer.status,
+        StatusCode::BAD_REQUEST,
+        "{what}: {}",
+        answer.text
+    );
     assert_eq!(answer.error_code(), "invalid_request", "{what}");
     let message = answer.json()["error"]["message"]
         .as_str()
@@ -38,14 +43,28 @@ async fn names_and_contrast_with_bidi_or_invisible_characters_are_refused_naming
 
     for (index, character) in DECEPTIVE.into_iter().enumerate() {
         let code = format!("U+{:04X}", u32::from(character));
-        let name = join_with(&app, &dni(90), &format!("ANA{character} GARCIA"), "31-12-2030").await;
-        let contrast = join_with(&app, &dni(91), "ANA GARCIA", &format!("31-12{character}-2030")).await;
+        let name = join_with(
+            &app,
+            &dni(90),
+            &format!("ANA{character} GARCIA"),
+            "31-12-2030",
+        )
+        .await;
+        let contrast = join_with(
+            &app,
+            &dni(91),
+            "ANA GARCIA",
+            &format!("31-12{character}-2030"),
+        )
+        .await;
         assert_refused_naming(&name, "name", &format!("name with {code} ({index})"));
         assert_refused_naming(&contrast, "contrast", &format!("contrast with {code}"));
     }
     let nul = join_with(&app, &dni(92), "ANA GARCIA", "31-12-2030\u{0}").await;
     assert_refused_naming(&nul, "contrast", "contrast with NUL");
-    let services = send(app.client().get(app.url("/api/v1/services"))).await.json();
+    let services = send(app.client().get(app.url("/api/v1/services")))
+        .await
+        .json();
     assert_eq!(services["services"][1]["waiting"], 0, "nobody was queued");
     let fine = join_with(&app, &dni(93), "José Ñúñez d'Àvila", "31-12-2030").await;
     assert_eq!(fine.status, StatusCode::CREATED, "{}", fine.text);
@@ -87,7 +106,11 @@ async fn a_taxpayers_abandon_observations_refuse_invisible_characters_too() {
     let ticket = app.joined(&dni(95), "CLAVE").await;
 
     let refused = ticket
-        .post(&app, "abandon", Some(json!({"observations": "me voy\u{200B}"})))
+        .post(
+            &app,
+            "abandon",
+            Some(json!({"observations": "me voy\u{200B}"})),
+        )
         .await;
     let still = ticket.get(&app).await;
 

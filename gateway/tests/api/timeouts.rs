@@ -46,7 +46,10 @@ async fn send_then_wait_for_close(app: &TestApp, bytes: &[u8]) -> Option<String>
 async fn a_connection_that_never_finishes_its_headers_is_closed_within_the_header_timeout() {
     let app = app_with_short_timeout().await;
 
-    let half = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\nAccept: */", app.host());
+    let half = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {}\r\nAccept: */",
+        app.host()
+    );
     let answer = send_then_wait_for_close(&app, half.as_bytes()).await;
 
     let answer = answer.expect("the server closed the connection");
@@ -99,7 +102,9 @@ async fn an_announced_body_over_the_limit_is_refused_at_once_without_reading_it(
 
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(
-        answer.to_ascii_lowercase().contains("content-type: application/json"),
+        answer
+            .to_ascii_lowercase()
+            .contains("content-type: application/json"),
         "{answer}"
     );
     assert!(answer.contains("\"code\":\"invalid_request\""), "{answer}");
