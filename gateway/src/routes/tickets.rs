@@ -185,9 +185,11 @@ pub(crate) async fn accept(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-    _: NoBody,
+    body: Result<NoBody, ApiError>,
 ) -> Result<Response, ApiError> {
+    // Who asks comes first: a request without the token is 401 whatever its body.
     let view = authorized_ticket(&state, &id, &headers)?;
+    body?;
     let join_url = state.engine.accept(view.id).await?;
     tracing::info!(ticket = %view.id, "taxpayer accepted");
     Ok(no_store(StatusCode::OK, AcceptBody { join_url }))
@@ -216,9 +218,13 @@ pub(crate) async fn abandon(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-    OptionalApiJson(request): OptionalApiJson<AbandonRequest>,
+    body: Result<OptionalApiJson<Option<AbandonRequest>>, ApiError>,
 ) -> Result<Response, ApiError> {
+    // Who asks comes first: a request without the token is 401 whatever its body.
     let view = authorized_ticket(&state, &id, &headers)?;
+    // The body may be omitted, or be JSON null (the document says so).
+    let OptionalApiJson(request) = body?;
+    let request = request.unwrap_or_default();
     state
         .engine
         .abandon(view.id, request.observations.as_deref().unwrap_or(""))

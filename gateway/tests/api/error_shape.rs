@@ -207,3 +207,49 @@ async fn undecodable_page_paths_are_refused_but_never_a_server_error() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_ticket_call_without_its_token_is_401_whatever_its_body() {
+    let app = spawn_app().await;
+    let ticket = app.joined(&engine::testsuite::dni(60), "CLAVE").await;
+
+    let mut answers = Vec::new();
+    for (action, content_type, body) in [
+        ("abandon", "application/json", "null"),
+        ("abandon", "application/json", "{\"nope\": 1}"),
+        ("accept", "text/plain", "x"),
+    ] {
+        let answer = app
+            .oneshot(
+                Request::post(format!("/api/v1/tickets/{}/{action}", ticket.id))
+                    .header("content-type", content_type)
+                    .body(Body::from(body))
+                    .expect("request"),
+            )
+            .await;
+        answers.push((format!("{action} {body}"), answer));
+    }
+
+    for (what, answer) in &answers {
+        assert_api_error(what, answer, StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+}
+
+#[tokio::test]
+async fn an_abandon_body_of_json_null_is_an_omitted_body() {
+    let app = spawn_app().await;
+    let ticket = app.joined(&engine::testsuite::dni(61), "CLAVE").await;
+
+    let answer = app
+        .oneshot(
+            Request::post(format!("/api/v1/tickets/{}/abandon", ticket.id))
+                .header("authorization", format!("Bearer {}", ticket.token))
+                .header("content-type", "application/json")
+                .body(Body::from("null"))
+                .expect("request"),
+        )
+        .await;
+
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.json()["state"], "abandoned");
+}
