@@ -26,7 +26,10 @@ use crate::actors::{Dispatcher, Ping, Shared};
 use crate::catalog::{Catalog, ServiceFigures};
 use crate::clock::SharedClock;
 use crate::config::EngineSettings;
-use crate::domain::{Nif, Observations, ObservationsError, OperatorId, Outcome, ServiceCode};
+use crate::domain::{
+    ContrastDatum, Nif, Observations, ObservationsError, OperatorId, Outcome, ServiceCode,
+    TaxpayerName, TextError,
+};
 use crate::error::EngineError;
 use crate::meeting::activity::MeetingActivity;
 use crate::meeting::MeetingProvider;
@@ -36,10 +39,6 @@ use crate::store::{AttendedCount, Duty, Store, StoredState, TicketRecord, Ticket
 use crate::ticket::TicketId;
 use crate::views::{AssignmentView, DutyView, OperatorBadge, OperatorView, TicketView, Views};
 
-/// Longest name a taxpayer may give, in characters.
-const MAX_NAME_CHARS: usize = 200;
-/// Longest contrast datum, in characters.
-const MAX_CONTRAST_CHARS: usize = 100;
 /// Longest wait for a ticket actor to take a renewed token.
 const TOKEN_RENEWAL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -238,23 +237,8 @@ impl Engine {
 
     /// A taxpayer joins a queue: checks the form, the identity and the hours.
     pub async fn join(&self, input: JoinInput) -> Result<JoinReceipt, EngineError> {
-        let name = input.name.trim();
-        if name.is_empty()
-            || name.chars().count() > MAX_NAME_CHARS
-            || name.chars().any(char::is_control)
-        {
-            return Err(EngineError::InvalidRequest {
-                reason: format!(
-                    "name must be 1 to {MAX_NAME_CHARS} characters without control characters"
-                ),
-            });
-        }
-        let contrast = input.contrast.trim();
-        if contrast.is_empty() || contrast.chars().count() > MAX_CONTRAST_CHARS {
-            return Err(EngineError::InvalidRequest {
-                reason: format!("contrast must be 1 to {MAX_CONTRAST_CHARS} characters"),
-            });
-        }
+        let name = TaxpayerName::parse(&input.name).map_err(invalid_text)?;
+        let contrast = ContrastDatum::parse(&input.contrast).map_err(invalid_text)?;
         let catalog = self.catalog();
         let service = catalog
             .service_by_text(input.service.trim())
@@ -266,7 +250,7 @@ impl Engine {
         })?;
         catalog
             .identity
-            .verify(&nif, contrast)
+            .verify(&nif, contrast.as_str())
             .map_err(|_| EngineError::IdentityNotVerified)?;
         if !service.schedule.is_open(&catalog.calendar, self.now()) {
             return Err(EngineError::ServiceClosed);
@@ -279,7 +263,7 @@ impl Engine {
                 .dispatcher
                 .send(Join {
                     nif,
-                    name: name.to_string(),
+                    name: name.into_string(),
                     service: service.code.clone(),
                     may_resume,
                 })
@@ -467,6 +451,13 @@ impl Engine {
                 .count(),
             tickets: self.inner.shared.tickets.len(),
         }
+    }
+}
+
+/// A refused name or contrast datum: 400 `invalid_request`, naming the field.
+fn invalid_text(error: TextError) -> EngineError {
+    EngineError::InvalidRequest {
+        reason: error.to_string(),
     }
 }
 

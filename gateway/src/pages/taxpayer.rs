@@ -176,6 +176,9 @@ let etag=null;let remaining=poll;let finished=false;
 const sections={waiting:'en-espera',assigned:'asignado',accepted:'aceptado',finished:'terminado',abandoned:'abandonado'};
 function set(name,text){document.querySelectorAll('[data-campo="'+name+'"]').forEach(function(el){el.textContent=text==null?'':String(text);});}
 function waitText(seconds){if(seconds==null)return '';const minutes=Math.ceil(seconds/60);return minutes<=1?'1 minuto aproximadamente':minutes+' minutos aproximadamente';}
+// The demo room on this site needs the ticket's token: it travels in the
+// fragment, which no server sees.
+function roomLink(url){return /^\/reunion\/[0-9]+$/.test(url)&&token?url+'#'+encodeURIComponent(token):url;}
 function isWebLink(url){return /^https?:\/\//.test(url)||(/^\//.test(url)&&!/^\/\//.test(url));}
 function render(t){
   Object.keys(sections).forEach(function(state){field(sections[state]).hidden=(state!==t.state);});
@@ -185,7 +188,7 @@ function render(t){
   set('nif',t.nif);set('nombre',t.name);set('aviso-grabacion',t.recording_notice);
   set('operador',t.operator?t.operator.name:'');set('identificacion',t.operator?t.operator.id_number:'');
   const link=field('enlace-reunion');
-  if(t.join_url&&isWebLink(t.join_url)){link.href=t.join_url;link.hidden=false;field('enlace-pendiente').hidden=true;}
+  if(t.join_url&&isWebLink(t.join_url)){link.href=roomLink(t.join_url);link.hidden=false;field('enlace-pendiente').hidden=true;}
   field('abandono-ausencia').hidden=(t.abandon_reason!=='absent');
   field('abandono-propio').hidden=(t.abandon_reason==='absent');
   finished=(t.state==='finished'||t.state==='abandoned');
