@@ -11,6 +11,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod fenwick;
+pub mod longpoll;
 pub mod meeting;
 pub mod metrics;
 pub mod render;
@@ -19,6 +20,7 @@ pub mod store;
 pub mod testsuite;
 pub mod ticket;
 pub mod views;
+pub mod watchers;
 
 pub use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
 pub use error::EngineError;

@@ -225,6 +225,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Held polls answer at once when the process stops, instead of keeping
+    // the graceful shutdown waiting for up to their whole wait.
+    let held_polls = Arc::clone(&state.held_polls);
+    let shutdown = async move {
+        shutdown.await;
+        held_polls.stop();
+    };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -5,6 +5,7 @@ mod helpers;
 
 mod binary;
 mod health;
+mod longpoll;
 mod malformed;
 mod meetings;
 mod openapi;
