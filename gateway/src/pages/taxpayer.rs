@@ -181,22 +181,23 @@ function render(t){
 }
 function noAccess(){Object.keys(sections).forEach(function(state){field(sections[state]).hidden=true;});field('abandonar-bloque').hidden=true;field('sin-acceso').hidden=false;finished=true;}
 async function refresh(){
-  if(!token){noAccess();return;}
+  if(!token){noAccess();return 'stop';}
   const headers={'Authorization':'Bearer '+token};if(etag)headers['If-None-Match']=etag;
   let response;
-  try{response=await fetch('/api/v1/tickets/'+encodeURIComponent(ticketId),{headers:headers,cache:'no-store'});}catch(e){return;}
-  if(response.status===304)return;
-  if(response.status===401||response.status===404){noAccess();return;}
-  if(!response.ok)return;
+  try{response=await fetch('/api/v1/tickets/'+encodeURIComponent(ticketId)+'?wait='+WAIT_SECONDS,{headers:headers,cache:'no-store'});}catch(e){return 'failed';}
+  if(response.status===304)return finished?'stop':'same';
+  if(response.status===401||response.status===404){noAccess();return 'stop';}
+  if(!response.ok)return 'failed';
   etag=response.headers.get('ETag');
   render(await response.json());
+  return finished?'stop':(etag?'changed':'failed');
 }
-refresh();
+holdPolls(poll,refresh);
 setInterval(function(){
   if(finished)return;
   remaining-=1;
   const counter=field('cuenta-atras');if(counter)counter.textContent=String(Math.max(remaining,0));
-  if(remaining<=0){remaining=poll;refresh();}
+  if(remaining<=0)remaining=poll;
 },1000);
 const bearer={'Authorization':'Bearer '+token};
 field('aceptar').addEventListener('click',async function(){
