@@ -56,12 +56,13 @@ pub struct Depends {
 
 /// What an operator's console rendered at `now` depends on.
 ///
-/// The clock changes a console only at whole local minutes (opening and
-/// closing times, the interrupt margin and midnight are whole minutes in a
-/// zone with whole-minute offsets) and at the attention-time warning: a held
-/// console wakes at the next of those. A queue's occupancy counts only for a
-/// service that is closed (active while taxpayers wait) or near its end of
-/// day (Interrumpir refused while taxpayers wait).
+/// The clock changes a console when one of its services opens or closes,
+/// when the interrupt margin before a closing begins (the end-of-day
+/// warning), at local midnight (the day's attended count, and the
+/// end-of-day warning ends) and when the attention-time warning appears: a
+/// held console wakes at the next of those. A queue's occupancy counts only
+/// for a service that is closed (still active while taxpayers wait) or near
+/// its end of day (Interrumpir refused while taxpayers wait).
 pub fn console_depends(views: &Views, view: &OperatorView, now: Timestamp) -> Depends {
     let catalog = views.catalog();
     let occupancy = view
@@ -69,16 +70,47 @@ pub fn console_depends(views: &Views, view: &OperatorView, now: Timestamp) -> De
         .filter(|code| !catalog.is_open(code, now) || catalog.end_of_day_near(code, now))
         .cloned()
         .collect();
-    let warning = attention_warning_at(views, view).filter(|at| *at > now);
-    let until = match (next_minute(now), warning) {
-        (Some(minute), Some(warning)) => Some(minute.min(warning)),
-        (minute, warning) => minute.or(warning),
-    };
+    let warning = attention_warning_at(views, view);
+    let until = schedule_changes(views, view, now)
+        .into_iter()
+        .chain(warning)
+        .filter(|at| *at > now)
+        .min();
     Depends {
         queues: Vec::new(),
         occupancy,
         until,
     }
+}
+
+/// The instants after `now`, up to the next local midnight, at which the
+/// schedule part of the console (render.rs `console`) changes.
+fn schedule_changes(views: &Views, view: &OperatorView, now: Timestamp) -> Vec<Timestamp> {
+    let catalog = views.catalog();
+    let calendar = &catalog.calendar;
+    let mut changes: Vec<Timestamp> = next_midnight(views, now).into_iter().collect();
+    for code in view.available_services(catalog) {
+        let Some(service) = catalog.service(code) else {
+            continue;
+        };
+        let schedule = &service.schedule;
+        changes.extend(schedule.next_opening(calendar, now));
+        if let Some(close) = schedule.closing_time_today(calendar, now) {
+            changes.push(close);
+            changes.extend(close.checked_sub(catalog.interrupt_margin).ok());
+        }
+    }
+    changes
+}
+
+/// The next local midnight: the attended count starts again.
+fn next_midnight(views: &Views, now: Timestamp) -> Option<Timestamp> {
+    let calendar = &views.catalog().calendar;
+    let tomorrow = calendar.local_date(now).tomorrow().ok()?;
+    tomorrow
+        .to_zoned(calendar.timezone().clone())
+        .ok()
+        .map(|zoned| zoned.timestamp())
 }
 
 /// What a ticket page depends on: its queue while it waits. The ticket
@@ -117,11 +149,6 @@ fn attention_warning_at(views: &Views, view: &OperatorView) -> Option<Timestamp>
         .attention_started_at()
         .saturating_add(attention)
         .ok()
-}
-
-/// The next whole minute after `now`.
-pub fn next_minute(now: Timestamp) -> Option<Timestamp> {
-    Timestamp::from_second(now.as_second().div_euclid(60) * 60 + 60).ok()
 }
 
 /// A rendered body and its ETag.
@@ -272,16 +299,6 @@ async fn wake(mut own: Pin<&mut Notified<'_>>, figures: &mut [Waiting<'_>], at: 
 mod tests {
     use super::*;
     use crate::testsuite::madrid;
-
-    #[test]
-    fn the_next_minute_is_the_next_whole_minute() {
-        let at = madrid("2026-11-30 10:00").saturating_add(Duration::from_millis(30_500));
-        assert_eq!(next_minute(at.unwrap()), Some(madrid("2026-11-30 10:01")));
-        assert_eq!(
-            next_minute(madrid("2026-11-30 10:01")),
-            Some(madrid("2026-11-30 10:02"))
-        );
-    }
 
     #[test]
     fn a_clock_wake_is_never_past_the_deadline() {

@@ -140,3 +140,87 @@ async fn a_held_poll_of_an_unknown_ticket_or_operator_answers_nothing() {
     assert!(console.is_none());
     assert_eq!(app.engine.views().watched_tickets(), 0);
 }
+
+/// `until` of a console available for `services` at `at` (Madrid time).
+async fn console_wakes_at(at: &str, services: &[&str]) -> Option<jiff::Timestamp> {
+    let app = TestEngine::start_at(madrid(at)).await;
+    app.make_available("op-0001", services).await;
+    let views = app.engine.views();
+    let view = views.operator(&op("op-0001")).expect("operator");
+    longpoll::console_depends(views, &view, madrid(at)).until
+}
+
+#[tokio::test]
+async fn a_held_console_wakes_when_the_clock_changes_what_it_shows() {
+    // CLAVE opens 09:00 to 15:00 on weekdays; Interrumpir is refused from
+    // 15 minutes before closing while taxpayers wait.
+    assert_eq!(
+        console_wakes_at("2026-11-30 10:00", &["CLAVE"]).await,
+        Some(madrid("2026-11-30 14:45")),
+        "the end-of-day margin begins"
+    );
+    assert_eq!(
+        console_wakes_at("2026-11-30 10:00", &["APOYOIRPF", "CLAVE"]).await,
+        Some(madrid("2026-11-30 13:45")),
+        "the earliest of its services"
+    );
+    assert_eq!(
+        console_wakes_at("2026-11-30 14:50", &["CLAVE"]).await,
+        Some(madrid("2026-11-30 15:00")),
+        "closing"
+    );
+    assert_eq!(
+        console_wakes_at("2026-11-30 08:30", &["CLAVE"]).await,
+        Some(madrid("2026-11-30 09:00")),
+        "opening"
+    );
+    assert_eq!(
+        console_wakes_at("2026-12-04 16:00", &["CLAVE"]).await,
+        Some(madrid("2026-12-05 00:00")),
+        "a Friday evening: midnight, for the day's attended count"
+    );
+}
+
+#[tokio::test]
+async fn a_held_console_listens_to_a_queues_occupancy_only_where_it_shows() {
+    let app = TestEngine::start_at(madrid("2026-11-30 14:50")).await;
+    app.make_available("op-0001", &["APOYOIRPF", "CLAVE"]).await;
+    let views = app.engine.views();
+    let view = views.operator(&op("op-0001")).expect("operator");
+
+    let depends = longpoll::console_depends(views, &view, madrid("2026-11-30 14:50"));
+
+    // APOYOIRPF closed at 14:00 (active while taxpayers wait); CLAVE is in
+    // its last 15 minutes (Interrumpir refused while taxpayers wait).
+    let codes: Vec<&str> = depends.occupancy.iter().map(|code| code.as_str()).collect();
+    assert_eq!(codes, ["APOYOIRPF", "CLAVE"]);
+    let morning = longpoll::console_depends(views, &view, madrid("2026-11-30 10:00"));
+    assert!(morning.occupancy.is_empty(), "both open, far from closing");
+}
+
+#[tokio::test]
+async fn a_held_console_answers_when_its_service_closes() {
+    // 100 ms before CLAVE closes; nothing but the clock will change.
+    let just_before = madrid("2026-11-30 15:00")
+        .checked_sub(Duration::from_millis(100))
+        .expect("an instant");
+    let app = TestEngine::start_at(just_before).await;
+    app.make_available("op-0001", &["CLAVE"]).await;
+    let open = app.console("op-0001");
+    assert_eq!(open.state, ConsoleState::Idle);
+    let etag = open.etag();
+    let engine = app.engine.clone();
+    let held = tokio::spawn(async move {
+        longpoll::console(&engine, &op("op-0001"), Instant::now() + HOLD, |tag| {
+            tag == etag
+        })
+        .await
+    });
+
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert!(!held.is_finished(), "still open: the poll is held");
+    app.advance(Duration::from_millis(100));
+    let answer = held.await.expect("poll task").expect("a known operator");
+
+    assert_eq!(answer.body.state, ConsoleState::Closed);
+}

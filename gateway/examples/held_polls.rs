@@ -50,6 +50,11 @@ struct Args {
     /// The server binary.
     #[arg(long, default_value = "target/release/ventanilla")]
     binary: PathBuf,
+    /// Serve in this process and hold the polls through the router, without
+    /// sockets: the cost of holding itself, at any scale the open-files
+    /// limit would not allow (RSS and CPU are then this process's).
+    #[arg(long)]
+    in_process: bool,
 }
 
 const SERVICE: &str = "CLAVE";
@@ -79,14 +84,25 @@ enum Event {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let total = args.consoles + args.tickets;
-    check_open_files(total)?;
     let dir = tempfile::tempdir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
     let config = dir.path().join("bench.toml");
-    std::fs::write(&config, config_text(port, args.consoles))?;
+    std::fs::write(&config, config_text(port, args.consoles.max(args.rounds)))?;
+    if args.in_process {
+        let config = gateway::Config::load(Some(&config), &HashMap::new())?;
+        let state = gateway::start(&config).await?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        tokio::spawn(gateway::serve(
+            listener,
+            state.clone(),
+            std::future::pending(),
+        ));
+        let router = gateway::router(state);
+        return run(&args, port, std::process::id(), Some(router)).await;
+    }
+    check_open_files(args.consoles + args.tickets)?;
     let mut server = std::process::Command::new(&args.binary)
         .arg("--config")
         .arg(&config)
@@ -95,13 +111,13 @@ async fn main() -> anyhow::Result<()> {
         .spawn()
         .with_context(|| format!("cannot start {}", args.binary.display()))?;
     let pid = server.id();
-    let result = run(&args, port, pid).await;
+    let result = run(&args, port, pid, None).await;
     let _ = server.kill();
     let _ = server.wait();
     result
 }
 
-async fn run(args: &Args, port: u16, pid: u32) -> anyhow::Result<()> {
+async fn run(args: &Args, port: u16, pid: u32, router: Option<axum::Router>) -> anyhow::Result<()> {
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let started = Instant::now();
@@ -124,18 +140,35 @@ async fn run(args: &Args, port: u16, pid: u32) -> anyhow::Result<()> {
     let opened = Instant::now();
     let mut index = 0usize;
     for i in 0..args.consoles {
-        let head = format!(
-            "GET /api/v1/operator/console{{Q}} HTTP/1.1\r\nHost: bench\r\nX-Remote-User: {}\r\n",
-            operator_id(i)
+        let target = Target {
+            path: "/api/v1/operator/console".to_string(),
+            header: ("X-Remote-User", operator_id(i)),
+        };
+        spawn_poller(
+            &router,
+            server,
+            index,
+            (Kind::Console, i),
+            target,
+            &connecting,
+            &events,
         );
-        spawn_poller(server, index, Kind::Console, i, head, &connecting, &events);
         index += 1;
     }
     for (i, (id, token)) in tickets.iter().enumerate() {
-        let head = format!(
-            "GET /api/v1/tickets/{id}{{Q}} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
+        let target = Target {
+            path: format!("/api/v1/tickets/{id}"),
+            header: ("Authorization", format!("Bearer {token}")),
+        };
+        spawn_poller(
+            &router,
+            server,
+            index,
+            (Kind::Ticket, i),
+            target,
+            &connecting,
+            &events,
         );
-        spawn_poller(server, index, Kind::Ticket, i, head, &connecting, &events);
         index += 1;
     }
     let total = args.consoles + args.tickets;
@@ -228,8 +261,13 @@ async fn run(args: &Args, port: u16, pid: u32) -> anyhow::Result<()> {
         ticket_latency.extend(round_latency);
     }
 
+    let transport = if router.is_some() {
+        "in process, through the router (no sockets)"
+    } else {
+        "over loopback sockets"
+    };
     println!(
-        "held polls: {} consoles + {} tickets on one process (pid {pid})",
+        "held polls: {} consoles + {} tickets on one process (pid {pid}), {transport}",
         args.consoles, args.tickets
     );
     println!(
@@ -254,7 +292,7 @@ async fn run(args: &Args, port: u16, pid: u32) -> anyhow::Result<()> {
         );
     }
     println!(
-        "  per held poll (connection + hold): {:.2} KiB",
+        "  per held poll (connection, if any, and hold): {:.2} KiB",
         (rss_held.saturating_sub(rss_joined)) as f64 / total as f64
     );
     println!(
@@ -280,12 +318,18 @@ async fn run(args: &Args, port: u16, pid: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What one poller asks for: its path and the header that opens it.
+struct Target {
+    path: String,
+    header: (&'static str, String),
+}
+
 fn spawn_poller(
+    router: &Option<axum::Router>,
     server: SocketAddr,
     connection: usize,
-    kind: Kind,
-    index: usize,
-    head: String,
+    (kind, index): (Kind, usize),
+    target: Target,
     connecting: &Arc<Semaphore>,
     events: &mpsc::UnboundedSender<Event>,
 ) {
@@ -297,21 +341,47 @@ fn spawn_poller(
     ));
     let connecting = Arc::clone(connecting);
     let events = events.clone();
+    let router = router.clone();
     tokio::spawn(async move {
-        if let Err(error) =
-            poll_forever(server, source, kind, index, head, connecting, &events).await
-        {
+        let polled = match router {
+            Some(router) => poll_router(router, (kind, index), target, &events).await,
+            None => poll_socket(server, source, (kind, index), target, connecting, &events).await,
+        };
+        if let Err(error) = polled {
             let _ = events.send(Event::Failed(format!("{error:#}")));
         }
     });
 }
 
-async fn poll_forever(
+/// Tells the bench what an answer was; an error on a status no poll expects.
+fn answered(
+    status: u16,
+    first: bool,
+    (kind, index): (Kind, usize),
+    events: &mpsc::UnboundedSender<Event>,
+) -> anyhow::Result<()> {
+    match (status, first) {
+        (200, true) => {
+            let _ = events.send(Event::Ready);
+        }
+        (200, false) => {
+            let _ = events.send(Event::Changed {
+                kind,
+                index,
+                at: Instant::now(),
+            });
+        }
+        (304, false) => {}
+        (status, _) => bail!("{kind:?} {index}: status {status}"),
+    }
+    Ok(())
+}
+
+async fn poll_socket(
     server: SocketAddr,
     source: IpAddr,
-    kind: Kind,
-    index: usize,
-    head: String,
+    who: (Kind, usize),
+    target: Target,
     connecting: Arc<Semaphore>,
     events: &mpsc::UnboundedSender<Event>,
 ) -> anyhow::Result<()> {
@@ -323,31 +393,58 @@ async fn poll_forever(
     };
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::with_capacity(2048, read);
+    let (name, value) = &target.header;
     let mut etag: Option<String> = None;
     loop {
         let request = match &etag {
-            None => format!("{}\r\n", head.replace("{Q}", "")),
+            None => format!(
+                "GET {} HTTP/1.1\r\nHost: bench\r\n{name}: {value}\r\n\r\n",
+                target.path
+            ),
             Some(etag) => format!(
-                "{}If-None-Match: {etag}\r\n\r\n",
-                head.replace("{Q}", "?wait=30")
+                "GET {}?wait=30 HTTP/1.1\r\nHost: bench\r\n{name}: {value}\r\nIf-None-Match: {etag}\r\n\r\n",
+                target.path
             ),
         };
         write.write_all(request.as_bytes()).await?;
         let (status, tag) = read_response(&mut read).await?;
-        match (status, etag.is_some()) {
-            (200, false) => {
-                let _ = events.send(Event::Ready);
-            }
-            (200, true) => {
-                let _ = events.send(Event::Changed {
-                    kind,
-                    index,
-                    at: Instant::now(),
-                });
-            }
-            (304, true) => {}
-            (status, _) => bail!("{kind:?} {index}: status {status}"),
+        answered(status, etag.is_none(), who, events)?;
+        if let Some(tag) = tag {
+            etag = Some(tag);
         }
+    }
+}
+
+async fn poll_router(
+    router: axum::Router,
+    who: (Kind, usize),
+    target: Target,
+    events: &mpsc::UnboundedSender<Event>,
+) -> anyhow::Result<()> {
+    use tower::ServiceExt as _;
+    let (name, value) = &target.header;
+    let mut etag: Option<String> = None;
+    loop {
+        let uri = match etag {
+            None => target.path.clone(),
+            Some(_) => format!("{}?wait=30", target.path),
+        };
+        let mut request = axum::http::Request::get(uri).header(*name, value);
+        if let Some(etag) = &etag {
+            request = request.header("if-none-match", etag);
+        }
+        let response = router
+            .clone()
+            .oneshot(request.body(axum::body::Body::empty())?)
+            .await?;
+        let status = response.status().as_u16();
+        let tag = response
+            .headers()
+            .get("etag")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string);
+        axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        answered(status, etag.is_none(), who, events)?;
         if let Some(tag) = tag {
             etag = Some(tag);
         }
