@@ -629,7 +629,7 @@ fn check_open_files(connections: usize) -> anyhow::Result<()> {
         .and_then(|line| line.split_whitespace().nth(3))
         .and_then(|value| value.parse().ok())
         .context("no open-files limit in /proc/self/limits")?;
-    let needed = connections + 512;
+    let needed = connections + 200;
     if soft < needed {
         bail!(
             "{connections} held polls need an open-files limit of at least {needed} in this process and the server (it is {soft}): raise it with `ulimit -n {needed}` (or lower --consoles/--tickets)"
