@@ -385,12 +385,13 @@ async fn poll_socket(
     connecting: Arc<Semaphore>,
     events: &mpsc::UnboundedSender<Event>,
 ) -> anyhow::Result<()> {
-    let stream = {
-        let _permit = connecting.acquire().await?;
-        let socket = TcpSocket::new_v4()?;
-        socket.bind(SocketAddr::new(source, 0))?;
-        socket.connect(server).await.context("connect")?
-    };
+    // Held until the first answer, not just the handshake: the kernel
+    // completes connections the server has not accepted yet, and a flood of
+    // them overflows its accept queue (dropped SYNs retried after 1 s, 3 s…).
+    let mut permit = Some(connecting.acquire_owned().await?);
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(source, 0))?;
+    let stream = socket.connect(server).await.context("connect")?;
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::with_capacity(2048, read);
     let (name, value) = &target.header;
@@ -408,6 +409,7 @@ async fn poll_socket(
         };
         write.write_all(request.as_bytes()).await?;
         let (status, tag) = read_response(&mut read).await?;
+        permit.take();
         answered(status, etag.is_none(), who, events)?;
         if let Some(tag) = tag {
             etag = Some(tag);
