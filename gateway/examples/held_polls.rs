@@ -99,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
             state.clone(),
             std::future::pending(),
         ));
+        hold_future_sizes(&state.engine)?;
         let router = gateway::router(state);
         return run(&args, port, std::process::id(), Some(router)).await;
     }
@@ -322,6 +323,25 @@ async fn run(args: &Args, port: u16, pid: u32, router: Option<axum::Router>) -> 
 struct Target {
     path: String,
     header: (&'static str, String),
+}
+
+/// The engine's part of a held poll: the state of its future (created, not
+/// polled), besides the 56 bytes a watched ticket's notification costs.
+fn hold_future_sizes(engine: &engine::Engine) -> anyhow::Result<()> {
+    let operator = engine::domain::OperatorId::parse(&operator_id(0))
+        .map_err(|_| anyhow::anyhow!("operator id"))?;
+    let ticket: engine::ticket::TicketId = "0000000000000001"
+        .parse()
+        .map_err(|_| anyhow::anyhow!("ticket id"))?;
+    let deadline = tokio::time::Instant::now();
+    let console = engine::longpoll::console(engine, &operator, deadline, |_| true);
+    let ticket = engine::longpoll::ticket(engine, ticket, deadline, |_| true);
+    println!(
+        "hold futures: console {} bytes, ticket {} bytes",
+        std::mem::size_of_val(&console),
+        std::mem::size_of_val(&ticket)
+    );
+    Ok(())
 }
 
 fn spawn_poller(
