@@ -196,6 +196,32 @@ mod tests {
         assert!(polls.try_hold().is_some());
     }
 
+    #[tokio::test]
+    async fn stopping_answers_the_held_polls_and_gives_their_places_back() {
+        let polls = Arc::new(HeldPolls::new(2));
+        let held = {
+            let polls = Arc::clone(&polls);
+            tokio::spawn(async move {
+                // A poll that nothing but the stop ends.
+                hold(&polls, Some(Duration::from_secs(30)), |_| {
+                    std::future::pending::<Option<()>>()
+                })
+                .await
+            })
+        };
+        while polls.held() == 0 {
+            tokio::task::yield_now().await;
+        }
+
+        polls.stop();
+
+        assert!(
+            held.await.expect("task").is_none(),
+            "answered as without wait"
+        );
+        assert_eq!(polls.held(), 0);
+    }
+
     #[test]
     fn a_stopping_process_holds_no_new_poll() {
         let polls = Arc::new(HeldPolls::new(2));
