@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use parking_lot::RwLock;
+use tokio::sync::Notify;
 
 use crate::config::EngineSettings;
 use crate::domain::{Calendar, IdentityCheck, OperatorId, OperatorProfile, Service, ServiceCode};
@@ -120,6 +121,21 @@ pub struct ServiceFigures {
     oldest_joined_ms: AtomicI64,
     /// Waiting tickets by join slot: a ticket's position is a prefix sum.
     positions: RwLock<Fenwick>,
+    /// Held polls wake on these (API.md "Instant updates"): every mutator
+    /// that can change what a poll renders from these figures notifies.
+    changes: FigureChanges,
+}
+
+/// What held polls wait on in a service's figures.
+#[derive(Debug, Default)]
+pub struct FigureChanges {
+    /// Positions or estimates of tickets already waiting may have moved:
+    /// somebody left the queue, or the serving operators or the average
+    /// attention changed. A join at the tail moves nobody ahead of it.
+    pub queue: Notify,
+    /// The queue went from empty to not empty or back (a closed service
+    /// with taxpayers waiting is still active on the consoles).
+    pub occupancy: Notify,
 }
 
 const NO_TICKET_WAITING: i64 = i64::MIN;
@@ -132,7 +148,13 @@ impl ServiceFigures {
             average_attention_ms: AtomicU64::new(average_attention.as_millis() as u64),
             oldest_joined_ms: AtomicI64::new(NO_TICKET_WAITING),
             positions: RwLock::new(Fenwick::new()),
+            changes: FigureChanges::default(),
         }
+    }
+
+    /// The notifications of these figures' changes, for held polls.
+    pub fn changes(&self) -> &FigureChanges {
+        &self.changes
     }
 
     /// Tickets waiting in the queue now.
@@ -175,13 +197,18 @@ impl ServiceFigures {
 
     pub(crate) fn enqueue(&self) -> usize {
         let slot = self.positions.write().push(1);
-        self.waiting.fetch_add(1, Ordering::AcqRel);
+        if self.waiting.fetch_add(1, Ordering::AcqRel) == 0 {
+            self.changes.occupancy.notify_waiters();
+        }
         slot
     }
 
     pub(crate) fn dequeue(&self, slot: usize) {
         self.positions.write().add(slot, -1);
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        if self.waiting.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.changes.occupancy.notify_waiters();
+        }
+        self.changes.queue.notify_waiters();
     }
 
     /// An absent ticket came back: it counts again, at its old slot (its
@@ -198,7 +225,9 @@ impl ServiceFigures {
     }
 
     pub(crate) fn set_serving_operators(&self, count: u32) {
-        self.serving_operators.store(count, Ordering::Release);
+        if self.serving_operators.swap(count, Ordering::AcqRel) != count {
+            self.changes.queue.notify_waiters();
+        }
     }
 
     /// Folds one real attention time into the running average (an
@@ -208,6 +237,9 @@ impl ServiceFigures {
         let sample = took.as_millis() as u64;
         let next = (previous * 7 + sample) / 8;
         self.average_attention_ms.store(next, Ordering::Release);
+        if next != previous {
+            self.changes.queue.notify_waiters();
+        }
     }
 }
 

@@ -12,6 +12,7 @@ pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod fenwick;
+pub mod longpoll;
 pub mod meeting;
 pub mod metrics;
 pub mod presence;
@@ -22,6 +23,7 @@ pub mod store;
 pub mod testsuite;
 pub mod ticket;
 pub mod views;
+pub mod watchers;
 
 pub use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
 pub use error::EngineError;

@@ -14,12 +14,14 @@ use arc_swap::ArcSwap;
 use dashmap::DashMap;
 use jiff::Timestamp;
 use serde::Serialize;
+use tokio::sync::Notify;
 
 use crate::catalog::{Catalog, FiguresByService, ServiceFigures};
 use crate::domain::{Annotation, Nif, OperatorId, ServiceCode};
 use crate::meeting::activity::MeetingLive;
 use crate::store::{AttendedCount, MeetingRecord, TicketState};
 use crate::ticket::{TicketId, TicketToken};
+use crate::watchers::{Watch, Watchers};
 
 /// The guide's recording notice (Ley Orgánica 3/2018), shown to every taxpayer
 /// before they accept.
@@ -150,13 +152,22 @@ pub struct OperatorBadge {
     pub id_number: String,
 }
 
+/// One operator's latest console and the notification of its next one
+/// (operators are a fixed set: one `Notify` each costs a few words).
+struct OperatorSlot {
+    view: ArcSwap<OperatorView>,
+    changed: Notify,
+}
+
 /// The registry the gateway reads.
 pub struct Views {
     catalog: Arc<Catalog>,
-    operators: HashMap<OperatorId, ArcSwap<OperatorView>>,
+    operators: HashMap<OperatorId, OperatorSlot>,
     tickets: DashMap<TicketId, Arc<TicketView>>,
+    /// Held ticket polls wait here; empty while nobody holds one.
+    ticket_watchers: Watchers<TicketId>,
     figures: FiguresByService,
-    changed: tokio::sync::Notify,
+    changed: Notify,
     /// Ended tickets by when they ended, for retention: the oldest go first.
     ended: parking_lot::Mutex<std::collections::BTreeSet<(Timestamp, TicketId)>>,
 }
@@ -171,11 +182,19 @@ impl Views {
             catalog,
             operators: operators
                 .into_iter()
-                .map(|view| (view.id.clone(), ArcSwap::from_pointee(view)))
+                .map(|view| {
+                    let id = view.id.clone();
+                    let slot = OperatorSlot {
+                        view: ArcSwap::from_pointee(view),
+                        changed: Notify::new(),
+                    };
+                    (id, slot)
+                })
                 .collect(),
             tickets: DashMap::new(),
+            ticket_watchers: Watchers::new(),
             figures,
-            changed: tokio::sync::Notify::new(),
+            changed: Notify::new(),
             ended: parking_lot::Mutex::new(std::collections::BTreeSet::new()),
         }
     }
@@ -186,7 +205,24 @@ impl Views {
 
     /// The latest snapshot of one operator's console.
     pub fn operator(&self, id: &OperatorId) -> Option<Arc<OperatorView>> {
-        self.operators.get(id).map(|slot| slot.load_full())
+        self.operators.get(id).map(|slot| slot.view.load_full())
+    }
+
+    /// Notified at every new snapshot of one operator's console: create the
+    /// `notified()` before reading the snapshot, and no change is missed.
+    pub fn operator_changes(&self, id: &OperatorId) -> Option<&Notify> {
+        self.operators.get(id).map(|slot| &slot.changed)
+    }
+
+    /// Watches one ticket's snapshots (held polls); nothing is kept for a
+    /// ticket nobody watches.
+    pub fn watch_ticket(&self, id: TicketId) -> Watch<'_, TicketId> {
+        self.ticket_watchers.watch(id)
+    }
+
+    /// Tickets with a held poll now.
+    pub fn watched_tickets(&self) -> usize {
+        self.ticket_watchers.len()
     }
 
     /// The latest snapshot of one ticket.
@@ -230,7 +266,8 @@ impl Views {
 
     pub(crate) fn publish_operator(&self, view: OperatorView) {
         if let Some(slot) = self.operators.get(&view.id) {
-            slot.store(Arc::new(view));
+            slot.view.store(Arc::new(view));
+            slot.changed.notify_waiters();
             self.changed.notify_waiters();
         }
     }
@@ -239,7 +276,9 @@ impl Views {
         if let Some(ended_at) = view.state.ended_at() {
             self.ended.lock().insert((ended_at, view.id));
         }
-        self.tickets.insert(view.id, view);
+        let id = view.id;
+        self.tickets.insert(id, view);
+        self.ticket_watchers.notify(&id);
         self.changed.notify_waiters();
     }
 
@@ -268,6 +307,7 @@ impl Views {
     /// The ticket's retention ran out (committed): its page answers 404.
     pub(crate) fn forget_ticket(&self, id: &TicketId) {
         self.tickets.remove(id);
+        self.ticket_watchers.notify(id);
         self.changed.notify_waiters();
     }
 

@@ -265,8 +265,12 @@ pub async fn serve(
         }
         None => None,
     };
+    // Held polls answer at once when the process stops, instead of keeping
+    // the graceful shutdown waiting for up to their whole wait.
+    let held_polls = Arc::clone(&state.held_polls);
     tokio::spawn(async move {
         shutdown.await;
+        held_polls.stop();
         let _ = stop.send(true);
     });
     let served = server::serve_router(

@@ -24,6 +24,7 @@ use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gau
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use parking_lot::RwLock;
 
+use crate::routes::hold::HeldFor;
 use crate::state::AppState;
 
 pub const HTTP_REQUESTS: &str = "ventanilla_http_requests_total";
@@ -34,6 +35,7 @@ pub const DISPATCHER_LEASE_HELD: &str = "ventanilla_dispatcher_lease_held";
 pub const ZOOM_HOSTS_NEAR_DAILY_CAP: &str = "ventanilla_zoom_hosts_near_daily_cap";
 pub const BUILD_INFO: &str = "ventanilla_build_info";
 pub const MEETING_EVENTS: &str = "ventanilla_meeting_events_total";
+pub const HELD_POLLS: &str = "ventanilla_http_held_polls";
 
 /// The `provider` label of [`MEETING_EVENTS`].
 pub const MEETING_EVENT_PROVIDERS: [&str; 2] = ["zoom", "local"];
@@ -253,7 +255,7 @@ fn describe() {
     );
     describe_histogram!(
         HTTP_REQUEST_DURATION,
-        "Time to answer an HTTP request (until the response headers), by matched route and method."
+        "Time to answer an HTTP request (until the response headers), by matched route and method; a held poll's hold (?wait=N) is not counted."
     );
     describe_counter!(
         POLL_RESPONSES,
@@ -270,6 +272,10 @@ fn describe() {
     describe_gauge!(
         ZOOM_HOSTS_NEAR_DAILY_CAP,
         "Zoom hosts at or over the warning threshold of their daily meeting-create cap."
+    );
+    describe_gauge!(
+        HELD_POLLS,
+        "Console and ticket polls held now (?wait=N), waiting for a change."
     );
     describe_gauge!(BUILD_INFO, "The running version of ventanilla (always 1).");
     describe_counter!(
@@ -288,6 +294,7 @@ async fn scrape(State(state): State<AppState>) -> Response {
         tokio::time::timeout(STORE_PROBE_TIMEOUT, state.engine.check_store()).await,
         Ok(Ok(()))
     );
+    gauge!(HELD_POLLS).set(state.held_polls.held() as f64);
     let body = state
         .metrics
         .render(&state.engine, store_up, state.holds_lease());
@@ -312,7 +319,16 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
         .to_string();
     let method = method_label(request.method());
     let response = next.run(request).await;
-    record_request(route, method, response.status(), started.elapsed());
+    let held = response
+        .extensions()
+        .get::<HeldFor>()
+        .map_or(Duration::ZERO, |held| held.0);
+    record_request(
+        route,
+        method,
+        response.status(),
+        started.elapsed().saturating_sub(held),
+    );
     response
 }
 

@@ -17,6 +17,7 @@ use engine::Engine;
 
 use crate::auth::Sessions;
 use crate::limits::{LoginGuard, RateLimiter};
+use crate::routes::hold::{HeldPolls, MAX_HELD_POLLS};
 
 /// Options of the gateway itself, taken from the configuration file and the
 /// command line.
@@ -108,6 +109,8 @@ pub struct AppState {
     pub zoom_webhooks: Option<Arc<ZoomWebhooks>>,
     /// What `/metrics` renders (the recorder is one per process).
     pub metrics: Arc<crate::metrics::GatewayMetrics>,
+    /// The polls held now (`?wait=N`) and their bound.
+    pub held_polls: Arc<HeldPolls>,
 }
 
 impl AppState {
@@ -121,7 +124,15 @@ impl AppState {
             options: Arc::new(options),
             lease: None,
             zoom_webhooks: None,
+            held_polls: Arc::new(HeldPolls::new(MAX_HELD_POLLS)),
         }
+    }
+
+    /// At most `limit` polls held at once (tests of the bound; the process
+    /// uses [`MAX_HELD_POLLS`]).
+    pub fn with_held_poll_limit(mut self, limit: usize) -> AppState {
+        self.held_polls = Arc::new(HeldPolls::new(limit));
+        self
     }
 
     /// The state of a process that holds `lease` (Redis deployments).

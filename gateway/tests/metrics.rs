@@ -456,6 +456,83 @@ async fn requests_count_by_route_template_and_the_zoom_quota_hook_shows() {
     assert!(!exposition.contains("00000000000000ab"), "{exposition}");
 }
 
+#[tokio::test]
+async fn a_held_polls_hold_is_left_out_of_its_duration_and_the_held_polls_are_counted() {
+    // Arrange: an operator's console, unchanged, held for one second.
+    let test_engine = TestEngine::start_at(madrid("2026-11-30 10:00")).await;
+    let options = GatewayOptions::from_file(&gateway::Config::embedded_default().file)
+        .expect("gateway options");
+    let state = AppState::new(test_engine.engine.clone(), options);
+    let call = |request: axum::http::Request<axum::body::Body>| {
+        let router = gateway::router(state.clone());
+        async move {
+            let response = router.oneshot(request).await.expect("answer");
+            let status = response.status();
+            let etag = response.headers().get("etag").cloned();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            (status, etag, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let login = axum::http::Request::post("/api/v1/session")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"operator_id": "op-0001", "password": "demo"}).to_string(),
+        ))
+        .expect("request");
+    let (_, _, session) = call(login).await;
+    let token = serde_json::from_str::<Value>(&session).expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let console = |query: &str, etag: Option<&axum::http::HeaderValue>| {
+        let mut request = axum::http::Request::get(format!("/api/v1/operator/console{query}"))
+            .header("authorization", format!("Bearer {token}"));
+        if let Some(etag) = etag {
+            request = request.header("if-none-match", etag);
+        }
+        request.body(axum::body::Body::empty()).expect("request")
+    };
+    let (_, etag, _) = call(console("", None)).await;
+    let etag = etag.expect("an ETag");
+
+    // Act
+    let held = tokio::spawn(call(console("?wait=1", Some(&etag))));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let scrape = axum::http::Request::get("/metrics")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let (_, _, during) = call(scrape).await;
+    let (status, _, _) = held.await.expect("held poll");
+    let scrape = axum::http::Request::get("/metrics")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let (_, _, after) = call(scrape).await;
+
+    // Assert
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(
+        during.contains("ventanilla_http_held_polls 1\n"),
+        "{during}"
+    );
+    assert!(after.contains("ventanilla_http_held_polls 0\n"), "{after}");
+    let sum = after
+        .lines()
+        .find(|line| {
+            line.starts_with(
+                r#"ventanilla_http_request_duration_seconds_sum{route="/api/v1/operator/console",method="GET"}"#,
+            )
+        })
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse::<f64>().ok())
+        .expect("the console's duration sum");
+    assert!(
+        sum < 0.9,
+        "two console polls took {sum} s without the 1 s hold"
+    );
+}
+
 #[test]
 fn the_alert_rules_and_the_prometheus_configuration_are_valid() {
     promtool(&["check", "rules", "alerts.yml"], None);

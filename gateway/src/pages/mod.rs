@@ -140,7 +140,11 @@ textarea{height:5em}
 .radio label{display:inline;font-weight:normal;margin-right:1em}
 "#;
 
-/// Helpers every page script uses: the message table and a JSON fetch.
+/// Helpers every page script uses: the message table, a JSON fetch, and the
+/// held-poll loop (API.md "Instant updates"): `ask` polls with
+/// `?wait=WAIT_SECONDS` and says "changed", "same", "failed" or "stop"; a
+/// poll that was not held (an error, or a 304 at once because the server
+/// holds no more) waits a poll period before the next.
 const COMMON_JS: &str = r#"
 function messageFor(code){return MESSAGES[code]||MESSAGES.unknown;}
 async function api(method,url,body,headers){
@@ -155,6 +159,15 @@ async function api(method,url,body,headers){
 }
 function showError(id,code){const el=document.getElementById(id);if(el){el.textContent=messageFor(code);el.hidden=false;}}
 function clearErrors(){document.querySelectorAll('.error').forEach(function(el){el.textContent='';el.hidden=true;});}
+const WAIT_SECONDS=25;
+async function holdPolls(pollSeconds,ask){
+  for(;;){
+    const began=Date.now();
+    const outcome=await ask();
+    if(outcome==='stop')return;
+    if(outcome==='failed'||(outcome==='same'&&Date.now()-began<1000))await new Promise(function(done){setTimeout(done,pollSeconds*1000);});
+  }
+}
 "#;
 
 /// A whole page: `body` is trusted HTML (built with [`escape`]), `script` our own code.

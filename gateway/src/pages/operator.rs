@@ -2,8 +2,9 @@
 //! `/operador/disponibilidad` (Gestión disponibilidad operador).
 //!
 //! The console is rendered here from the same body the JSON poll answers; a
-//! small script polls `GET /api/v1/operator/console` every `poll_seconds`
-//! with `If-None-Match` and reloads the page when it changed, keeping what the
+//! small script holds `GET /api/v1/operator/console?wait=25` with
+//! `If-None-Match` (the 9-second countdown stays on screen) and reloads the
+//! page when it changed, keeping what the
 //! operator had typed in the finalization form.
 
 use axum::extract::State;
@@ -388,15 +389,19 @@ restoreForm();
 ['resultado','observaciones','nif-representado'].forEach(function(id){const el=field(id);if(el)el.addEventListener('input',saveForm);});
 async function refresh(){
   let response;
-  try{response=await fetch('/api/v1/operator/console',{headers:{'If-None-Match':etag},credentials:'same-origin',cache:'no-store'});}catch(e){return;}
-  if(response.status===304)return;
-  if(response.status===401){location.reload();return;}
-  if(response.ok){const tag=response.headers.get('ETag');if(tag&&tag!==etag){etag=tag;saveForm();location.reload();}}
+  try{response=await fetch('/api/v1/operator/console?wait='+WAIT_SECONDS,{headers:{'If-None-Match':etag},credentials:'same-origin',cache:'no-store'});}catch(e){return 'failed';}
+  if(response.status===304)return 'same';
+  if(response.status===401){location.reload();return 'stop';}
+  if(!response.ok)return 'failed';
+  const tag=response.headers.get('ETag');
+  if(tag&&tag!==etag){etag=tag;saveForm();location.reload();return 'stop';}
+  return 'same';
 }
+holdPolls(poll,refresh);
 setInterval(function(){
   remaining-=1;
   const counter=field('cuenta-atras');if(counter)counter.textContent=String(Math.max(remaining,0));
-  if(remaining<=0){remaining=poll;refresh();}
+  if(remaining<=0)remaining=poll;
 },1000);
 async function command(path,body,errorFor){
   clearErrors();

@@ -196,25 +196,26 @@ function render(t){
 }
 function noAccess(section){Object.keys(sections).forEach(function(state){field(sections[state]).hidden=true;});field('abandonar-bloque').hidden=true;field(section||'sin-acceso').hidden=false;finished=true;}
 async function refresh(){
-  if(!token){noAccess();return;}
+  if(!token){noAccess();return 'stop';}
   const headers={'Authorization':'Bearer '+token};if(etag)headers['If-None-Match']=etag;
   let response;
-  try{response=await fetch('/api/v1/tickets/'+encodeURIComponent(ticketId),{headers:headers,cache:'no-store'});}catch(e){return;}
-  if(response.status===304)return;
+  try{response=await fetch('/api/v1/tickets/'+encodeURIComponent(ticketId)+'?wait='+WAIT_SECONDS,{headers:headers,cache:'no-store'});}catch(e){return 'failed';}
+  if(response.status===304)return finished?'stop':'same';
   // A token this browser kept that no longer opens the ticket: it was taken up elsewhere.
-  if(response.status===401){localStorage.removeItem(key);noAccess('acceso-sustituido');return;}
+  if(response.status===401){localStorage.removeItem(key);noAccess('acceso-sustituido');return 'stop';}
   // Unknown here: it ended and its retention ran out.
-  if(response.status===404){localStorage.removeItem(key);noAccess('solicitud-caducada');return;}
-  if(!response.ok)return;
+  if(response.status===404){localStorage.removeItem(key);noAccess('solicitud-caducada');return 'stop';}
+  if(!response.ok)return 'failed';
   etag=response.headers.get('ETag');
   render(await response.json());
+  return finished?'stop':(etag?'changed':'failed');
 }
-refresh();
+holdPolls(poll,refresh);
 setInterval(function(){
   if(finished)return;
   remaining-=1;
   const counter=field('cuenta-atras');if(counter)counter.textContent=String(Math.max(remaining,0));
-  if(remaining<=0){remaining=poll;refresh();}
+  if(remaining<=0)remaining=poll;
 },1000);
 const bearer={'Authorization':'Bearer '+token};
 // Closing the tab says so at once (a reload says it too, then polls again

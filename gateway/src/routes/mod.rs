@@ -1,6 +1,7 @@
 //! The JSON API of API.md, one file a resource.
 
 pub mod health;
+pub mod hold;
 pub mod openapi;
 pub mod operator;
 pub mod services;

@@ -3,18 +3,19 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use engine::domain::OperatorId;
+use engine::longpoll;
 use engine::render::{self, ConsoleBody};
 use engine::FinalizeInput;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{no_store, poll_response};
+use super::{etag_matches, hold, no_store, poll_response};
 use crate::auth::Operator;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, NoBody};
@@ -324,13 +325,18 @@ pub(crate) async fn finalize(
     get,
     path = "/api/v1/operator/console",
     tag = "operators",
-    summary = "The console poll (every next_poll_seconds; ETag / If-None-Match)",
-    params(("If-None-Match" = Option<String>, Header, description = "The ETag of the view the client holds")),
+    summary = "The console poll (every next_poll_seconds; ETag / If-None-Match; ?wait=N holds it)",
+    params(
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of the view the client holds"),
+        ("wait" = Option<u32>, Query, minimum = 1, maximum = 30,
+            description = "Hold the answer up to this many seconds until the view's ETag differs from If-None-Match (then 200), else 304"),
+    ),
     responses(
         (status = 200, description = "The console view", body = ConsoleBody,
             headers(("ETag" = String, description = "The version of this view; send it back as If-None-Match"))),
-        (status = 304, description = "Unchanged since the If-None-Match ETag",
+        (status = 304, description = "Unchanged since the If-None-Match ETag (with wait: for all of it)",
             headers(("ETag" = String, description = "The version of this view"))),
+        (status = 400, description = "error codes: invalid_request (wait not from 1 to 30)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -338,8 +344,21 @@ pub(crate) async fn finalize(
 pub(crate) async fn console(
     State(state): State<AppState>,
     Operator(operator): Operator,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let wait = hold::wait_of(query.as_deref())?;
+    let held = hold::hold(&state.held_polls, wait, |deadline| {
+        longpoll::console(&state.engine, &operator, deadline, |etag| {
+            etag_matches(&headers, etag)
+        })
+    })
+    .await;
+    if let Some((held, held_for)) = held {
+        let mut response = poll_response(&headers, held.etag, &held.body);
+        response.extensions_mut().insert(held_for);
+        return Ok(response);
+    }
     let body = console_body(&state, &operator)?;
     Ok(poll_response(&headers, body.etag(), &body))
 }

@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use engine::longpoll;
 use engine::render::{self, TicketBody};
 use engine::ticket::TicketId;
 use engine::views::TicketView;
@@ -15,7 +16,7 @@ use engine::JoinInput;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{no_store, poll_response};
+use super::{etag_matches, hold, no_store, poll_response};
 use crate::auth::bearer_token;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ClientAddress, NoBody, OptionalApiJson};
@@ -80,12 +81,19 @@ fn authorized_ticket(
         .views()
         .ticket(&id)
         .ok_or_else(|| ApiError::not_found("unknown ticket"))?;
-    match bearer_token(headers) {
-        Some(token) if view.token.matches(token) => Ok(view),
-        _ => Err(ApiError::unauthenticated(
-            "this ticket opens with Authorization: Bearer <ticket token>",
-        )),
+    if token_opens(&view, headers) {
+        Ok(view)
+    } else {
+        Err(wrong_token())
     }
+}
+
+fn token_opens(view: &TicketView, headers: &HeaderMap) -> bool {
+    bearer_token(headers).is_some_and(|token| view.token.matches(token))
+}
+
+fn wrong_token() -> ApiError {
+    ApiError::unauthenticated("this ticket opens with Authorization: Bearer <ticket token>")
 }
 
 #[utoipa::path(
@@ -149,14 +157,19 @@ pub(crate) async fn join(
     get,
     path = "/api/v1/tickets/{id}",
     tag = "taxpayers",
-    summary = "The taxpayer's poll (every next_poll_seconds; ETag / If-None-Match)",
-    params(("id" = String, Path, description = "The ticket id (16 hex digits)", pattern = "^[0-9a-f]{16}$")),
+    summary = "The taxpayer's poll (every next_poll_seconds; ETag / If-None-Match; ?wait=N holds it)",
+    params(
+        ("id" = String, Path, description = "The ticket id (16 hex digits)", pattern = "^[0-9a-f]{16}$"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of the view the client holds"),
+        ("wait" = Option<u32>, Query, minimum = 1, maximum = 30,
+            description = "Hold the answer up to this many seconds until the view's ETag differs from If-None-Match (then 200), else 304"),
+    ),
     responses(
         (status = 200, description = "The ticket view", body = TicketBody,
             headers(("ETag" = String, description = "The version of this view; send it back as If-None-Match"))),
-        (status = 304, description = "Unchanged since the If-None-Match ETag",
+        (status = 304, description = "Unchanged since the If-None-Match ETag (with wait: for all of it)",
             headers(("ETag" = String, description = "The version of this view"))),
-        (status = 400, description = "error codes: invalid_request (the path is not percent-encoded UTF-8)", body = ErrorBody),
+        (status = 400, description = "error codes: invalid_request (the path is not percent-encoded UTF-8, or wait is not from 1 to 30)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
         (status = 404, description = "error codes: not_found", body = ErrorBody),
     ),
@@ -165,11 +178,30 @@ pub(crate) async fn join(
 pub(crate) async fn poll(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let view = authorized_ticket(&state, &id, &headers)?;
-    // Every authenticated poll is the taxpayer's heartbeat.
+    // Every authenticated poll is the taxpayer's heartbeat (a held one too:
+    // it is answered within 30 s, well inside absent_after).
     state.engine.heartbeat(&view);
+    let wait = hold::wait_of(query.as_deref())?;
+    let held = hold::hold(&state.held_polls, wait, |deadline| {
+        longpoll::ticket(&state.engine, view.id, deadline, |etag| {
+            etag_matches(&headers, etag)
+        })
+    })
+    .await;
+    if let Some(((latest, held), held_for)) = held {
+        // A resumed ticket has a new token: the old one stopped working
+        // while this poll was held.
+        if !token_opens(&latest, &headers) {
+            return Err(wrong_token());
+        }
+        let mut response = poll_response(&headers, held.etag, &held.body);
+        response.extensions_mut().insert(held_for);
+        return Ok(response);
+    }
     let body = render::ticket(state.engine.views(), &view);
     Ok(poll_response(&headers, body.etag(), &body))
 }

@@ -168,3 +168,170 @@ async fn the_logs_carry_no_nif_name_or_observations() {
         assert!(!logs.contains(secret), "{secret} reached the logs");
     }
 }
+
+/// The binary on a free port with a one-service, one-operator configuration;
+/// killed when the guard drops.
+struct RunningBinary {
+    child: std::process::Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for RunningBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn run_binary() -> RunningBinary {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port");
+    let config = dir.path().join("ventanilla.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nbind = \"127.0.0.1:{port}\"\n[limits]\nlogins_per_minute = 0\njoins_per_minute = 0\n\
+             [calendar]\ntimezone = \"Europe/Madrid\"\nholidays = []\n\
+             [[services]]\ncode = \"CLAVE\"\ndescription = \"Trámites\"\ndays = \"every_day\"\nopen = \"00:00\"\nclose = \"24:00\"\nattention_minutes = 4\n\
+             [[operators]]\nid = \"op-0001\"\nname = \"Operadora Demo\"\nid_number = \"A-0001\"\npassword = \"demo\"\n"
+        ),
+    )
+    .expect("config written");
+    let child = Command::new(env!("CARGO_BIN_EXE_ventanilla"))
+        .arg("--config")
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let running = RunningBinary {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while reqwest::get(format!("{}/readyz", running.base))
+        .await
+        .is_err()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the binary never answered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    running
+}
+
+/// Over a real socket to the real binary: the taxpayer's and the operator's
+/// held polls both answer the moment the operator is assigned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binarys_held_polls_answer_an_assignment_and_304_when_nothing_changes() {
+    // Arrange
+    let binary = run_binary().await;
+    let base = binary.base.clone();
+    let operator = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let taxpayer = reqwest::Client::new();
+    let login = send(
+        operator
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"operator_id": "op-0001", "password": "demo"})),
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::OK);
+    send(
+        operator
+            .put(format!("{base}/api/v1/operator/availability"))
+            .json(&serde_json::json!({"services": {"CLAVE": true}})),
+    )
+    .await;
+    let joined = send(taxpayer.post(format!("{base}/api/v1/tickets")).json(
+        &serde_json::json!({"nif": "89890002E", "name": "CONTRIBUYENTE", "contrast": "x", "service": "CLAVE"}),
+    ))
+    .await;
+    assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.text);
+    let ticket_id = joined.json()["ticket_id"].as_str().expect("id").to_string();
+    let token = joined.json()["token"].as_str().expect("token").to_string();
+    let ticket_url = format!("{base}/api/v1/tickets/{ticket_id}");
+    let console_url = format!("{base}/api/v1/operator/console");
+    let ticket_etag = send(taxpayer.get(&ticket_url).bearer_auth(&token))
+        .await
+        .header("etag")
+        .expect("etag");
+    let console_etag = send(operator.get(&console_url))
+        .await
+        .header("etag")
+        .expect("etag");
+    let held_ticket = tokio::spawn(send(
+        taxpayer
+            .get(format!("{ticket_url}?wait=30"))
+            .bearer_auth(&token)
+            .header("if-none-match", &ticket_etag),
+    ));
+    let held_console = tokio::spawn(send(
+        operator
+            .get(format!("{console_url}?wait=30"))
+            .header("if-none-match", &console_etag),
+    ));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!held_ticket.is_finished() && !held_console.is_finished());
+
+    // Act
+    let attended = send(operator.post(format!("{base}/api/v1/operator/attend"))).await;
+    let ticket = until_state(
+        &taxpayer,
+        &ticket_url,
+        Some(&token),
+        held_ticket,
+        "assigned",
+    )
+    .await;
+    let console = until_state(&operator, &console_url, None, held_console, "assigned").await;
+    let assigned_etag = console.header("etag").expect("etag");
+    let unchanged = send(
+        operator
+            .get(format!("{console_url}?wait=1"))
+            .header("if-none-match", &assigned_etag),
+    )
+    .await;
+
+    // Assert
+    assert_eq!(attended.status, StatusCode::OK, "{}", attended.text);
+    assert_eq!(ticket.status, StatusCode::OK, "{}", ticket.text);
+    assert_eq!(ticket.json()["state"], "assigned");
+    assert_eq!(console.status, StatusCode::OK, "{}", console.text);
+    assert_eq!(console.json()["state"], "assigned");
+    assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
+}
+
+/// The answer of a held poll, or of the next held polls after it while the
+/// view passes through other states (at most five), once it shows `state`.
+async fn until_state(
+    client: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    first: tokio::task::JoinHandle<crate::helpers::Answer>,
+    state: &str,
+) -> crate::helpers::Answer {
+    let mut answer = first.await.expect("task");
+    for _ in 0..5 {
+        if answer.status != StatusCode::OK || answer.json()["state"] == state {
+            return answer;
+        }
+        let mut request = client
+            .get(format!("{url}?wait=30"))
+            .header("if-none-match", answer.header("etag").expect("etag"));
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        answer = send(request).await;
+    }
+    answer
+}

@@ -49,6 +49,8 @@ pub struct AppOptions {
     pub logins_per_minute: u32,
     pub joins_per_minute: u32,
     pub trust_forwarded_for: bool,
+    /// Polls held at once (`?wait=N`).
+    pub held_poll_limit: usize,
 }
 
 impl Default for AppOptions {
@@ -60,6 +62,7 @@ impl Default for AppOptions {
             logins_per_minute: 0,
             joins_per_minute: 0,
             trust_forwarded_for: false,
+            held_poll_limit: gateway::routes::hold::MAX_HELD_POLLS,
         }
     }
 }
@@ -81,7 +84,8 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     gateway_options.logins_per_minute = options.logins_per_minute;
     gateway_options.joins_per_minute = options.joins_per_minute;
     gateway_options.trust_forwarded_for = options.trust_forwarded_for;
-    let state = AppState::new(test_engine.engine.clone(), gateway_options);
+    let state = AppState::new(test_engine.engine.clone(), gateway_options)
+        .with_held_poll_limit(options.held_poll_limit);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");

@@ -90,7 +90,7 @@ const API_MD_ERRORS: &[DocumentedErrors] = &[
     (
         "get",
         "/api/v1/operator/console",
-        &[(401, "unauthenticated")],
+        &[(400, "invalid_request"), (401, "unauthenticated")],
     ),
     ("get", "/api/v1/services", &[]),
     (
@@ -109,7 +109,11 @@ const API_MD_ERRORS: &[DocumentedErrors] = &[
     (
         "get",
         "/api/v1/tickets/{id}",
-        &[(401, "unauthenticated"), (404, "not_found")],
+        &[
+            (400, "invalid_request"),
+            (401, "unauthenticated"),
+            (404, "not_found"),
+        ],
     ),
     (
         "post",
@@ -294,6 +298,23 @@ async fn the_openapi_document_is_valid_openapi_3_with_the_errors_of_api_md() {
             format!("#/components/schemas/{schema}")
         );
         assert!(responses["304"].is_object(), "{path} 304");
+        // API.md "Instant updates": `?wait=N`, 1 to 30 seconds, with If-None-Match.
+        let parameters = document["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path} has no parameters"));
+        let wait = parameters
+            .iter()
+            .find(|parameter| parameter["name"] == "wait")
+            .unwrap_or_else(|| panic!("{path} does not document wait"));
+        assert_eq!(wait["in"], "query", "{path}");
+        assert_eq!(wait["schema"]["minimum"], 1, "{path}");
+        assert_eq!(wait["schema"]["maximum"], 30, "{path}");
+        assert!(
+            parameters.iter().any(
+                |parameter| parameter["name"] == "If-None-Match" && parameter["in"] == "header"
+            ),
+            "{path} does not document If-None-Match"
+        );
     }
 }
 

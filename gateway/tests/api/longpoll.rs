@@ -1,0 +1,294 @@
+//! Held polls (API.md "Instant updates (v1.1)"): `?wait=N` with
+//! `If-None-Match` on the console and ticket polls, through the router and
+//! through a real socket.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use engine::render::ConsoleState;
+use engine::testsuite::dni;
+use tower::ServiceExt as _;
+
+use crate::helpers::{send, spawn_app, spawn_app_with, Answer, AppOptions, TestApp, Ticket};
+
+/// Lets a spawned poll reach its hold before the test changes anything.
+const SETTLE: Duration = Duration::from_millis(150);
+
+fn console_request(token: &str, query: &str, etag: Option<&str>) -> Request<Body> {
+    let mut request = Request::get(format!("/api/v1/operator/console{query}"))
+        .header("authorization", format!("Bearer {token}"));
+    if let Some(etag) = etag {
+        request = request.header("if-none-match", etag);
+    }
+    request.body(Body::empty()).expect("request")
+}
+
+fn ticket_request(ticket: &Ticket, query: &str, etag: Option<&str>) -> Request<Body> {
+    let mut request = Request::get(format!("/api/v1/tickets/{}{query}", ticket.id))
+        .header("authorization", format!("Bearer {}", ticket.token));
+    if let Some(etag) = etag {
+        request = request.header("if-none-match", etag);
+    }
+    request.body(Body::empty()).expect("request")
+}
+
+/// Sends `request` through the router in its own task.
+fn spawn_oneshot(router: Router, request: Request<Body>) -> tokio::task::JoinHandle<Answer> {
+    tokio::spawn(async move {
+        let response = router.oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        Answer {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    })
+}
+
+async fn etag_of(app: &TestApp, request: Request<Body>) -> String {
+    let answer = app.oneshot(request).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.header("etag").expect("an ETag")
+}
+
+#[tokio::test]
+async fn a_held_console_poll_answers_200_when_a_taxpayer_is_assigned() {
+    // Arrange
+    let app = spawn_app().await;
+    app.make_available("op-0001", &["CLAVE"]).await;
+    let console = app.operator("op-0001").await;
+    assert_eq!(
+        console.post("/api/v1/operator/attend").await.status,
+        StatusCode::OK
+    );
+    let waiting = etag_of(&app, console_request(&console.token, "", None)).await;
+    let held = spawn_oneshot(
+        app.router(),
+        console_request(&console.token, "?wait=30", Some(&waiting)),
+    );
+    tokio::time::sleep(SETTLE).await;
+    assert!(!held.is_finished(), "nothing changed: the poll is held");
+
+    // Act
+    app.joined(&dni(1), "CLAVE").await;
+    let answer = held.await.expect("poll task");
+
+    // Assert
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.json()["state"], "assigned");
+    assert_ne!(answer.header("etag"), Some(waiting));
+}
+
+#[tokio::test]
+async fn a_held_ticket_poll_answers_200_when_the_operator_is_assigned() {
+    // Arrange
+    let app = spawn_app().await;
+    app.make_available("op-0001", &["CLAVE"]).await;
+    let console = app.operator("op-0001").await;
+    let ticket = app.joined(&dni(2), "CLAVE").await;
+    let waiting = etag_of(&app, ticket_request(&ticket, "", None)).await;
+    let held = spawn_oneshot(
+        app.router(),
+        ticket_request(&ticket, "?wait=30", Some(&waiting)),
+    );
+    tokio::time::sleep(SETTLE).await;
+    assert!(!held.is_finished());
+
+    // Act
+    assert_eq!(
+        console.post("/api/v1/operator/attend").await.status,
+        StatusCode::OK
+    );
+    let answer = held.await.expect("poll task");
+
+    // Assert
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let body = answer.json();
+    assert_eq!(body["state"], "assigned");
+    assert_eq!(body["operator"]["name"], "Operadora Demo");
+}
+
+#[tokio::test]
+async fn a_held_ticket_poll_answers_when_its_position_moves() {
+    // Arrange: two waiting; the second holds its poll.
+    let app = spawn_app().await;
+    let first = app.joined(&dni(3), "CLAVE").await;
+    let second = app.joined(&dni(4), "CLAVE").await;
+    let etag = etag_of(&app, ticket_request(&second, "", None)).await;
+    let held = spawn_oneshot(
+        app.router(),
+        ticket_request(&second, "?wait=30", Some(&etag)),
+    );
+    tokio::time::sleep(SETTLE).await;
+    assert!(!held.is_finished());
+
+    // Act: the one ahead leaves; the second ticket's own snapshot is unchanged.
+    assert_eq!(
+        first.post(&app, "abandon", None).await.status,
+        StatusCode::OK
+    );
+    let answer = held.await.expect("poll task");
+
+    // Assert
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.json()["position"], 1);
+}
+
+#[tokio::test]
+async fn a_held_poll_with_no_change_answers_304_after_its_wait() {
+    // Arrange
+    let app = spawn_app().await;
+    app.make_available("op-0001", &["CLAVE"]).await;
+    let console = app.operator("op-0001").await;
+    let ticket = app.joined(&dni(5), "CLAVE").await;
+    let console_etag = etag_of(&app, console_request(&console.token, "", None)).await;
+    let ticket_etag = etag_of(&app, ticket_request(&ticket, "", None)).await;
+    let started = Instant::now();
+
+    // Act
+    let console_answer = spawn_oneshot(
+        app.router(),
+        console_request(&console.token, "?wait=1", Some(&console_etag)),
+    );
+    let ticket_answer = spawn_oneshot(
+        app.router(),
+        ticket_request(&ticket, "?wait=1", Some(&ticket_etag)),
+    );
+    let (console_answer, ticket_answer) = (
+        console_answer.await.expect("task"),
+        ticket_answer.await.expect("task"),
+    );
+
+    // Assert
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "held for the wait"
+    );
+    assert_eq!(console_answer.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(console_answer.header("etag"), Some(console_etag));
+    assert_eq!(ticket_answer.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(ticket_answer.header("etag"), Some(ticket_etag));
+}
+
+#[tokio::test]
+async fn a_wait_without_if_none_match_answers_at_once() {
+    let app = spawn_app().await;
+    let ticket = app.joined(&dni(6), "CLAVE").await;
+
+    let answer = app.oneshot(ticket_request(&ticket, "?wait=30", None)).await;
+
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["state"], "waiting");
+}
+
+#[tokio::test]
+async fn a_wait_that_is_not_1_to_30_seconds_is_refused_with_invalid_request() {
+    let app = spawn_app().await;
+    app.make_available("op-0001", &["CLAVE"]).await;
+    let console = app.operator("op-0001").await;
+    let ticket = app.joined(&dni(7), "CLAVE").await;
+
+    for query in [
+        "?wait=0",
+        "?wait=31",
+        "?wait=",
+        "?wait=abc",
+        "?wait=2.5",
+        "?wait=1&wait=2",
+    ] {
+        let answers = [
+            app.oneshot(console_request(&console.token, query, Some("\"x\"")))
+                .await,
+            app.oneshot(ticket_request(&ticket, query, Some("\"x\"")))
+                .await,
+        ];
+        for answer in answers {
+            assert_eq!(
+                answer.status,
+                StatusCode::BAD_REQUEST,
+                "{query}: {}",
+                answer.text
+            );
+            assert_eq!(answer.error_code(), "invalid_request");
+            assert!(answer.json()["error"]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("wait")));
+        }
+    }
+    assert_eq!(app.state.held_polls.held(), 0);
+}
+
+#[tokio::test]
+async fn past_the_bound_of_held_polls_a_poll_is_answered_at_once() {
+    // Arrange: room for one held poll, and it is taken.
+    let app = spawn_app_with(AppOptions {
+        held_poll_limit: 1,
+        ..AppOptions::default()
+    })
+    .await;
+    let ticket = app.joined(&dni(8), "CLAVE").await;
+    let etag = etag_of(&app, ticket_request(&ticket, "", None)).await;
+    let first = spawn_oneshot(
+        app.router(),
+        ticket_request(&ticket, "?wait=30", Some(&etag)),
+    );
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(app.state.held_polls.held(), 1);
+
+    // Act
+    let second = app
+        .oneshot(ticket_request(&ticket, "?wait=30", Some(&etag)))
+        .await;
+
+    // Assert: answered as without wait, while the first is still held.
+    assert_eq!(second.status, StatusCode::NOT_MODIFIED);
+    assert!(!first.is_finished());
+    assert_eq!(app.state.held_polls.held(), 1);
+    first.abort();
+}
+
+#[tokio::test]
+async fn over_a_socket_a_held_console_poll_answers_the_assignment() {
+    // Arrange
+    let app = spawn_app().await;
+    app.make_available("op-0002", &["CLAVE"]).await;
+    let console = app.operator("op-0002").await;
+    assert_eq!(
+        console.post("/api/v1/operator/attend").await.status,
+        StatusCode::OK
+    );
+    let idle = console.get("/api/v1/operator/console").await;
+    let console_etag = idle.header("etag").expect("etag");
+    let held_console = tokio::spawn(send(
+        console
+            .client
+            .get(app.url("/api/v1/operator/console?wait=30"))
+            .header("if-none-match", console_etag.clone()),
+    ));
+    tokio::time::sleep(SETTLE).await;
+    assert!(!held_console.is_finished());
+
+    // Act
+    let ticket = app.joined(&dni(9), "CLAVE").await;
+    let console_answer = held_console.await.expect("task");
+    app.until_console("op-0002", ConsoleState::Assigned).await;
+
+    // Assert
+    assert_eq!(
+        console_answer.status,
+        StatusCode::OK,
+        "{}",
+        console_answer.text
+    );
+    assert_eq!(console_answer.json()["state"], "assigned");
+    assert_eq!(
+        console_answer.json()["assignment"]["ticket_id"],
+        ticket.id.as_str()
+    );
+}
