@@ -26,6 +26,10 @@ pub struct Catalog {
     pub identity: IdentityCheck,
     pub interrupt_margin: Duration,
     pub poll_seconds: u32,
+    /// When a silent taxpayer page is absent, then gone.
+    pub presence: crate::presence::PresenceSettings,
+    /// How long what has ended is kept.
+    pub retention: crate::retention::RetentionSettings,
 }
 
 impl Catalog {
@@ -53,6 +57,8 @@ impl Catalog {
             identity: settings.identity,
             interrupt_margin: settings.interrupt_margin,
             poll_seconds: settings.poll_seconds,
+            presence: settings.presence,
+            retention: settings.retention,
         }
     }
 
@@ -202,6 +208,17 @@ impl ServiceFigures {
         if self.waiting.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.changes.occupancy.notify_waiters();
         }
+        self.changes.queue.notify_waiters();
+    }
+
+    /// An absent ticket came back: it counts again, at its old slot (its
+    /// place in join order), for everybody who joined after it.
+    pub(crate) fn requeue(&self, slot: usize) {
+        self.positions.write().add(slot, 1);
+        if self.waiting.fetch_add(1, Ordering::AcqRel) == 0 {
+            self.changes.occupancy.notify_waiters();
+        }
+        // Everybody who joined after it is one place further back.
         self.changes.queue.notify_waiters();
     }
 

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use super::{etag_matches, hold, no_store, poll_response};
 use crate::auth::Operator;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, NoBody};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -150,6 +150,7 @@ pub(crate) async fn get_availability(
         (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
         (status = 404, description = "error codes: unknown_service", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -176,6 +177,9 @@ pub(crate) async fn put_availability(
         (status = 200, description = "The console now (with its ETag)", body = ConsoleBody),
         (status = 409, description = "error codes: not_available, services_closed, invalid_state", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -183,6 +187,7 @@ pub(crate) async fn put_availability(
 pub(crate) async fn attend(
     State(state): State<AppState>,
     Operator(operator): Operator,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     state.engine.attend(&operator).await?;
     tracing::info!(%operator, "attend");
@@ -201,6 +206,9 @@ pub(crate) async fn attend(
         (status = 409, description = "error codes: invalid_state", body = ErrorBody),
         (status = 502, description = "error codes: meeting_provider_failed", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -208,6 +216,7 @@ pub(crate) async fn attend(
 pub(crate) async fn end_meeting(
     State(state): State<AppState>,
     Operator(operator): Operator,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     state.engine.end_meeting(&operator).await?;
     tracing::info!(%operator, "meeting ended from the console");
@@ -223,6 +232,9 @@ pub(crate) async fn end_meeting(
         (status = 200, description = "The console now (with its ETag)", body = ConsoleBody),
         (status = 409, description = "error codes: invalid_state, interrupt_refused_end_of_day", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -230,6 +242,7 @@ pub(crate) async fn end_meeting(
 pub(crate) async fn interrupt(
     State(state): State<AppState>,
     Operator(operator): Operator,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     state.engine.interrupt(&operator).await?;
     tracing::info!(%operator, "interrupt");
@@ -246,6 +259,9 @@ pub(crate) async fn interrupt(
         (status = 409, description = "error codes: invalid_state", body = ErrorBody),
         (status = 502, description = "error codes: meeting_provider_failed (state unchanged, retry allowed)", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -253,6 +269,7 @@ pub(crate) async fn interrupt(
 pub(crate) async fn start(
     State(state): State<AppState>,
     Operator(operator): Operator,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     let receipt = state.engine.start_meeting(&operator).await?;
     tracing::info!(%operator, "meeting started");
@@ -272,11 +289,12 @@ pub(crate) async fn start(
     request_body = FinalizeRequest,
     responses(
         (status = 200, description = "The console now (with its ETag)", body = ConsoleBody),
-        (status = 400, description = "error codes: invalid_outcome, invalid_nif, observations_too_long, invalid_request", body = ErrorBody),
+        (status = 400, description = "error codes: invalid_outcome, invalid_nif, observations_too_long, invalid_request (observations with control characters other than tabs and line breaks, or with bidirectional or invisible formatting characters)", body = ErrorBody),
         (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
         (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
         (status = 409, description = "error codes: representation_not_allowed, interrupt_refused_end_of_day, invalid_state", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
