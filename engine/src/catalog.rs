@@ -215,7 +215,11 @@ impl ServiceFigures {
     /// place in join order), for everybody who joined after it.
     pub(crate) fn requeue(&self, slot: usize) {
         self.positions.write().add(slot, 1);
-        self.waiting.fetch_add(1, Ordering::AcqRel);
+        if self.waiting.fetch_add(1, Ordering::AcqRel) == 0 {
+            self.changes.occupancy.notify_waiters();
+        }
+        // Everybody who joined after it is one place further back.
+        self.changes.queue.notify_waiters();
     }
 
     /// The dispatcher publishes the head of the queue after every change to it.

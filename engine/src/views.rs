@@ -307,6 +307,7 @@ impl Views {
     /// The ticket's retention ran out (committed): its page answers 404.
     pub(crate) fn forget_ticket(&self, id: &TicketId) {
         self.tickets.remove(id);
+        // A poll held on it answers now (404), not at the end of its wait.
         self.ticket_watchers.notify(id);
         self.changed.notify_waiters();
     }
