@@ -141,9 +141,9 @@ async fn perform(
             // Any page may have gone silent long enough to be set aside,
             // including those joining in this very batch.
             let mark_all = || {
-                app.engine
-                    .views()
-                    .for_each_ticket(|view| drop(away.lock().expect("lock").insert(view.id)))
+                app.engine.views().for_each_ticket(|view| {
+                    away.lock().expect("lock").insert(view.id);
+                })
             };
             mark_all();
             app.advance_without_polls(Duration::from_secs(*seconds as u64));
