@@ -3,17 +3,22 @@
 //!
 //! Run with `ops/bench` (release build). Prints a Markdown table for
 //! BENCHMARKS.md. Sizes can be lowered for a quick look:
-//! `ops/bench --tickets 100000 --operators 64 --seconds 5`.
+//! `ops/bench --tickets 100000 --operators 64 --seconds 5`; the presence
+//! case alone (half the queue absent against all present):
+//! `ops/bench --only presence`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use engine::clock::SystemClock;
+use engine::clock::{SharedClock, SystemClock};
 use engine::meeting::LocalMeetings;
 use engine::store::MemoryStore;
 use engine::testsuite::{dni, settings_from};
 use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
 use hdrhistogram::Histogram;
+
+#[path = "bench/presence.rs"]
+mod presence;
 
 /// Counts live heap bytes, so memory per ticket is measured exactly rather
 /// than through RSS (which freed-but-kept pages blur).
@@ -48,6 +53,8 @@ struct Options {
     seconds: u64,
     /// `--redis URL`: measure durable matches and recovery on Redis instead.
     redis: Option<String>,
+    /// `--only presence`: just the presence case.
+    only_presence: bool,
 }
 
 fn options() -> Options {
@@ -56,6 +63,7 @@ fn options() -> Options {
         operators: 64,
         seconds: 10,
         redis: None,
+        only_presence: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -64,12 +72,16 @@ fn options() -> Options {
             options.redis = pair.get(1).cloned();
             continue;
         }
+        if pair[0] == "--only" && pair.get(1).is_some_and(|v| v == "presence") {
+            options.only_presence = true;
+            continue;
+        }
         match (pair[0].as_str(), value) {
             ("--tickets", Some(v)) => options.tickets = v as u32,
             ("--operators", Some(v)) => options.operators = v as u32,
             ("--seconds", Some(v)) => options.seconds = v,
             _ => {
-                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL]");
+                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL] [--only presence]");
                 std::process::exit(2);
             }
         }
@@ -93,12 +105,17 @@ fn config(operators: u32) -> String {
 }
 
 async fn start(operators: u32) -> Engine {
+    start_on(operators, Arc::new(SystemClock)).await
+}
+
+/// [`start`] on `clock` (the presence case moves a manual one).
+async fn start_on(operators: u32, clock: SharedClock) -> Engine {
     Engine::start(EngineParts {
         settings: settings_from(&config(operators)),
         // The event log is the store's business, not the engine's: keep it off.
         store: Arc::new(MemoryStore::with_event_capacity(0)),
         meetings: Arc::new(LocalMeetings::new("")),
-        clock: Arc::new(SystemClock),
+        clock,
     })
     .await
     .expect("engine starts")
@@ -361,6 +378,10 @@ async fn main() {
         redis_benchmarks(url, options.tickets, options.operators).await;
         return;
     }
+    if options.only_presence {
+        presence::presence_benchmarks(options.tickets).await;
+        return;
+    }
 
     // Memory and latency first, in a fresh process, so nothing freed by an
     // earlier phase hides in the numbers.
@@ -412,4 +433,6 @@ async fn main() {
         "| matches per second ({} operators; each match is one Iniciar + Finalizar y Atender siguiente cycle: 3 commits) | {rate:.0} /s ({matches} matches) |",
         options.operators
     );
+
+    presence::presence_benchmarks(options.tickets).await;
 }

@@ -172,7 +172,12 @@ const key='ventanilla_ticket_'+ticketId;
 // the ticket page again in the same browser and keep their place.
 if(location.hash.length>1){localStorage.setItem(key,decodeURIComponent(location.hash.slice(1)));history.replaceState(null,'',location.pathname);}
 const token=localStorage.getItem(key);
-let etag=null;let remaining=poll;let finished=false;
+let etag=null;let finished=false;
+// The countdown follows the clock, not the count of ticks: Chromium wakes the
+// timers of a tab hidden for five minutes only about once a minute, and each
+// such wake-up must poll (a tick count would poll every 9 minutes and leave
+// the taxpayer absent most of the time).
+let nextPoll=Date.now()+poll*1000;
 const sections={waiting:'en-espera',assigned:'asignado',accepted:'aceptado',finished:'terminado',abandoned:'abandonado'};
 function set(name,text){document.querySelectorAll('[data-campo="'+name+'"]').forEach(function(el){el.textContent=text==null?'':String(text);});}
 function waitText(seconds){if(seconds==null)return '';const minutes=Math.ceil(seconds/60);return minutes<=1?'1 minuto aproximadamente':minutes+' minutos aproximadamente';}
@@ -213,9 +218,10 @@ async function refresh(){
 holdPolls(poll,refresh);
 setInterval(function(){
   if(finished)return;
-  remaining-=1;
+  const remaining=Math.ceil((nextPoll-Date.now())/1000);
   const counter=field('cuenta-atras');if(counter)counter.textContent=String(Math.max(remaining,0));
-  if(remaining<=0)remaining=poll;
+  // The countdown is the guide's; the held polls above bring every change.
+  if(remaining<=0)nextPoll=Date.now()+poll*1000;
 },1000);
 const bearer={'Authorization':'Bearer '+token};
 // Closing the tab says so at once (a reload says it too, then polls again

@@ -36,6 +36,13 @@ const PROBE_EVERY: Duration = Duration::from_millis(100);
 pub struct App {
     /// "http://127.0.0.1:PORT".
     pub base: String,
+    /// The engine behind the pages, for tests that read its views directly
+    /// (a GET of a ticket would itself be a heartbeat).
+    #[allow(dead_code)] // each test binary compiles this module; not all read it
+    pub engine: Engine,
+    /// The engine's clock, stopped until a test moves it.
+    #[allow(dead_code)]
+    pub clock: Arc<ManualClock>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -47,12 +54,12 @@ impl App {
             settings: default_settings(),
             store: Arc::new(MemoryStore::new()),
             meetings: Arc::new(LocalMeetings::new("")),
-            clock: clock as SharedClock,
+            clock: Arc::clone(&clock) as SharedClock,
         })
         .await
         .unwrap_or_else(|error| panic!("engine did not start: {error}"));
         let options = GatewayOptions::from_file(&file).expect("valid gateway options");
-        let state = AppState::new(engine, options);
+        let state = AppState::new(engine.clone(), options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");
@@ -68,6 +75,8 @@ impl App {
         });
         App {
             base: format!("http://{address}"),
+            engine,
+            clock,
             shutdown: Some(sender),
         }
     }
@@ -87,18 +96,29 @@ impl Drop for App {
 
 /// `target/test-output/browser/` of the workspace.
 pub fn output_dir() -> PathBuf {
+    output_dir_named("browser")
+}
+
+/// `target/test-output/NAME/` of the workspace: a test binary of its own
+/// gets its own folder, so clearing it never deletes another's screenshots.
+pub fn output_dir_named(name: &str) -> PathBuf {
     let gateway = Path::new(env!("CARGO_MANIFEST_DIR"));
     gateway
         .parent()
         .unwrap_or(gateway)
         .join("target")
         .join("test-output")
-        .join("browser")
+        .join(name)
 }
 
 /// [`output_dir`], created, without the screenshots of an earlier run.
 pub fn fresh_output_dir() -> PathBuf {
-    let dir = output_dir();
+    fresh_output_dir_named("browser")
+}
+
+/// [`output_dir_named`], created, without the screenshots of an earlier run.
+pub fn fresh_output_dir_named(name: &str) -> PathBuf {
+    let dir = output_dir_named(name);
     std::fs::create_dir_all(&dir)
         .unwrap_or_else(|error| panic!("cannot create {}: {error}", dir.display()));
     for entry in std::fs::read_dir(&dir)
@@ -250,6 +270,7 @@ impl Chromedriver {
         Browser {
             who: who.to_string(),
             client,
+            driver: self.url.clone(),
             output: output.to_path_buf(),
             _profile: Arc::new(profile),
         }
@@ -275,6 +296,8 @@ impl Drop for Chromedriver {
 pub struct Browser {
     pub who: String,
     pub client: Client,
+    /// chromedriver's URL, for the Chrome DevTools commands WebDriver lacks.
+    driver: String,
     output: PathBuf,
     _profile: Arc<TempDir>,
 }
@@ -433,6 +456,40 @@ impl Browser {
             .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
         assert_png(&path);
         path
+    }
+
+    /// Runs the Chrome DevTools Protocol command `method` in this browser's
+    /// page, through chromedriver's `goog/cdp/execute` (plain WebDriver has
+    /// no way to run a script before a page's own); answers its result.
+    #[allow(dead_code)] // each test binary compiles this module; not all use it
+    pub async fn cdp(&self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("{}: no WebDriver session", self.who));
+        let url = format!("{}/session/{session}/goog/cdp/execute", self.driver);
+        let response = reqwest::Client::new()
+            .post(&url)
+            .json(&json!({"cmd": method, "params": params}))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("{}: {method} not sent: {error}", self.who));
+        let status = response.status();
+        let body: serde_json::Value = response
+            .json()
+            .await
+            .unwrap_or_else(|error| panic!("{}: {method} answer unreadable: {error}", self.who));
+        assert!(
+            status.is_success(),
+            "{}: {method} refused ({status}): {body}",
+            self.who
+        );
+        body.get("value")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null)
     }
 
     /// Ends the WebDriver session (and its Chromium).
