@@ -2,10 +2,12 @@
 //! chromedriver): a taxpayer who closes the ticket's tab is absent at once
 //! (the page's `pagehide` beacon) and, reopening the ticket page in the same
 //! browser, is back in their place; a taxpayer whose tab merely sits in the
-//! background, where Chromium wakes timers only about once a minute, is never
-//! taken for gone by the default `[presence]` settings, and one whose page
-//! stops polling altogether is absent after `absent_after` and abandoned
-//! after the grace, which their page then says.
+//! background is never taken for gone by the default `[presence]` settings,
+//! even if none of the page's timers ever fires (Chromium wakes a hidden
+//! tab's timers only about once a minute): the page's held polls chain
+//! without timers. One whose page stops polling (the network drops) is
+//! absent after `absent_after` and abandoned after the grace, which its page
+//! says once the network is back.
 //!
 //! The app runs in-process on a manual clock stopped at Monday 30 November
 //! 2026, 10:00 in Madrid. The test reads presence from the engine's views,
@@ -24,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use browser_support::{fresh_output_dir_named, until, App, Browser, Chromedriver};
 use engine::clock::Clock as _;
-use engine::store::TicketState;
+use engine::store::{AbandonReason, TicketState};
 use engine::testsuite::{dni, madrid};
 use engine::ticket::TicketId;
 use engine::views::TicketView;
@@ -38,26 +40,37 @@ const ABSENT_ABANDONED: &str = "Su solicitud se ha dado por abandonada porque es
 /// What a click, a page load or a beacon may take on a busy machine.
 const PROMPTLY: Duration = Duration::from_secs(20);
 
-/// Chromium's intensive wake-up throttling of hidden tabs, on demand. Run
-/// before the page's own scripts (CDP `Page.addScriptToEvaluateOnNewDocument`),
-/// it wraps the page's timers and clock: after `__hide()` the page reports
-/// itself hidden and none of its timers runs until `__wake(ms)`, which moves
-/// the page's clock on by `ms` and runs every timer due by then once, as a
-/// one-minute wake-up does (a 1-second interval fires once, not sixty times).
-const THROTTLE_HIDDEN_TAB: &str = r#"(() => {
+/// A tab in the background, at its worst, and a network that drops, on
+/// demand. Run before the page's own scripts (CDP
+/// `Page.addScriptToEvaluateOnNewDocument`), it wraps the page's timers,
+/// clock and `fetch`:
+/// - after `__hide()` the page reports itself hidden and no timer of it
+///   runs at all (Chromium's intensive throttling of a tab hidden for five
+///   minutes wakes its timers about once a minute; this is the worst case,
+///   no wake-up) until `__wake(ms)`, which moves the page's clock on by `ms`
+///   and runs every timer due by then once, as one wake-up does;
+///   `__timersRunWhileHidden()` counts the timers run while hidden;
+/// - after `__cutNetwork()` (which answers how many requests it cut in
+///   flight) no request of the page gets an answer, and no new one leaves;
+///   `__restoreNetwork()` makes every cut request fail as a lost connection
+///   does (a `TypeError`), answers how many, and lets new requests through.
+const BACKGROUND_TAB: &str = r#"(() => {
   const realSetInterval = window.setInterval.bind(window);
   const realSetTimeout = window.setTimeout.bind(window);
   const realClearInterval = window.clearInterval.bind(window);
   const realClearTimeout = window.clearTimeout.bind(window);
   const realNow = Date.now.bind(Date);
   const realPerformanceNow = performance.now.bind(performance);
+  const realFetch = window.fetch.bind(window);
   let skipped = 0;
   let hidden = false;
+  let runWhileHidden = 0;
   let nextId = 1;
   const timers = new Map();
   Date.now = () => realNow() + skipped;
   performance.now = () => realPerformanceNow() + skipped;
   function run(id, timer) {
+    if (hidden) { runWhileHidden += 1; }
     if (timer.repeat) { timer.due = Date.now() + timer.ms; } else { timers.delete(id); }
     if (typeof timer.fn === 'function') { timer.fn(...timer.args); }
   }
@@ -81,6 +94,7 @@ const THROTTLE_HIDDEN_TAB: &str = r#"(() => {
   Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => hidden ? 'hidden' : 'visible' });
   Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
   window.__hide = () => { hidden = true; document.dispatchEvent(new Event('visibilitychange')); return document.visibilityState; };
+  window.__timersRunWhileHidden = () => runWhileHidden;
   window.__wake = (ms) => {
     skipped += ms;
     let ran = 0;
@@ -88,6 +102,30 @@ const THROTTLE_HIDDEN_TAB: &str = r#"(() => {
       if (timers.has(id) && timer.due <= Date.now()) { run(id, timer); ran += 1; }
     }
     return ran;
+  };
+  let offline = false;
+  const inFlight = new Set();
+  const cut = [];
+  window.fetch = (...args) => new Promise((resolve, reject) => {
+    if (offline) { cut.push(reject); return; }
+    const request = { reject };
+    inFlight.add(request);
+    realFetch(...args).then(
+      (response) => { if (inFlight.delete(request)) { resolve(response); } },
+      (error) => { if (inFlight.delete(request)) { reject(error); } });
+  });
+  window.__cutNetwork = () => {
+    offline = true;
+    const n = inFlight.size;
+    for (const request of inFlight) { cut.push(request.reject); }
+    inFlight.clear();
+    return n;
+  };
+  window.__restoreNetwork = () => {
+    offline = false;
+    const lost = cut.splice(0);
+    for (const reject of lost) { reject(new TypeError('Failed to fetch')); }
+    return lost.length;
   };
 })();"#;
 
@@ -98,7 +136,7 @@ async fn a_closed_tab_is_absent_at_once_and_reopening_the_page_in_the_same_brows
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tab_in_the_background_woken_once_a_minute_stays_present_and_a_silent_one_is_absent_then_abandoned(
+async fn a_background_tab_whose_timers_never_fire_stays_present_through_its_held_polls_and_a_silent_one_is_absent_then_abandoned(
 ) {
     in_one_browser("browser-presence/background-tab", background_tab).await;
 }
@@ -209,34 +247,61 @@ async fn closed_tab_then_reopened(app: App, taxpayer: Browser) {
     taxpayer.screenshot("02-reopened-in-place").await;
 }
 
+/// Taxpayers ahead of the one in the browser: one gives up each minute.
+const AHEAD: u32 = 10;
+
 async fn background_tab(app: App, taxpayer: Browser) {
     taxpayer
         .cdp(
             "Page.addScriptToEvaluateOnNewDocument",
-            json!({"source": THROTTLE_HIDDEN_TAB}),
+            json!({"source": BACKGROUND_TAB}),
         )
         .await;
-    let ticket = join_in_the_browser(&app, &taxpayer, 7).await;
+    // Ten taxpayers ahead (through the engine), ours last (through the
+    // browser's join form).
+    let mut ahead = Vec::new();
+    for n in 1..=AHEAD {
+        ahead.push(join_directly(&app, n).await);
+    }
+    let ticket = join_in_the_browser(&app, &taxpayer, AHEAD + 1).await;
+    assert_eq!(position(&app, &ticket), AHEAD + 1);
     let seen = Arc::clone(&view(&app, &ticket).seen);
     let hidden = taxpayer.run("return window.__hide();").await;
     assert_eq!(hidden, json!("hidden"), "the page reports itself hidden");
 
-    // Ten minutes in the background, woken once a minute: every wake-up
-    // polls, so with the defaults (absent after 150 s) it is never absent.
-    for minute in 1..=10 {
+    // Ten minutes in the background with not one timer firing: the page
+    // still polls, because each held poll, once answered, asks again at once
+    // (no timer in between). A held poll is answered when its 25 s are up
+    // (304), or at once when the ticket's view changes (200). Not to wait
+    // 25 s a step, each minute somebody ahead gives up: the position moves,
+    // which answers the held poll, and the page's next poll, stamped at the
+    // new minute, is the heartbeat that keeps it present.
+    for minute in 1..=AHEAD {
         app.clock.advance(Duration::from_secs(60));
         let now = app.clock.now();
-        let ran = taxpayer.run("return window.__wake(60000);").await;
-        assert!(
-            ran.as_u64().is_some_and(|n| n >= 1),
-            "minute {minute}: the wake-up ran the page's timers ({ran})"
-        );
+        let (gives_up, still_ahead) = ahead.split_at(minute as usize);
+        // The pages of those still ahead poll too (they are not under test).
+        for other in still_ahead {
+            app.engine.heartbeat(&view(&app, other));
+        }
+        let leaving = gives_up[gives_up.len() - 1];
+        app.engine
+            .abandon(leaving, "")
+            .await
+            .expect("the taxpayer ahead abandons");
+        let place = AHEAD + 1 - minute;
         until(
-            &format!("the page's poll at the wake-up of minute {minute}"),
+            &format!("minute {minute}: the page showing place {place} and polling again"),
             PROMPTLY,
             || {
                 let seen = Arc::clone(&seen);
-                async move { (seen.last_seen() == now).then_some(()) }
+                let taxpayer = taxpayer.clone();
+                async move {
+                    let shown = taxpayer
+                        .run("return document.querySelector('[data-campo=\"posicion\"]').textContent;")
+                        .await;
+                    (shown == json!(place.to_string()) && seen.last_seen() == now).then_some(())
+                }
             },
         )
         .await;
@@ -246,14 +311,33 @@ async fn background_tab(app: App, taxpayer: Browser) {
             "minute {minute} in the background: still present"
         );
         assert_eq!(view(&app, &ticket).state, TicketState::Waiting);
-        assert_eq!(position(&app, &ticket), 1);
+        assert_eq!(
+            position(&app, &ticket),
+            place,
+            "minute {minute}: its place, one up for each who gave up"
+        );
     }
+    assert_eq!(
+        taxpayer
+            .run("return window.__timersRunWhileHidden();")
+            .await,
+        json!(0),
+        "not one of the page's timers ran while it was hidden"
+    );
     taxpayer
         .screenshot("01-ten-minutes-in-the-background")
         .await;
 
-    // Then the page stops polling altogether (no more wake-ups): present
-    // until `absent_after`, absent from then on, keeping its place.
+    // Then the network drops: the held poll in flight never comes back and
+    // no other leaves. Present until `absent_after`, absent from then on,
+    // keeping its place.
+    let cut = taxpayer.run("return window.__cutNetwork();").await;
+    assert_eq!(
+        cut,
+        json!(1),
+        "the page held one poll when the network dropped"
+    );
+    let slot = view(&app, &ticket).slot;
     app.clock.advance(Duration::from_secs(149));
     app.engine.sweep_presence().await.expect("a presence sweep");
     assert!(seen.is_present(), "149 s of silence: still present");
@@ -264,17 +348,44 @@ async fn background_tab(app: App, taxpayer: Browser) {
         "150 s of silence: absent"
     );
     assert_eq!(view(&app, &ticket).state, TicketState::Waiting);
+    assert_eq!(view(&app, &ticket).slot, slot, "absent, it keeps its place");
 
-    // Silent through the grace too: abandoned for absence, which the page
-    // says at its next wake-up.
-    app.clock.advance(Duration::from_secs(600));
+    // Silent through the grace too: abandoned for absence.
+    app.clock.advance(Duration::from_secs(599));
     app.engine.sweep_presence().await.expect("a presence sweep");
-    until("the absent ticket abandoned", PROMPTLY, || {
-        let app_view = view(&app, &ticket);
-        async move { matches!(app_view.state, TicketState::Abandoned { .. }).then_some(()) }
+    assert_eq!(
+        view(&app, &ticket).state,
+        TicketState::Waiting,
+        "749 s of silence: absent, not yet abandoned"
+    );
+    app.clock.advance(Duration::from_secs(1));
+    app.engine.sweep_presence().await.expect("a presence sweep");
+    let reason = until("the absent ticket abandoned", PROMPTLY, || {
+        let state = view(&app, &ticket).state.clone();
+        async move {
+            match state {
+                TicketState::Abandoned { reason, .. } => Some(reason),
+                _ => None,
+            }
+        }
     })
     .await;
-    taxpayer.run("return window.__wake(750000);").await;
+    assert_eq!(reason, AbandonReason::Absent, "abandoned for absence");
+
+    // The network comes back: the cut poll fails as a lost connection does,
+    // the page waits its poll period to ask again, which the next
+    // once-a-minute wake-up runs; it then says why the request ended.
+    let failed = taxpayer.run("return window.__restoreNetwork();").await;
+    assert_eq!(
+        failed,
+        json!(1),
+        "the cut poll failed when the network came back"
+    );
+    let ran = taxpayer.run("return window.__wake(60000);").await;
+    assert!(
+        ran.as_u64().is_some_and(|n| n >= 1),
+        "the wake-up ran the page's retry ({ran})"
+    );
     taxpayer.until_text(&[ABSENT_ABANDONED], PROMPTLY).await;
     taxpayer.screenshot("02-abandoned-for-absence").await;
 }
