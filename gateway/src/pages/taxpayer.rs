@@ -174,9 +174,9 @@ if(location.hash.length>1){localStorage.setItem(key,decodeURIComponent(location.
 const token=localStorage.getItem(key);
 let etag=null;let finished=false;
 // The countdown follows the clock, not the count of ticks: Chromium wakes the
-// timers of a tab hidden for five minutes only about once a minute, and each
-// such wake-up must poll (a tick count would poll every 9 minutes and leave
-// the taxpayer absent most of the time).
+// timers of a tab hidden for five minutes only about once a minute, and the
+// figure must be right after such a wake-up. It never polls: the held polls
+// below chain without timers, so a hidden tab keeps its heartbeat.
 let nextPoll=Date.now()+poll*1000;
 const sections={waiting:'en-espera',assigned:'asignado',accepted:'aceptado',finished:'terminado',abandoned:'abandonado'};
 function set(name,text){document.querySelectorAll('[data-campo="'+name+'"]').forEach(function(el){el.textContent=text==null?'':String(text);});}
