@@ -49,9 +49,18 @@
 //! a pause longer than the ttl) is taken back by the same process on its
 //! next renewal or commit, which is safe because no newer token exists.
 //!
+//! A process started without `--standby` uses [`RedisLease::acquire_on_start`]
+//! so that a crash restart needs nobody: the lease value names its holder's
+//! host, pid and process start time (`holder.rs`); a holder of this host
+//! whose pid is gone (or now runs another process) is taken over at once by
+//! compare-and-set on the exact lease value, with a higher fencing token; a
+//! holder elsewhere is watched until its lease lapses (taken) or is renewed
+//! (alive: refused, saying who and how recently).
+//!
 //! Keys are listed in `keys.rs`; what the event stream holds in `codec.rs`.
 
 mod codec;
+pub mod holder;
 pub mod keys;
 mod lease;
 mod writer;

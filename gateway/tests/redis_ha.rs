@@ -1,0 +1,203 @@
+//! Redis without a single point of loss, with real processes on private
+//! ports: crash restarts that need nobody (the plain command, and the
+//! shipped systemd unit run the way systemd runs it), replica
+//! acknowledgements (`min_replicas`), and Sentinel failover.
+
+mod redis_ha_support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use redis_ha_support::*;
+use serde_json::json;
+
+/// The parts of `ops/systemd/ventanilla.service` that decide how it runs.
+struct Unit {
+    program: String,
+    args: Vec<String>,
+    environment: Vec<(String, String)>,
+    restart: String,
+    restart_sec: Duration,
+}
+
+fn read_unit() -> Unit {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops/systemd/ventanilla.service");
+    let text = std::fs::read_to_string(&path).expect("ops/systemd/ventanilla.service");
+    let mut unit = Unit {
+        program: String::new(),
+        args: Vec::new(),
+        environment: Vec::new(),
+        restart: String::new(),
+        restart_sec: Duration::from_millis(100),
+    };
+    for line in text.lines().map(str::trim) {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        match key {
+            "ExecStart" => {
+                let mut words = value.split_whitespace().map(str::to_string);
+                unit.program = words.next().expect("ExecStart names a program");
+                unit.args = words.collect();
+            }
+            "Restart" => unit.restart = value.to_string(),
+            "RestartSec" => {
+                let seconds: f64 = value
+                    .trim_end_matches('s')
+                    .parse()
+                    .expect("RestartSec in s");
+                unit.restart_sec = Duration::from_secs_f64(seconds);
+            }
+            "Environment" => {
+                let (name, value) = value.split_once('=').expect("Environment=NAME=VALUE");
+                unit.environment.push((name.to_string(), value.to_string()));
+            }
+            _ => {}
+        }
+    }
+    unit
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_systemd_unit_brings_ventanilla_back_after_kill_9_with_nothing_lost_or_served_twice() {
+    let unit = read_unit();
+    assert_eq!(unit.restart, "always", "the unit restarts after any exit");
+    assert!(unit.program.ends_with("/ventanilla"), "{}", unit.program);
+    assert!(
+        !unit.args.iter().any(|arg| arg == "--standby"),
+        "a restart needs no flag: {:?}",
+        unit.args
+    );
+    let config_at = unit
+        .args
+        .iter()
+        .position(|arg| arg == "--config")
+        .expect("ExecStart passes --config FILE")
+        + 1;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisNode::start(dir.path(), "redis", None, "always");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    // A long lease: serving again at once shows the dead holder was seen to be gone.
+    let config = write_config(
+        dir.path(),
+        "ventanilla.toml",
+        port,
+        &format!(
+            "url = \"{}\"\nlease_ttl_ms = 60000\ncommand_timeout_ms = 500\nretries = 1",
+            redis.url()
+        ),
+    );
+    // The unit's exact command line; only the configuration file is this test's.
+    let mut args = unit.args.clone();
+    args[config_at] = config.display().to_string();
+    let client = client(Duration::from_secs(2));
+    let mut acknowledged: Vec<(String, String)> = Vec::new();
+    let mut seed = 0x5eed_u64;
+    let mut died_at: Option<Instant> = None;
+    let mut next_taxpayer = 1;
+    for round in 0..4 {
+        let log = dir.path().join(format!("ventanilla-{round}.log"));
+        let mut service = start_ventanilla(&args, &unit.environment, &log);
+        wait_ready(&client, &base, Duration::from_secs(20)).await;
+        if let Some(died) = died_at {
+            println!(
+                "round {round}: serving again {} ms after kill -9 (RestartSec {} ms included)",
+                died.elapsed().as_millis(),
+                unit.restart_sec.as_millis()
+            );
+        }
+        // Everything acknowledged before the crash is served by the new process.
+        for (id, token) in &acknowledged {
+            let response = client
+                .get(format!("{base}/api/v1/tickets/{id}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("ticket poll");
+            assert_eq!(response.status(), 200, "ticket {id} lost after kill -9");
+        }
+        let operator = login(&client, &base, "op-0001").await;
+        set_available(&client, &base, &operator).await;
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let kill_after = Duration::from_millis(100 + (seed >> 33) % 300);
+        let load = {
+            let (client, base) = (client.clone(), base.clone());
+            let first = next_taxpayer;
+            tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                for n in first..first + 300 {
+                    if let Some(ticket) = acknowledged_join(&client, &base, n).await {
+                        acknowledged.push(ticket);
+                    } else if !ready(&client, &base).await {
+                        break;
+                    }
+                    let _ = operator_post(&client, &base, &operator, "attend", json!({})).await;
+                }
+                acknowledged
+            })
+        };
+        tokio::time::sleep(kill_after).await;
+        service.kill();
+        died_at = Some(Instant::now());
+        acknowledged.extend(load.await.expect("load"));
+        next_taxpayer += 300;
+        // What systemd does on Restart=always.
+        tokio::time::sleep(unit.restart_sec).await;
+    }
+    assert!(acknowledged.len() > 10, "the load did real work");
+    let (state, log) = stored(&redis.url()).await;
+    assert_nothing_lost_nothing_twice(&state, &log, &acknowledged);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beside_a_live_ventanilla_the_same_command_refuses_saying_who_and_after_kill_9_it_serves_at_once(
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisNode::start(dir.path(), "redis", None, "everysec");
+    let client = client(Duration::from_secs(5));
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let store = format!(
+        "url = \"{}\"\nlease_ttl_ms = 60000\ncommand_timeout_ms = 500\nretries = 1",
+        redis.url()
+    );
+    let config = write_config(dir.path(), "a.toml", port, &store);
+    let mut first = start_plain(&config);
+    wait_ready(&client, &base, Duration::from_secs(20)).await;
+    let ticket = acknowledged_join(&client, &base, 1)
+        .await
+        .expect("a join is acknowledged");
+
+    // The same command again, beside the live process (another port: the
+    // lease is what refuses it, not the listening socket).
+    let other = write_config(dir.path(), "b.toml", free_port(), &store);
+    let (succeeded, stderr) = start_plain(&other).exit_output();
+    assert!(!succeeded);
+    assert!(
+        stderr.contains("another ventanilla is the active dispatcher"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("pid {} on host", first.pid())),
+        "it names the holder: {stderr}"
+    );
+    assert!(stderr.contains("which is alive"), "{stderr}");
+
+    // The holder crashes: the same command serves at once, without waiting
+    // out the minute-long lease and without --standby.
+    first.kill();
+    let _second = start_plain(&config);
+    wait_ready(&client, &base, Duration::from_secs(20)).await;
+    let response = client
+        .get(format!("{base}/api/v1/tickets/{}", ticket.0))
+        .bearer_auth(&ticket.1)
+        .send()
+        .await
+        .expect("ticket poll");
+    assert_eq!(response.status(), 200);
+    assert!(acknowledged_join(&client, &base, 2).await.is_some());
+}
