@@ -157,6 +157,8 @@ async fn open_store(
         pool_size: config.pool_size.max(1),
         command_timeout: Duration::from_millis(config.command_timeout_ms.max(1)),
         retries: config.retries,
+        min_replicas: config.min_replicas,
+        replica_timeout: Duration::from_millis(config.replica_timeout_ms.max(1)),
         ..RedisOptions::default()
     };
     let store = RedisStore::connect(url, options)

@@ -201,3 +201,146 @@ async fn beside_a_live_ventanilla_the_same_command_refuses_saying_who_and_after_
     assert_eq!(response.status(), 200);
     assert!(acknowledged_join(&client, &base, 2).await.is_some());
 }
+
+async fn status_and_code(response: reqwest::Response) -> (u16, bool, String) {
+    let status = response.status().as_u16();
+    let retry_after = response.headers().contains_key("retry-after");
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    let code = body["error"]["code"].as_str().unwrap_or("").to_string();
+    (status, retry_after, code)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_min_replicas_a_change_no_replica_confirms_answers_503_is_taken_back_and_reads_go_on()
+{
+    let dir = tempfile::tempdir().expect("tempdir");
+    let primary = RedisNode::start(dir.path(), "primary", None, "everysec");
+    let replica = RedisNode::start(dir.path(), "replica", Some(primary.port), "everysec");
+    replica.wait_in_sync();
+    let client = client(Duration::from_secs(5));
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let config = write_config(
+        dir.path(),
+        "a.toml",
+        port,
+        &format!(
+            "url = \"{}\"\nmin_replicas = 1\nreplica_timeout_ms = 200\ncommand_timeout_ms = 1000\nretries = 1",
+            primary.url()
+        ),
+    );
+    let _server = start_plain(&config);
+    wait_ready(&client, &base, Duration::from_secs(20)).await;
+    let operator = login(&client, &base, "op-0001").await;
+    set_available(&client, &base, &operator).await;
+    let first = acknowledged_join(&client, &base, 1)
+        .await
+        .expect("with the replica up, a join is acknowledged");
+    assert_eq!(
+        operator_post(&client, &base, &operator, "attend", json!({})).await,
+        200
+    );
+    assert_eq!(
+        operator_post(&client, &base, &operator, "start", json!({})).await,
+        200
+    );
+    let (_, before) = stored(&primary.url()).await;
+
+    // The replica stops answering: nothing can be confirmed on two nodes.
+    replica.pause(true);
+    let started = Instant::now();
+    let refused = join(&client, &base, 2).await.expect("an answer");
+    let waited = started.elapsed();
+    let (status, retry_after, code) = status_and_code(refused).await;
+    println!(
+        "a join no replica confirmed answered {status} after {} ms (replica_timeout_ms 200)",
+        waited.as_millis()
+    );
+    assert_eq!((status, code.as_str()), (503, "store_unavailable"));
+    assert!(retry_after, "a 503 says when to retry");
+    assert!(waited < Duration::from_secs(3), "no hang: {waited:?}");
+    let finalize = json!({"outcome": "success", "observations": "", "next": "interrupt"});
+    assert_eq!(
+        operator_post(&client, &base, &operator, "finalize", finalize.clone()).await,
+        503
+    );
+    // Reads keep being served.
+    let ticket_poll = client
+        .get(format!("{base}/api/v1/tickets/{}", first.0))
+        .bearer_auth(&first.1)
+        .send()
+        .await
+        .expect("ticket poll");
+    assert_eq!(ticket_poll.status(), 200);
+    let console = client
+        .get(format!("{base}/api/v1/operator/console"))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .expect("console poll");
+    assert_eq!(console.status(), 200);
+    let console: serde_json::Value = console.json().await.expect("json");
+    assert_eq!(
+        console["state"], "in_meeting",
+        "the finalize was not applied"
+    );
+    // What the clients were told (not done) is what the primary holds.
+    let (state, log) = stored(&primary.url()).await;
+    assert_eq!(
+        log.len(),
+        before.len(),
+        "the unconfirmed events were taken back"
+    );
+    assert_eq!(
+        state.tickets.len(),
+        1,
+        "the unconfirmed join was taken back"
+    );
+    let nif = engine::domain::Nif::parse(&engine::testsuite::dni(1)).expect("nif");
+    let history = {
+        let store = engine::store::RedisStore::connect(
+            &primary.url(),
+            engine::store::redis::RedisOptions::default(),
+        )
+        .await
+        .expect("connect");
+        engine::store::Store::history(&store, &nif)
+            .await
+            .expect("history")
+    };
+    assert!(
+        history.is_empty(),
+        "the unconfirmed annotation was taken back"
+    );
+
+    // The replica is back: the retries apply, once each.
+    replica.pause(false);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let second = loop {
+        if let Some(ticket) = acknowledged_join(&client, &base, 2).await {
+            break ticket;
+        }
+        assert!(Instant::now() < deadline, "joins never resumed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        operator_post(&client, &base, &operator, "finalize", finalize).await,
+        200
+    );
+    let (state, log) = stored(&primary.url()).await;
+    assert_nothing_lost_nothing_twice(&state, &log, &[first, second]);
+    let store = engine::store::RedisStore::connect(
+        &primary.url(),
+        engine::store::redis::RedisOptions::default(),
+    )
+    .await
+    .expect("connect");
+    let history = engine::store::Store::history(&store, &nif)
+        .await
+        .expect("history");
+    assert_eq!(history.len(), 1, "the finalize applied exactly once");
+    // And the replica holds it all too.
+    replica.wait_in_sync();
+    let (on_replica, _) = stored(&replica.url()).await;
+    assert_eq!(on_replica, state);
+}

@@ -101,11 +101,13 @@ impl RedisLease {
                     }
                     // Someone else changed the lease meanwhile: look again.
                 }
-                Liveness::Alive => return Err(StoreError::Conflict(format!(
+                Liveness::Alive => {
+                    return Err(StoreError::Conflict(format!(
                     "the dispatcher lease is held by {}, which is alive (a process on this host): \
                          this process must not dispatch",
                     describe(other)
-                ))),
+                )))
+                }
                 Liveness::Unknown => {
                     let renewed = watched
                         .as_ref()

@@ -63,6 +63,7 @@ mod codec;
 pub mod holder;
 pub mod keys;
 mod lease;
+mod replicas;
 mod writer;
 
 use std::sync::Arc;
@@ -107,6 +108,11 @@ pub struct RedisOptions {
     pub event_stream_max_len: Option<usize>,
     /// Most changes committed by one script call.
     pub max_batch: usize,
+    /// Replicas that must hold a commit before anyone hears of it (Redis
+    /// `WAIT`); 0: the primary's answer is enough. See `replicas.rs`.
+    pub min_replicas: u32,
+    /// How long to wait for them; past it the change fails as unavailable.
+    pub replica_timeout: Duration,
 }
 
 impl Default for RedisOptions {
@@ -121,6 +127,8 @@ impl Default for RedisOptions {
             namespace: "vt".to_string(),
             event_stream_max_len: None,
             max_batch: 256,
+            min_replicas: 0,
+            replica_timeout: Duration::from_millis(200),
         }
     }
 }

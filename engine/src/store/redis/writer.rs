@@ -13,6 +13,7 @@ use deadpool_redis::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::codec;
+use super::replicas::{self, Revert};
 use super::{failure, Failure, Fence, Shared};
 use crate::domain::OperatorId;
 use crate::store::{Change, OperatorRecord, StoreError, StoredState, TicketRecord, TicketState};
@@ -45,20 +46,27 @@ pub(crate) struct Writer {
     next_write_id: u64,
     /// A commit (token, write id) whose outcome is still unknown.
     undecided: Option<(u64, u64)>,
+    /// A batch that no replica confirmed and that could not be taken back
+    /// yet: done before anything else (see `replicas.rs`).
+    pending_revert: Option<Revert>,
     connection: Option<Connection>,
 }
 
 /// What one script call will write, built from a scratch copy of the records.
-struct Batch {
-    scratch: StoredState,
-    tickets: BTreeSet<TicketId>,
-    operators: BTreeSet<OperatorId>,
-    accepted: Vec<(Change, Reply)>,
+pub(super) struct Batch {
+    pub scratch: StoredState,
+    pub tickets: BTreeSet<TicketId>,
+    pub operators: BTreeSet<OperatorId>,
+    pub accepted: Vec<(Change, Reply)>,
 }
 
 /// How one commit attempt ended.
 enum Outcome {
-    Applied,
+    /// `confirmable`: the script's own reply came on the commit connection,
+    /// so a `WAIT` there covers it (not so when a lost reply was decided).
+    Applied {
+        confirmable: bool,
+    },
     /// Redis holds other writes than the mirror thinks: reload and re-check.
     Diverged,
     Failed(StoreError),
@@ -73,6 +81,7 @@ impl Writer {
             last_applied: 0,
             next_write_id: 1,
             undecided: None,
+            pending_revert: None,
             connection: None,
         }
     }
@@ -130,8 +139,19 @@ impl Writer {
             if batch.accepted.is_empty() {
                 return;
             }
-            match self.write(&fence, &batch).await {
-                Outcome::Applied => {
+            let input = match script_input(&self.shared, &batch) {
+                Ok(input) => input,
+                Err(error) => return answer_all(batch.accepted, &error),
+            };
+            let expected = self.last_applied;
+            match self.write(&fence, &input, expected).await {
+                Outcome::Applied { confirmable } => {
+                    if let Err(reason) = self.confirm(confirmable).await {
+                        // No client hears of it: it is taken back, so that
+                        // what they were told (not done) is what holds.
+                        self.take_back(&fence, &batch).await;
+                        return answer_all(batch.accepted, &StoreError::Unavailable(reason));
+                    }
                     self.adopt(&batch);
                     for (_, reply) in batch.accepted {
                         let _ = reply.send(Ok(()));
@@ -168,6 +188,15 @@ impl Writer {
                 self.decide(&fence, write_id).await?;
             }
             self.undecided = None;
+        }
+        if let Some(revert) = self.pending_revert.take() {
+            if revert.token == fence.token {
+                let outcome = self.write(&fence, &revert.input, revert.expected).await;
+                self.settle_revert(outcome, revert)?;
+            } else {
+                tracing::warn!("a change no replica confirmed could not be taken back before the lease changed");
+                self.mirror_token = None;
+            }
         }
         if self.mirror_token != Some(fence.token) {
             let (state, writer) = read_state(&self.shared).await?;
@@ -222,32 +251,29 @@ impl Writer {
         batch
     }
 
-    /// Sends the batch as one commit script, retrying while Redis cannot be
-    /// reached and deciding any commit whose reply was lost.
-    async fn write(&mut self, fence: &Fence, batch: &Batch) -> Outcome {
+    /// Sends one commit script (`input`: its keys and operations) that
+    /// expects `expected` to be the last write applied, retrying while Redis
+    /// cannot be reached and deciding any commit whose reply was lost.
+    async fn write(&mut self, fence: &Fence, input: &ScriptInput, expected: u64) -> Outcome {
         let shared = Arc::clone(&self.shared);
         let options = &shared.options;
-        let (keys, args) = match script_input(&shared, batch) {
-            Ok(input) => input,
-            Err(error) => return Outcome::Failed(error),
-        };
+        let (keys, args) = input;
         let mut attempt = 0;
         loop {
             let write_id = self.next_write_id;
             self.next_write_id += 1;
-            let expected = self.last_applied;
             let result = match self.connection().await {
                 Ok(connection) => {
                     let mut invocation = shared.scripts.commit.prepare_invoke();
                     invocation
-                        .key(&keys)
+                        .key(keys)
                         .arg(&fence.value)
                         .arg(fence.token)
                         .arg(fence.ttl_ms)
                         .arg(write_id)
                         .arg(expected)
                         .arg(options.event_stream_max_len.unwrap_or(0))
-                        .arg(&args);
+                        .arg(args);
                     invocation.invoke_async::<(u64, u64)>(connection).await
                 }
                 Err(error) => return Outcome::Failed(error),
@@ -255,7 +281,7 @@ impl Writer {
             let reason = match result {
                 Ok(_) => {
                     self.last_applied = write_id;
-                    return Outcome::Applied;
+                    return Outcome::Applied { confirmable: true };
                 }
                 Err(error) => match self.refusal(fence, &error) {
                     Some(outcome) => return outcome,
@@ -271,7 +297,7 @@ impl Writer {
             match self.decide(fence, write_id).await {
                 Ok(true) => {
                     self.last_applied = write_id;
-                    return Outcome::Applied;
+                    return Outcome::Applied { confirmable: false };
                 }
                 Ok(false) if attempt < options.retries => {
                     attempt += 1;
@@ -285,6 +311,72 @@ impl Writer {
                         "{error}; whether the last change was applied is decided on the next one"
                     )));
                 }
+            }
+        }
+    }
+
+    /// With `min_replicas`, waits until that many replicas hold everything
+    /// this connection wrote; why not, otherwise.
+    async fn confirm(&mut self, confirmable: bool) -> Result<(), String> {
+        let (wanted, timeout) = (
+            self.shared.options.min_replicas,
+            self.shared.options.replica_timeout,
+        );
+        if wanted == 0 {
+            return Ok(());
+        }
+        if !confirmable {
+            return Err(
+                "the commit's reply was lost, so no replica can be said to hold it".to_string(),
+            );
+        }
+        let connection = self.connection().await.map_err(|error| error.to_string())?;
+        let confirmed = replicas::wait_for(connection, wanted, timeout).await;
+        if let Err(replicas::Unconfirmed::Broken(_)) = &confirmed {
+            self.replace_broken_connection();
+        }
+        confirmed.map_err(|unconfirmed| unconfirmed.to_string())
+    }
+
+    /// Takes back a batch that no replica confirmed (its changes are still
+    /// in the mirror's past: the mirror never adopted them). Until that is
+    /// done, no other commit runs (see [`Writer::ready`]).
+    async fn take_back(&mut self, fence: &Fence, batch: &Batch) {
+        let input = match replicas::revert_input(&self.shared, &self.mirror, batch) {
+            Ok(input) => input,
+            Err(error) => {
+                tracing::error!(%error, "cannot build the take-back of an unconfirmed change; reloading");
+                self.mirror_token = None;
+                return;
+            }
+        };
+        let revert = Revert {
+            token: fence.token,
+            expected: self.last_applied,
+            input,
+        };
+        let outcome = self.write(fence, &revert.input, revert.expected).await;
+        if let Err(error) = self.settle_revert(outcome, revert) {
+            tracing::warn!(%error, "an unconfirmed change is taken back before the next commit");
+        }
+    }
+
+    /// What a take-back's outcome leaves to do.
+    fn settle_revert(&mut self, outcome: Outcome, revert: Revert) -> Result<(), StoreError> {
+        match outcome {
+            Outcome::Applied { .. } => {
+                tracing::warn!("a change no replica confirmed was taken back");
+                Ok(())
+            }
+            // The batch is not this node's last write (a failover to a
+            // replica that never got it): nothing to take back; re-read.
+            Outcome::Diverged => {
+                self.mirror_token = None;
+                Ok(())
+            }
+            Outcome::Failed(error) => {
+                self.pending_revert = Some(revert);
+                Err(error)
             }
         }
     }
@@ -435,9 +527,12 @@ fn touched(change: &Change) -> (Option<TicketId>, Option<&OperatorId>) {
 }
 
 /// The KEYS and the operations (ARGV from 7 on) of `scripts/commit.lua`.
-fn script_input(shared: &Shared, batch: &Batch) -> Result<(Vec<String>, Vec<String>), StoreError> {
+pub(super) type ScriptInput = (Vec<String>, Vec<String>);
+
+/// The keys every commit script call starts with (KEYS[1..9]).
+pub(super) fn commit_keys(shared: &Shared) -> Vec<String> {
     let names = &shared.keys;
-    let mut keys = vec![
+    vec![
         names.lease.clone(),
         names.fence.clone(),
         names.writer.clone(),
@@ -447,7 +542,12 @@ fn script_input(shared: &Shared, batch: &Batch) -> Result<(Vec<String>, Vec<Stri
         names.next_seq.clone(),
         names.events.clone(),
         names.event_seq.clone(),
-    ];
+    ]
+}
+
+fn script_input(shared: &Shared, batch: &Batch) -> Result<ScriptInput, StoreError> {
+    let names = &shared.keys;
+    let mut keys = commit_keys(shared);
     let mut args = Vec::new();
     // Events first: an XADD is the only write that can fail on data, and
     // nothing else may be written before it (scripts are not rolled back).

@@ -17,6 +17,11 @@
 --   O id json        store an operator record
 --   H keyindex json  append an annotation to KEYS[keyindex]
 --   S value          the next join seq
+-- and, to take back a batch that no replica confirmed (see replicas.rs):
+--   T- id            the ticket is gone (and no longer waits)
+--   O- id            the operator record is gone
+--   H- keyindex n    drop the last n annotations of KEYS[keyindex]
+--   X- n             drop the last n events
 --
 -- Replies {first event seq, number of events}, or an error whose first word
 -- says why nothing was written: FENCED, CANCELLED, DIVERGED or BADOPS.
@@ -49,7 +54,8 @@ if applied ~= tonumber(ARGV[5]) then
   return redis.error_reply('DIVERGED last applied write is ' .. applied .. ', not ' .. ARGV[5])
 end
 
-local widths = { E = 3, T = 3, ['Q+'] = 3, ['Q-'] = 2, O = 3, H = 3, S = 2 }
+local widths = { E = 3, T = 3, ['Q+'] = 3, ['Q-'] = 2, O = 3, H = 3, S = 2,
+  ['T-'] = 2, ['O-'] = 2, ['H-'] = 3, ['X-'] = 2 }
 local events, i = 0, 7
 while i <= #ARGV do
   local width = widths[ARGV[i]]
@@ -89,6 +95,20 @@ while i <= #ARGV do
     redis.call('RPUSH', KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2])
   elseif op == 'S' then
     redis.call('SET', KEYS[7], ARGV[i + 1])
+  elseif op == 'T-' then
+    redis.call('HDEL', KEYS[4], ARGV[i + 1])
+    redis.call('ZREM', KEYS[6], ARGV[i + 1])
+  elseif op == 'O-' then
+    redis.call('HDEL', KEYS[5], ARGV[i + 1])
+  elseif op == 'H-' then
+    redis.call('LTRIM', KEYS[tonumber(ARGV[i + 1])], 0, -1 - tonumber(ARGV[i + 2]))
+  elseif op == 'X-' then
+    -- Only the lease holder appends, and no commit came since (the applied
+    -- check above): the last n entries are the batch's own.
+    local last = redis.call('XREVRANGE', KEYS[8], '+', '-', 'COUNT', tonumber(ARGV[i + 1]))
+    for _, entry in ipairs(last) do
+      redis.call('XDEL', KEYS[8], entry[1])
+    end
   end
   i = i + widths[op]
 end
