@@ -148,7 +148,7 @@ impl Default for ServerConfig {
     }
 }
 
-/// `[store]`: "memory" or a `redis://` URL.
+/// `[store]`: "memory", a `redis://` URL or a `redis+sentinel://` URL.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
@@ -528,11 +528,14 @@ impl Config {
         }
         let url = self.store.url.as_str();
         let redis = ["redis://", "rediss://", "redis+unix://", "unix://"];
-        if url != "memory" && !redis.iter().any(|scheme| url.starts_with(scheme)) {
+        if url.starts_with(crate::store::redis::SENTINEL_SCHEME) {
             // The URL is not repeated: it may hold a password.
+            crate::store::redis::SentinelUrl::parse(url)
+                .map_err(|reason| invalid("store.url", &reason))?;
+        } else if url != "memory" && !redis.iter().any(|scheme| url.starts_with(scheme)) {
             return Err(invalid(
                 "store.url",
-                "expected \"memory\" or a redis:// URL",
+                "expected \"memory\", a redis:// URL or a redis+sentinel:// URL",
             ));
         }
         self.validate_replicas()?;

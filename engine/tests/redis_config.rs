@@ -65,3 +65,21 @@ fn an_absurd_number_of_replicas_is_refused_naming_the_key() {
     let error = validated("url = \"redis://h:1/0\"\nmin_replicas = -1").expect_err("refused");
     assert!(error.contains("min_replicas"), "{error}");
 }
+
+#[test]
+fn a_sentinel_url_is_accepted_and_a_malformed_one_refused_naming_the_key_not_the_password() {
+    validated(
+        "url = \"redis+sentinel://10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379/ventanilla/0\"",
+    )
+    .expect("a Sentinel URL");
+    validated("url = \"redis+sentinel://s1:26379/ventanilla\"").expect("the database is optional");
+    for bad in [
+        "redis+sentinel://:hunter2@s1:26379",
+        "redis+sentinel://:hunter2@s1/ventanilla",
+        "redis+sentinel://:hunter2@s1:26379/ventanilla/99",
+    ] {
+        let error = validated(&format!("url = \"{bad}\"")).expect_err(bad);
+        assert!(error.contains("store.url"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
+    }
+}

@@ -344,3 +344,160 @@ async fn with_min_replicas_a_change_no_replica_confirms_answers_503_is_taken_bac
     let (on_replica, _) = stored(&replica.url()).await;
     assert_eq!(on_replica, state);
 }
+
+/// The port Sentinel names as the primary now.
+fn primary_port(sentinel: u16) -> u16 {
+    let reply = cli(
+        sentinel,
+        &["SENTINEL", "get-master-addr-by-name", "ventanilla"],
+    );
+    reply
+        .lines()
+        .nth(1)
+        .and_then(|port| port.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_primary_is_killed_sentinel_promotes_a_replica_and_joins_resume_with_nothing_lost(
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut primary = RedisNode::start(dir.path(), "primary", None, "everysec");
+    // Two replicas: with min_replicas = 1 the promoted one still has one.
+    let replicas = [
+        RedisNode::start(dir.path(), "replica-1", Some(primary.port), "everysec"),
+        RedisNode::start(dir.path(), "replica-2", Some(primary.port), "everysec"),
+    ];
+    for replica in &replicas {
+        replica.wait_in_sync();
+    }
+    let sentinels: Vec<(u16, Killed)> = (1..=3)
+        .map(|n| start_sentinel(dir.path(), &format!("sentinel-{n}"), primary.port))
+        .collect();
+    // The Sentinels must know each other and the replicas before a failover can happen.
+    wait_until(Duration::from_secs(20), "3 usable Sentinels", || {
+        sentinels.iter().all(|(port, _)| {
+            cli(*port, &["SENTINEL", "ckquorum", "ventanilla"]).contains("OK 3 usable")
+                && cli(*port, &["SENTINEL", "replicas", "ventanilla"])
+                    .matches("slave")
+                    .count()
+                    >= 2
+        })
+    });
+    let hosts: Vec<String> = sentinels
+        .iter()
+        .map(|(port, _)| format!("127.0.0.1:{port}"))
+        .collect();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let config = write_config(
+        dir.path(),
+        "a.toml",
+        port,
+        &format!(
+            "url = \"redis+sentinel://{}/ventanilla/0\"\nmin_replicas = 1\nreplica_timeout_ms = 200\n\
+             command_timeout_ms = 1000\nretries = 2\nlease_ttl_ms = 3000",
+            hosts.join(",")
+        ),
+    );
+    let mut server = start_plain(&config);
+    let client = client(Duration::from_secs(3));
+    wait_ready(&client, &base, Duration::from_secs(20)).await;
+    let operator = login(&client, &base, "op-0001").await;
+    set_available(&client, &base, &operator).await;
+
+    // A bounded loop of joins (and an operator attending now and then),
+    // through the failover.
+    let killed: std::sync::Arc<std::sync::OnceLock<Instant>> = Default::default();
+    let load = {
+        let (client, base, operator) = (client.clone(), base.clone(), operator.clone());
+        let killed = killed.clone();
+        tokio::spawn(async move {
+            let mut acknowledged: Vec<(String, String, Instant)> = Vec::new();
+            let deadline = Instant::now() + Duration::from_secs(40);
+            for n in 1..5000 {
+                if let Some((id, token)) = acknowledged_join(&client, &base, n).await {
+                    acknowledged.push((id, token, Instant::now()));
+                }
+                if n % 7 == 0 {
+                    let _ = operator_post(&client, &base, &operator, "attend", json!({})).await;
+                    let finalize =
+                        json!({"outcome": "success", "observations": "", "next": "interrupt"});
+                    let _ = operator_post(&client, &base, &operator, "start", json!({})).await;
+                    let _ = operator_post(&client, &base, &operator, "finalize", finalize).await;
+                }
+                // Until 20 joins were acknowledged after the kill.
+                let after_kill = killed.get().map_or(0, |killed_at| {
+                    acknowledged
+                        .iter()
+                        .filter(|(_, _, at)| at > killed_at)
+                        .count()
+                });
+                if after_kill >= 20 || Instant::now() > deadline {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            acknowledged
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let old_primary = primary.port;
+    primary.process.kill();
+    let killed_at = Instant::now();
+    killed.set(killed_at).expect("killed once");
+    let acknowledged = load.await.expect("load");
+
+    let first_after = acknowledged
+        .iter()
+        .find(|(_, _, at)| *at > killed_at)
+        .map(|(_, _, at)| at.duration_since(killed_at))
+        .expect("joins resumed after the failover, without restarting ventanilla");
+    println!(
+        "failover: first acknowledged join {} ms after kill -9 of the primary ({} joins acknowledged)",
+        first_after.as_millis(),
+        acknowledged.len()
+    );
+    assert!(
+        server
+            .0
+            .as_mut()
+            .is_some_and(|child| child.try_wait().ok().flatten().is_none()),
+        "the same ventanilla process served throughout"
+    );
+    let promoted = primary_port(sentinels[0].0);
+    assert_ne!(promoted, old_primary, "a replica was promoted");
+    assert!(replicas.iter().any(|replica| replica.port == promoted));
+
+    let acknowledged: Vec<(String, String)> = acknowledged
+        .into_iter()
+        .map(|(id, token, _)| (id, token))
+        .collect();
+    let (state, log) = stored(&format!("redis://127.0.0.1:{promoted}/0")).await;
+    assert_nothing_lost_nothing_twice(&state, &log, &acknowledged);
+    // In order: the acknowledged tickets still waiting wait in the order they joined.
+    let order: std::collections::HashMap<&str, usize> = acknowledged
+        .iter()
+        .enumerate()
+        .map(|(at, (id, _))| (id.as_str(), at))
+        .collect();
+    let waiting: Vec<usize> = state
+        .waiting_in_order()
+        .iter()
+        .filter_map(|ticket| order.get(ticket.id.to_string().as_str()).copied())
+        .collect();
+    assert!(
+        waiting.windows(2).all(|pair| pair[0] < pair[1]),
+        "{waiting:?}"
+    );
+    // Every acknowledged ticket is served by the process that lived through it.
+    for (id, token) in acknowledged.iter().rev().take(20) {
+        let response = client
+            .get(format!("{base}/api/v1/tickets/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("ticket poll");
+        assert_eq!(response.status(), 200);
+    }
+}

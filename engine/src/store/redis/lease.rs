@@ -8,7 +8,7 @@ use std::time::Duration;
 use deadpool_redis::redis::{self, Value};
 
 use super::holder::{describe, Liveness, ProcessIdentity};
-use super::{failure, Failure, Fence, RedisStore, Shared};
+use super::{failover, failure, Failure, Fence, RedisStore, Shared};
 use crate::store::StoreError;
 
 /// Longest holder name, in characters.
@@ -163,9 +163,12 @@ impl RedisLease {
         }
     }
 
-    /// The fencing token: higher for every new acquisition.
+    /// The fencing token: higher for every new acquisition (and for every
+    /// time the lease had to be taken again after a failover).
     pub fn fencing_token(&self) -> u64 {
-        self.fence.token
+        self.shared
+            .current()
+            .map_or(self.fence.token, |fence| fence.token)
     }
 
     pub fn holder(&self) -> &str {
@@ -175,13 +178,14 @@ impl RedisLease {
     /// Whether this process still holds the lease, as far as it knows (a
     /// refused renewal or commit says it does not): for readiness checks.
     pub fn is_held(&self) -> bool {
-        self.shared.is_held(self.fence.token)
+        self.shared.current().is_some()
     }
 
     /// Extends the lease by its ttl, or takes it back if it lapsed and
     /// nobody took it since. [`StoreError::Conflict`] when it is lost.
     pub async fn renew(&self) -> Result<(), StoreError> {
-        renew(&self.shared, &self.fence).await
+        let fence = self.shared.fence()?;
+        renew(&self.shared, &fence).await
     }
 
     /// Renews the lease every third of its ttl until dropped, released or
@@ -190,11 +194,15 @@ impl RedisLease {
         if self.renewal.is_some() {
             return;
         }
-        let (shared, fence) = (Arc::clone(&self.shared), self.fence.clone());
+        let shared = Arc::clone(&self.shared);
         let every = (self.ttl / 3).max(Duration::from_millis(1));
         self.renewal = Some(self.shared.runtime.spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
+                // The current fence: a failover may have replaced it.
+                let Some(fence) = shared.current() else {
+                    return;
+                };
                 match renew(&shared, &fence).await {
                     Ok(()) => {}
                     Err(StoreError::Conflict(_)) => return,
@@ -212,9 +220,10 @@ impl RedisLease {
         if let Some(renewal) = self.renewal.take() {
             renewal.abort();
         }
+        let fence = self.shared.current().unwrap_or_else(|| self.fence.clone());
         self.shared
-            .lose(self.fence.token, "the lease was released".to_string());
-        let (lease_key, value) = (self.shared.keys.lease.clone(), self.fence.value.clone());
+            .lose(fence.token, "the lease was released".to_string());
+        let (lease_key, value) = (self.shared.keys.lease.clone(), fence.value);
         self.shared
             .on_runtime(move |shared| async move {
                 let mut connection = shared.connection().await?;
@@ -325,7 +334,7 @@ async fn try_acquire(
 }
 
 async fn renew(shared: &Arc<Shared>, fence: &Fence) -> Result<(), StoreError> {
-    let (token, fence) = (fence.token, fence.clone());
+    let (token, sent) = (fence.token, fence.clone());
     let result = shared
         .on_runtime(move |shared| async move {
             let mut connection = shared.connection().await?;
@@ -334,9 +343,9 @@ async fn renew(shared: &Arc<Shared>, fence: &Fence) -> Result<(), StoreError> {
                 .renew
                 .key(&shared.keys.lease)
                 .key(&shared.keys.fence)
-                .arg(&fence.value)
-                .arg(fence.token)
-                .arg(fence.ttl_ms)
+                .arg(&sent.value)
+                .arg(sent.token)
+                .arg(sent.ttl_ms)
                 .invoke_async(&mut connection)
                 .await
                 .map_err(|error| match failure(&error) {
@@ -360,19 +369,23 @@ async fn renew(shared: &Arc<Shared>, fence: &Fence) -> Result<(), StoreError> {
         .await?;
     match result {
         None => Ok(()),
-        Some(holder) => {
-            let holder = if holder == "-" {
-                "nobody".to_string()
-            } else {
-                holder
-            };
-            shared.lose(
-                token,
-                format!("the dispatcher lease is now held by {holder}"),
-            );
-            Err(shared.fence().err().unwrap_or_else(|| {
-                StoreError::Conflict(format!("the dispatcher lease is now held by {holder}"))
-            }))
-        }
+        Some(holder) if holder == "-" => match failover::reacquire(shared, fence).await {
+            Ok(Some(again)) if shared.refence(token, again.clone()) => Ok(()),
+            // Not reached this time: the next renewal looks again.
+            Err(StoreError::Unavailable(reason)) => Err(StoreError::Unavailable(reason)),
+            _ => lost(shared, token, "nobody".to_string()),
+        },
+        Some(holder) => lost(shared, token, holder),
     }
+}
+
+/// Records the lease under `token` as lost to `holder`; the error to return.
+fn lost(shared: &Shared, token: u64, holder: String) -> Result<(), StoreError> {
+    shared.lose(
+        token,
+        format!("the dispatcher lease is now held by {holder}"),
+    );
+    Err(shared.fence().err().unwrap_or_else(|| {
+        StoreError::Conflict(format!("the dispatcher lease is now held by {holder}"))
+    }))
 }

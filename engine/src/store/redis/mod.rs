@@ -60,9 +60,11 @@
 //! Keys are listed in `keys.rs`; what the event stream holds in `codec.rs`.
 
 mod codec;
+mod failover;
 pub mod holder;
 pub mod keys;
 mod lease;
+mod pool;
 mod replicas;
 mod writer;
 
@@ -71,8 +73,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_redis::redis::{self, AsyncConnectionConfig, RedisError};
-use deadpool_redis::{Connection, Manager, Pool, PoolError, Runtime};
 use parking_lot::Mutex;
+use pool::{Connection, Manager, Pool, PoolError};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Change, LoggedChange, Store, StoreError, StoredState};
@@ -81,6 +83,7 @@ use crate::ticket::TicketId;
 use codec::Entry;
 use keys::Keys;
 pub use lease::RedisLease;
+pub use pool::{SentinelUrl, SENTINEL_SCHEME};
 use writer::{Command, Writer};
 
 /// How the store talks to Redis. The defaults suit a Redis on the same host
@@ -146,7 +149,9 @@ impl RedisOptions {
 /// [`Store`] on Redis. Cheap to clone; clones share the pool, the mirror and
 /// the lease. URLs: `redis://[user:password@]host:port/db`, `rediss://…`
 /// (TLS: needs the engine's `redis-tls` feature, see the crate manifest),
-/// `redis+unix:///path/to/socket` or `unix:///path/to/socket`.
+/// `redis+unix:///path/to/socket`, `unix:///path/to/socket`, or
+/// `redis+sentinel://host:port[,host:port…]/master_name[/db]` to follow
+/// Sentinel failovers (`pool.rs`).
 #[derive(Clone)]
 pub struct RedisStore {
     shared: Arc<Shared>,
@@ -181,6 +186,7 @@ struct Scripts {
     acquire: redis::Script,
     renew: redis::Script,
     release: redis::Script,
+    reacquire: redis::Script,
 }
 
 impl Scripts {
@@ -191,6 +197,7 @@ impl Scripts {
             acquire: redis::Script::new(include_str!("scripts/acquire.lua")),
             renew: redis::Script::new(include_str!("scripts/renew.lua")),
             release: redis::Script::new(include_str!("scripts/release.lua")),
+            reacquire: redis::Script::new(include_str!("scripts/reacquire.lua")),
         }
     }
 }
@@ -238,8 +245,27 @@ impl Shared {
         }
     }
 
-    fn is_held(&self, token: u64) -> bool {
-        matches!(&*self.fence.lock(), FenceCell::Held(fence) if fence.token == token)
+    /// The fence this process writes under now, if it holds the lease.
+    fn current(&self) -> Option<Fence> {
+        match &*self.fence.lock() {
+            FenceCell::Held(fence) => Some(fence.clone()),
+            _ => None,
+        }
+    }
+
+    /// Replaces the fence under `old` by `new` (the lease taken again after
+    /// a failover); false if `old` is no longer held (lost or released
+    /// meanwhile). Already holding `new` counts as done.
+    fn refence(&self, old: u64, new: Fence) -> bool {
+        let mut cell = self.fence.lock();
+        match &*cell {
+            FenceCell::Held(fence) if fence.token == old => {
+                *cell = FenceCell::Held(new);
+                true
+            }
+            FenceCell::Held(fence) => fence.token == new.token,
+            _ => false,
+        }
     }
 
     /// A pooled connection, retried with backoff while Redis cannot be reached.
@@ -247,7 +273,7 @@ impl Shared {
         let mut attempt = 0;
         loop {
             match self.pool.get().await {
-                Ok(connection) => return Ok(connection),
+                Ok(connection) => return Ok(Connection::new(connection)),
                 Err(error) if attempt < self.options.retries => {
                     attempt += 1;
                     crate::metrics::record_store_reconnect();
@@ -317,8 +343,13 @@ fn failure(error: &RedisError) -> Failure {
         ErrorKind::Parse | ErrorKind::UnexpectedReturnType => Failure::Definite(
             StoreError::Corrupt(format!("unexpected reply from redis: {error}")),
         ),
+        // READONLY: the node was demoted in a failover; another connection
+        // (through Sentinel) reaches the new primary.
         ErrorKind::Server(
-            ServerErrorKind::BusyLoading | ServerErrorKind::TryAgain | ServerErrorKind::MasterDown,
+            ServerErrorKind::BusyLoading
+            | ServerErrorKind::TryAgain
+            | ServerErrorKind::MasterDown
+            | ServerErrorKind::ReadOnly,
         ) => Failure::Transient(error.to_string()),
         ErrorKind::Io | ErrorKind::Client => Failure::Transient(error.to_string()),
         _ if error.is_timeout() || error.is_connection_dropped() || error.is_io_error() => {
@@ -404,14 +435,13 @@ impl RedisStore {
         let connection_config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(options.connect_timeout))
             .set_response_timeout(Some(options.command_timeout));
-        let manager = Manager::new_with_config(url, connection_config)
-            .map_err(|error| StoreError::Unavailable(format!("bad redis url: {error}")))?;
+        let manager = Manager::new(url, connection_config).map_err(StoreError::Unavailable)?;
         let pool = Pool::builder(manager)
             .max_size(options.pool_size.max(1))
             .wait_timeout(Some(options.connect_timeout))
             .create_timeout(Some(options.connect_timeout))
             .recycle_timeout(Some(options.command_timeout))
-            .runtime(Runtime::Tokio1)
+            .runtime(deadpool::Runtime::Tokio1)
             .build()
             .map_err(|error| {
                 StoreError::Unavailable(format!("cannot build the redis pool: {error}"))

@@ -9,12 +9,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use deadpool_redis::redis::{self, RedisError};
-use deadpool_redis::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::codec;
+use super::failover;
 use super::replicas::{self, Revert};
-use super::{failure, Failure, Fence, Shared};
+use super::{failure, Connection, Failure, Fence, Shared};
 use crate::domain::OperatorId;
 use crate::store::{Change, OperatorRecord, StoreError, StoredState, TicketRecord, TicketState};
 use crate::ticket::TicketId;
@@ -69,6 +69,9 @@ enum Outcome {
     },
     /// Redis holds other writes than the mirror thinks: reload and re-check.
     Diverged,
+    /// The lease went missing in a failover and was taken again under a new
+    /// token: reload from the new primary and re-check.
+    Refenced,
     Failed(StoreError),
 }
 
@@ -162,12 +165,13 @@ impl Writer {
                     let replies = batch.accepted;
                     return answer_all(replies, &error);
                 }
+                Outcome::Refenced if pass == 0 => pending = batch.accepted,
                 Outcome::Diverged if pass == 0 => {
                     tracing::warn!("redis holds other writes than this process made (a restart that lost data?); reloading");
                     self.mirror_token = None;
                     pending = batch.accepted;
                 }
-                Outcome::Diverged => {
+                Outcome::Diverged | Outcome::Refenced => {
                     let error = StoreError::Unavailable(
                         "redis keeps diverging from this process's writes".to_string(),
                     );
@@ -283,6 +287,19 @@ impl Writer {
                     self.last_applied = write_id;
                     return Outcome::Applied { confirmable: true };
                 }
+                Err(error) if lease_missing(&error) => {
+                    return match failover::reacquire(&shared, fence).await {
+                        Ok(Some(again)) if shared.refence(fence.token, again.clone()) => {
+                            self.mirror_token = None;
+                            Outcome::Refenced
+                        }
+                        Ok(_) => self.refusal(fence, &error).unwrap_or(Outcome::Failed(
+                            StoreError::Conflict("the dispatcher lease is lost".to_string()),
+                        )),
+                        // Nothing was written; the next commit checks again.
+                        Err(unreachable) => Outcome::Failed(unreachable),
+                    };
+                }
                 Err(error) => match self.refusal(fence, &error) {
                     Some(outcome) => return outcome,
                     None => match failure(&error) {
@@ -370,7 +387,7 @@ impl Writer {
             }
             // The batch is not this node's last write (a failover to a
             // replica that never got it): nothing to take back; re-read.
-            Outcome::Diverged => {
+            Outcome::Diverged | Outcome::Refenced => {
                 self.mirror_token = None;
                 Ok(())
             }
@@ -493,6 +510,12 @@ impl Drop for Writer {
     fn drop(&mut self) {
         self.discard_connection();
     }
+}
+
+/// The commit script found no lease and another last token on this node:
+/// what a failover to a replica that lacked the lease looks like.
+fn lease_missing(error: &RedisError) -> bool {
+    error.code() == Some("FENCED") && error.detail().map(str::trim) == Some("-")
 }
 
 fn answer_all(replies: Vec<(Change, Reply)>, error: &StoreError) {
