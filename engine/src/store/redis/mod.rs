@@ -59,6 +59,7 @@
 //!
 //! Keys are listed in `keys.rs`; what the event stream holds in `codec.rs`.
 
+mod batch;
 mod codec;
 mod failover;
 pub mod holder;
@@ -66,6 +67,8 @@ pub mod keys;
 mod lease;
 mod pool;
 mod replicas;
+mod sessions;
+mod stored;
 mod writer;
 
 use std::sync::Arc;
@@ -79,8 +82,6 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{Change, LoggedChange, Store, StoreError, StoredState};
 use crate::domain::{Annotation, Nif};
-use crate::ticket::TicketId;
-use codec::Entry;
 use keys::Keys;
 pub use lease::RedisLease;
 pub use pool::{SentinelUrl, SENTINEL_SCHEME};
@@ -368,60 +369,6 @@ fn pool_error(error: &PoolError) -> String {
 }
 
 impl RedisStore {
-    /// Keeps an operator session (by the digest of its token) for `ttl`, so
-    /// it outlives this process: a restarted or standby gateway honours it.
-    /// Sessions are not dispatch state, so this write is not fenced.
-    pub async fn session_put(
-        &self,
-        digest: &str,
-        operator: &str,
-        ttl: Duration,
-    ) -> Result<(), StoreError> {
-        let (key, operator) = (self.shared.keys.session(digest), operator.to_string());
-        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        self.shared
-            .on_runtime(move |shared| async move {
-                let mut pipeline = redis::pipe();
-                pipeline
-                    .cmd("SET")
-                    .arg(&key)
-                    .arg(&operator)
-                    .arg("PX")
-                    .arg(ttl_ms)
-                    .ignore();
-                shared.read::<()>(&pipeline).await
-            })
-            .await
-    }
-
-    /// The operator of a live session, by the digest of its token.
-    pub async fn session_get(&self, digest: &str) -> Result<Option<String>, StoreError> {
-        let key = self.shared.keys.session(digest);
-        self.shared
-            .on_runtime(move |shared| async move {
-                let mut pipeline = redis::pipe();
-                pipeline.cmd("GET").arg(&key);
-                let (operator,): (Option<String>,) = shared.read(&pipeline).await?;
-                Ok(operator)
-            })
-            .await
-    }
-
-    /// Ends a session; true if it was live.
-    pub async fn session_delete(&self, digest: &str) -> Result<bool, StoreError> {
-        let key = self.shared.keys.session(digest);
-        self.shared
-            .on_runtime(move |shared| async move {
-                let mut pipeline = redis::pipe();
-                pipeline.cmd("DEL").arg(&key);
-                let (deleted,): (u64,) = shared.read(&pipeline).await?;
-                Ok(deleted > 0)
-            })
-            .await
-    }
-}
-
-impl RedisStore {
     /// Connects to Redis at `url` and checks it answers. Must be called
     /// within a tokio runtime, which then runs the store's Redis calls. The
     /// store can read at once; it writes only once this process holds the
@@ -513,84 +460,11 @@ impl Store for RedisStore {
             return Ok(Vec::new());
         }
         self.shared
-            .on_runtime(move |shared| async move { read_events(&shared, from, limit).await })
+            .on_runtime(
+                move |shared| async move { stored::read_events(&shared, from, limit).await },
+            )
             .await
     }
-}
-
-async fn read_events(
-    shared: &Shared,
-    from: u64,
-    limit: usize,
-) -> Result<Vec<LoggedChange>, StoreError> {
-    let count = i64::try_from(limit).unwrap_or(i64::MAX);
-    let (range,): (redis::streams::StreamRangeReply,) = shared
-        .read(
-            redis::pipe()
-                .cmd("XRANGE")
-                .arg(&shared.keys.events)
-                .arg(codec::entry_id(from))
-                .arg("+")
-                .arg("COUNT")
-                .arg(count),
-        )
-        .await?;
-    let mut entries = Vec::with_capacity(range.ids.len());
-    for stream_id in &range.ids {
-        let field = |name: &str| -> Result<String, StoreError> {
-            let value = stream_id.map.get(name).ok_or_else(|| {
-                StoreError::Corrupt(format!("event {} has no {name}", stream_id.id))
-            })?;
-            redis::from_redis_value_ref(value).map_err(|error| {
-                StoreError::Corrupt(format!("event {} field {name}: {error}", stream_id.id))
-            })
-        };
-        let entry = codec::parse_entry(&field("kind")?, &field("change")?)?;
-        entries.push((codec::seq_of(&stream_id.id)?, entry));
-    }
-    // Joins are logged without personal data: complete them from the tickets hash.
-    let joined: Vec<TicketId> = entries
-        .iter()
-        .filter_map(|(_, entry)| match entry {
-            Entry::Join(join) => Some(join.ticket),
-            Entry::Change(_) => None,
-        })
-        .collect();
-    let mut records = std::collections::HashMap::new();
-    if !joined.is_empty() {
-        let fields: Vec<String> = joined.iter().map(TicketId::to_string).collect();
-        let (found,): (Vec<Option<String>>,) = shared
-            .read(
-                redis::pipe()
-                    .cmd("HMGET")
-                    .arg(&shared.keys.tickets)
-                    .arg(&fields),
-            )
-            .await?;
-        for (id, json) in joined.iter().zip(found) {
-            if let Some(json) = json {
-                records.insert(*id, codec::from_json::<super::TicketRecord>(&json)?);
-            }
-        }
-    }
-    entries
-        .into_iter()
-        .map(|(seq, entry)| {
-            let change = match entry {
-                Entry::Change(change) => change,
-                Entry::Join(join) => match records.get(&join.ticket) {
-                    Some(record) => join.rejoin(record),
-                    None => {
-                        return Err(StoreError::Corrupt(format!(
-                            "event {seq}: ticket {} is no longer in the tickets hash",
-                            join.ticket
-                        )))
-                    }
-                },
-            };
-            Ok(LoggedChange { seq, change })
-        })
-        .collect()
 }
 
 #[cfg(test)]

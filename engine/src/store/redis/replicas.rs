@@ -24,8 +24,8 @@ use std::time::Duration;
 
 use deadpool_redis::redis;
 
+use super::batch::{commit_keys, Batch, ScriptInput};
 use super::codec;
-use super::writer::{commit_keys, Batch, ScriptInput};
 use super::{Connection, Shared};
 use crate::store::{Change, OperatorRecord, StoreError, StoredState, TicketRecord, TicketState};
 

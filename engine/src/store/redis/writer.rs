@@ -5,19 +5,17 @@
 //! starts are committed together by one script call (group commit); each is
 //! still checked, and answered, on its own.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use deadpool_redis::redis::{self, RedisError};
+use deadpool_redis::redis::RedisError;
 use tokio::sync::{mpsc, oneshot};
 
-use super::codec;
+use super::batch::{script_input, Batch, Reply, ScriptInput};
 use super::failover;
 use super::replicas::{self, Revert};
+use super::stored::read_state;
 use super::{failure, Connection, Failure, Fence, Shared};
-use crate::domain::OperatorId;
-use crate::store::{Change, OperatorRecord, StoreError, StoredState, TicketRecord, TicketState};
-use crate::ticket::TicketId;
+use crate::store::{Change, StoreError, StoredState};
 
 /// A request to the commit task.
 pub(crate) enum Command {
@@ -31,8 +29,6 @@ pub(crate) enum Command {
         reply: oneshot::Sender<Result<StoredState, StoreError>>,
     },
 }
-
-type Reply = oneshot::Sender<Result<(), StoreError>>;
 
 pub(crate) struct Writer {
     shared: Arc<Shared>,
@@ -50,14 +46,6 @@ pub(crate) struct Writer {
     /// yet: done before anything else (see `replicas.rs`).
     pending_revert: Option<Revert>,
     connection: Option<Connection>,
-}
-
-/// What one script call will write, built from a scratch copy of the records.
-pub(super) struct Batch {
-    pub scratch: StoredState,
-    pub tickets: BTreeSet<TicketId>,
-    pub operators: BTreeSet<OperatorId>,
-    pub accepted: Vec<(Change, Reply)>,
 }
 
 /// How one commit attempt ended.
@@ -138,7 +126,7 @@ impl Writer {
                 Ok(fence) => fence,
                 Err(error) => return answer_all(pending, &error),
             };
-            let batch = self.stage(pending);
+            let batch = Batch::stage(&self.mirror, pending);
             if batch.accepted.is_empty() {
                 return;
             }
@@ -209,50 +197,6 @@ impl Writer {
             self.last_applied = writer.applied_under(fence.token);
         }
         Ok(fence)
-    }
-
-    /// Checks each change against a scratch copy of the records it touches;
-    /// answers the refused ones at once.
-    fn stage(&self, applies: Vec<(Change, Reply)>) -> Batch {
-        let mut batch = Batch {
-            scratch: StoredState {
-                next_seq: self.mirror.next_seq,
-                ..StoredState::default()
-            },
-            tickets: BTreeSet::new(),
-            operators: BTreeSet::new(),
-            accepted: Vec::new(),
-        };
-        for (change, reply) in applies {
-            let (ticket, operator) = touched(&change);
-            if let Some(id) = ticket {
-                if let (false, Some(record)) = (
-                    batch.scratch.tickets.contains_key(&id),
-                    self.mirror.tickets.get(&id),
-                ) {
-                    batch.scratch.tickets.insert(id, record.clone());
-                }
-            }
-            if let Some(id) = operator {
-                if let (false, Some(record)) = (
-                    batch.scratch.operators.contains_key(id),
-                    self.mirror.operators.get(id),
-                ) {
-                    batch.scratch.operators.insert(id.clone(), record.clone());
-                }
-            }
-            match batch.scratch.apply(&change) {
-                Ok(()) => {
-                    batch.tickets.extend(ticket);
-                    batch.operators.extend(operator.cloned());
-                    batch.accepted.push((change, reply));
-                }
-                Err(error) => {
-                    let _ = reply.send(Err(error));
-                }
-            }
-        }
-        batch
     }
 
     /// Sends one commit script (`input`: its keys and operations) that
@@ -522,194 +466,4 @@ fn answer_all(replies: Vec<(Change, Reply)>, error: &StoreError) {
     for (_, reply) in replies {
         let _ = reply.send(Err(error.clone()));
     }
-}
-
-/// The ticket and the operator whose records a change reads or writes.
-fn touched(change: &Change) -> (Option<TicketId>, Option<&OperatorId>) {
-    match change {
-        Change::AvailabilitySet { operator, .. }
-        | Change::OperatorWaiting { operator, .. }
-        | Change::OperatorInterrupted { operator, .. } => (None, Some(operator)),
-        Change::TicketJoined { ticket } => (Some(ticket.id), None),
-        Change::Matched {
-            ticket, operator, ..
-        }
-        | Change::MeetingStarted {
-            ticket, operator, ..
-        }
-        | Change::TicketAccepted {
-            ticket, operator, ..
-        }
-        | Change::AttentionFinalized {
-            ticket, operator, ..
-        } => (Some(*ticket), Some(operator)),
-        Change::TicketAbandoned {
-            ticket, operator, ..
-        } => (Some(*ticket), operator.as_ref()),
-    }
-}
-
-/// The KEYS and the operations (ARGV from 7 on) of `scripts/commit.lua`.
-pub(super) type ScriptInput = (Vec<String>, Vec<String>);
-
-/// The keys every commit script call starts with (KEYS[1..9]).
-pub(super) fn commit_keys(shared: &Shared) -> Vec<String> {
-    let names = &shared.keys;
-    vec![
-        names.lease.clone(),
-        names.fence.clone(),
-        names.writer.clone(),
-        names.tickets.clone(),
-        names.operators.clone(),
-        names.waiting.clone(),
-        names.next_seq.clone(),
-        names.events.clone(),
-        names.event_seq.clone(),
-    ]
-}
-
-fn script_input(shared: &Shared, batch: &Batch) -> Result<ScriptInput, StoreError> {
-    let names = &shared.keys;
-    let mut keys = commit_keys(shared);
-    let mut args = Vec::new();
-    // Events first: an XADD is the only write that can fail on data, and
-    // nothing else may be written before it (scripts are not rolled back).
-    for (change, _) in &batch.accepted {
-        args.extend([
-            "E".to_string(),
-            codec::kind(change).to_string(),
-            codec::event_json(change)?,
-        ]);
-    }
-    for id in &batch.tickets {
-        let Some(record) = batch.scratch.tickets.get(id) else {
-            continue;
-        };
-        let field = id.to_string();
-        args.extend([
-            "T".to_string(),
-            field.clone(),
-            codec::to_json::<TicketRecord>(record)?,
-        ]);
-        if record.state == TicketState::Waiting {
-            args.extend(["Q+".to_string(), field, record.seq.to_string()]);
-        } else {
-            args.extend(["Q-".to_string(), field]);
-        }
-    }
-    for id in &batch.operators {
-        let Some(record) = batch.scratch.operators.get(id) else {
-            continue;
-        };
-        args.extend([
-            "O".to_string(),
-            id.to_string(),
-            codec::to_json::<OperatorRecord>(record)?,
-        ]);
-    }
-    let mut history_keys: HashMap<String, usize> = HashMap::new();
-    for (change, _) in &batch.accepted {
-        if let Change::AttentionFinalized {
-            ticket, annotation, ..
-        } = change
-        {
-            let Some(record) = batch.scratch.tickets.get(ticket) else {
-                continue;
-            };
-            let key = names.history(&record.nif);
-            let index = *history_keys.entry(key.clone()).or_insert_with(|| {
-                keys.push(key);
-                keys.len()
-            });
-            args.extend([
-                "H".to_string(),
-                index.to_string(),
-                codec::to_json(annotation)?,
-            ]);
-        }
-    }
-    args.extend(["S".to_string(), batch.scratch.next_seq.to_string()]);
-    Ok((keys, args))
-}
-
-/// The commit bookkeeping as `read_state` found it.
-pub(crate) struct WriterRecord {
-    fence: Option<String>,
-    applied: Option<u64>,
-}
-
-impl WriterRecord {
-    /// The last commit applied under `token` (0: none).
-    fn applied_under(&self, token: u64) -> u64 {
-        match (&self.fence, self.applied) {
-            (Some(fence), Some(applied)) if *fence == token.to_string() => applied,
-            _ => 0,
-        }
-    }
-}
-
-type RawState = (
-    HashMap<String, String>,
-    HashMap<String, String>,
-    Option<u64>,
-    Vec<String>,
-    (Option<String>, Option<u64>),
-);
-
-/// Everything, read in one `MULTI`/`EXEC` so it is one consistent moment.
-pub(crate) async fn read_state(shared: &Shared) -> Result<(StoredState, WriterRecord), StoreError> {
-    let keys = &shared.keys;
-    let (tickets, operators, next_seq, waiting, (fence, applied)): RawState = shared
-        .read(
-            redis::pipe()
-                .atomic()
-                .hgetall(&keys.tickets)
-                .hgetall(&keys.operators)
-                .get(&keys.next_seq)
-                .zrange(&keys.waiting, 0, -1)
-                .cmd("HMGET")
-                .arg(&keys.writer)
-                .arg("fence")
-                .arg("applied"),
-        )
-        .await?;
-    let mut state = StoredState {
-        next_seq: next_seq.unwrap_or(0),
-        ..StoredState::default()
-    };
-    for (field, json) in &tickets {
-        let record: TicketRecord = codec::from_json(json)?;
-        if record.id.to_string() != *field {
-            return Err(StoreError::Corrupt(format!(
-                "ticket {field} holds the record of {}",
-                record.id
-            )));
-        }
-        state.tickets.insert(record.id, record);
-    }
-    for (field, json) in &operators {
-        let id = OperatorId::parse(field)
-            .map_err(|error| StoreError::Corrupt(format!("operator {field:?}: {error}")))?;
-        state
-            .operators
-            .insert(id, codec::from_json::<OperatorRecord>(json)?);
-    }
-    // The queue is written with the records by the same script: if the two
-    // disagree, something else wrote here, and recovering from it would
-    // serve the wrong taxpayers.
-    let queued: BTreeSet<&str> = waiting.iter().map(String::as_str).collect();
-    let should: BTreeMap<String, ()> = state
-        .tickets
-        .values()
-        .filter(|t| t.state == TicketState::Waiting)
-        .map(|t| (t.id.to_string(), ()))
-        .collect();
-    if queued.len() != should.len() || queued.iter().any(|id| !should.contains_key(*id)) {
-        return Err(StoreError::Corrupt(format!(
-            "the waiting queue ({} tickets) disagrees with the waiting tickets ({})",
-            queued.len(),
-            should.len()
-        )));
-    }
-    Ok((state, WriterRecord { fence, applied }))
 }
