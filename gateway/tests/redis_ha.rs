@@ -377,11 +377,12 @@ async fn after_the_primary_is_killed_sentinel_promotes_a_replica_and_joins_resum
     // The Sentinels must know each other and the replicas before a failover can happen.
     wait_until(Duration::from_secs(20), "3 usable Sentinels", || {
         sentinels.iter().all(|(port, _)| {
-            cli(*port, &["SENTINEL", "ckquorum", "ventanilla"]).contains("OK 3 usable")
-                && cli(*port, &["SENTINEL", "replicas", "ventanilla"])
-                    .matches("slave")
-                    .count()
-                    >= 2
+            cli(*port, &["SENTINEL", "ckquorum", "ventanilla"]).contains("OK 3 usable") && {
+                let known = cli(*port, &["SENTINEL", "replicas", "ventanilla"]);
+                replicas
+                    .iter()
+                    .all(|replica| known.contains(&format!("127.0.0.1:{}", replica.port)))
+            }
         })
     });
     let hosts: Vec<String> = sentinels
