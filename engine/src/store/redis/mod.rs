@@ -57,6 +57,14 @@
 //! holder elsewhere is watched until its lease lapses (taken) or is renewed
 //! (alive: refused, saying who and how recently).
 //!
+//! # Replicas and Sentinel
+//! With [`RedisOptions::min_replicas`], a batch is confirmed with `WAIT`
+//! before anyone hears of it, and one that no replica confirms is taken
+//! back (`replicas.rs`). A `redis+sentinel://` URL makes the pool find the
+//! primary through Sentinel and follow a failover (`pool.rs`); a lease that
+//! went missing in the failover is taken again with a higher token, never
+//! assumed (`failover.rs`).
+//!
 //! Keys are listed in `keys.rs`; what the event stream holds in `codec.rs`.
 
 mod batch;
