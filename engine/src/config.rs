@@ -127,6 +127,10 @@ pub struct Config {
     pub operators: Vec<OperatorConfig>,
     /// `[meetings]`.
     pub meetings: MeetingsConfig,
+    /// `[presence]`: when a silent taxpayer page is absent, then gone.
+    pub presence: crate::presence::PresenceConfig,
+    /// `[retention]`: how long what has ended is kept.
+    pub retention: crate::retention::RetentionConfig,
 }
 
 /// `[server]`: where the gateway listens and how often consoles poll.
@@ -137,6 +141,16 @@ pub struct ServerConfig {
     pub bind: String,
     /// Console refresh period in seconds (the guide's 9 s countdown).
     pub poll_seconds: u32,
+    /// The origin the pages are served from, e.g. "https://videoasistencia.example.es":
+    /// cookie-authenticated commands from another origin are refused, and an
+    /// https URL makes the session cookie `Secure`. Unset: the request's own Host.
+    pub public_url: Option<String>,
+    /// A connection that has not sent complete request headers (or a whole
+    /// body) within this many milliseconds is closed.
+    pub header_timeout_ms: u64,
+    /// Serve `/metrics` on this separate address instead of the main router
+    /// (off when unset), so a deployment can keep it off the public port.
+    pub metrics_bind: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -144,6 +158,9 @@ impl Default for ServerConfig {
         ServerConfig {
             bind: "127.0.0.1:8080".into(),
             poll_seconds: 9,
+            public_url: None,
+            header_timeout_ms: 10_000,
+            metrics_bind: None,
         }
     }
 }
@@ -426,6 +443,10 @@ pub struct EngineSettings {
     pub interrupt_margin: Duration,
     /// Console refresh period in seconds.
     pub poll_seconds: u32,
+    /// When a silent taxpayer page is absent, then gone.
+    pub presence: crate::presence::PresenceSettings,
+    /// How long what has ended is kept.
+    pub retention: crate::retention::RetentionSettings,
 }
 
 impl Config {
@@ -508,6 +529,8 @@ impl Config {
                 u64::from(self.dispatch.interrupt_margin_minutes) * 60,
             ),
             poll_seconds: self.server.poll_seconds,
+            presence: self.presence.validate()?,
+            retention: self.retention.validate()?,
         })
     }
 
@@ -525,6 +548,23 @@ impl Config {
                 "server.poll_seconds",
                 "must be at least 1, found 0",
             ));
+        }
+        if let Some(public_url) = &self.server.public_url {
+            web_origin(public_url).map_err(|reason| invalid("server.public_url", reason))?;
+        }
+        if self.server.header_timeout_ms == 0 {
+            return Err(invalid(
+                "server.header_timeout_ms",
+                "must be at least 1, found 0",
+            ));
+        }
+        if let Some(metrics_bind) = &self.server.metrics_bind {
+            if metrics_bind.trim().parse::<std::net::SocketAddr>().is_err() {
+                return Err(invalid(
+                    "server.metrics_bind",
+                    "expected a socket address such as 127.0.0.1:9090",
+                ));
+            }
         }
         let url = self.store.url.as_str();
         let redis = ["redis://", "rediss://", "redis+unix://", "unix://"];
@@ -760,4 +800,23 @@ fn resolve(base_dir: &Path, path: &Path) -> PathBuf {
     } else {
         path.to_owned()
     }
+}
+
+/// The web origin ("https://host[:port]", default port left out) of an
+/// http or https URL that names nothing beyond its origin: how
+/// `server.public_url` is checked, and how the gateway compares an `Origin`
+/// header with it.
+pub fn web_origin(text: &str) -> Result<String, &'static str> {
+    const SHAPE: &str =
+        "expected an http or https origin such as https://videoasistencia.example.es";
+    let url = reqwest::Url::parse(text.trim()).map_err(|_| SHAPE)?;
+    let plain = url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.path() == "/";
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || !plain {
+        return Err(SHAPE);
+    }
+    Ok(url.origin().ascii_serialization())
 }

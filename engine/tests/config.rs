@@ -320,3 +320,55 @@ fn debug_output_of_an_operator_never_shows_its_password() {
     assert!(!shown.contains("\"demo\""), "{shown}");
     assert!(shown.contains("<redacted>"));
 }
+
+#[test]
+fn the_v1_1_server_keys_default_to_off_and_ten_seconds() {
+    let config = Config::from_toml_str(MINIMAL).expect("parses");
+    assert_eq!(config.server.public_url, None);
+    assert_eq!(config.server.header_timeout_ms, 10_000);
+    assert_eq!(config.server.metrics_bind, None);
+    let config = Config::from_toml_str(&format!(
+        "[server]\npublic_url = \"https://videoasistencia.example.es/\"\nheader_timeout_ms = 300\nmetrics_bind = \"127.0.0.1:9464\"\n{MINIMAL}"
+    ))
+    .expect("parses");
+    assert!(config.validate(&workspace_root()).is_ok());
+    assert_eq!(
+        web_origin(config.server.public_url.as_deref().expect("set")),
+        Ok("https://videoasistencia.example.es".to_string())
+    );
+}
+
+#[test]
+fn a_public_url_that_is_not_an_http_origin_is_refused_naming_the_key() {
+    for bad in [
+        "videoasistencia.example.es",
+        "ftp://videoasistencia.example.es",
+        "https://videoasistencia.example.es/consola",
+        "https://user@videoasistencia.example.es",
+        "https://videoasistencia.example.es/?a=1",
+    ] {
+        let message = error_after(|text| format!("[server]\npublic_url = \"{bad}\"\n{text}"));
+        assert!(message.contains("server.public_url"), "{bad}: {message}");
+    }
+}
+
+#[test]
+fn a_zero_header_timeout_or_a_bad_metrics_address_is_refused_naming_the_key() {
+    let message = error_after(|text| format!("[server]\nheader_timeout_ms = 0\n{text}"));
+    assert!(message.contains("server.header_timeout_ms"), "{message}");
+    let message = error_after(|text| format!("[server]\nmetrics_bind = \"localhost\"\n{text}"));
+    assert!(message.contains("server.metrics_bind"), "{message}");
+}
+
+#[test]
+fn web_origins_drop_the_default_port_and_keep_others() {
+    assert_eq!(
+        web_origin("http://127.0.0.1:8080"),
+        Ok("http://127.0.0.1:8080".to_string())
+    );
+    assert_eq!(
+        web_origin("HTTPS://Example.ES:443"),
+        Ok("https://example.es".to_string())
+    );
+    assert!(web_origin("null").is_err());
+}

@@ -27,8 +27,8 @@ use crate::state::AppState;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "ventanilla_session";
-/// A session lasts one working day at most.
-const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+/// A session lasts one working day at most; the cookie's `Max-Age` says so.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 /// Past this many sessions, expired ones are dropped at the next login.
 const PRUNE_ABOVE: usize = 10_000;
 
@@ -139,14 +139,22 @@ pub fn random_token() -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// The `Set-Cookie` value that opens a session in the browser.
-pub fn session_cookie(token: &str) -> String {
-    format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/")
+/// The `Set-Cookie` value that opens a session in the browser: it lives as
+/// long as the session, and is `Secure` when the pages are served over https.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        SESSION_LIFETIME.as_secs(),
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
-pub fn expired_session_cookie() -> String {
-    format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+pub fn expired_session_cookie(secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 /// The token of `Authorization: Bearer <token>`, if that is how the request

@@ -60,14 +60,82 @@ impl ApiError {
 
     /// 429 `rate_limited`, with the seconds until the window reopens.
     pub fn rate_limited(retry_after_seconds: u64) -> ApiError {
+        ApiError::rate_limited_because(
+            "too many requests from this address, try again later",
+            retry_after_seconds,
+        )
+    }
+
+    /// 429 `rate_limited` with its own message.
+    pub fn rate_limited_because(message: &str, retry_after_seconds: u64) -> ApiError {
         ApiError {
             retry_after_seconds: Some(retry_after_seconds.max(1)),
-            ..ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many requests from this address, try again later",
-            )
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
         }
+    }
+
+    /// 403 `cross_origin_refused`: a cookie-authenticated command from another origin.
+    pub fn cross_origin_refused() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin_refused",
+            "this command must come from the service's own pages (Origin / Sec-Fetch-Site), or authenticate with a Bearer token",
+        )
+    }
+
+    /// 413 `invalid_request`: a body over the limit, announced or sent.
+    pub fn payload_too_large(limit: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            format!("the body is larger than {limit} bytes"),
+        )
+    }
+
+    /// 415 `invalid_request`: a body of a type the call does not take.
+    pub fn unsupported_media_type(message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request",
+            message,
+        )
+    }
+
+    /// 408 `invalid_request`: the body did not arrive in time.
+    pub fn body_timeout() -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "invalid_request",
+            "the body did not arrive in time",
+        )
+    }
+
+    /// The API error for a refusal that some layer below the handlers made
+    /// with only a status (axum's rejections, hyper): the code is the one the
+    /// contract uses for that status.
+    pub fn from_status(status: StatusCode) -> ApiError {
+        let (code, message) = match status {
+            StatusCode::UNAUTHORIZED => ("unauthenticated", "authentication required"),
+            StatusCode::NOT_FOUND => ("not_found", "no such API call"),
+            StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "too many requests, try again later"),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "engine_unavailable",
+                "the service is unavailable, try again shortly",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                ("invalid_request", "this method is not allowed here")
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => ("invalid_request", "the body is too large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ("invalid_request", "unsupported body type"),
+            status if status.is_server_error() => (
+                "engine_unavailable",
+                "the service could not answer, try again shortly",
+            ),
+            _ => ("invalid_request", "the request could not be used"),
+        };
+        // A server error that reaches here is a bug; the client still gets
+        // the error shape, and the status says it was not its fault.
+        ApiError::new(status, code, message)
     }
 }
 

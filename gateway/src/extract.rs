@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -26,6 +26,22 @@ pub struct ApiJson<T>(pub T);
 #[derive(Debug, Clone)]
 pub struct OptionalApiJson<T>(pub T);
 
+/// The body of a command that takes none: an empty body, or JSON (API.md
+/// v1.1). A form or text body is refused with 415, so that a cross-site form
+/// cannot press an operator's buttons even where a browser sent the cookie.
+#[derive(Debug, Clone, Copy)]
+pub struct NoBody;
+
+/// The raw body (webhooks verify signatures over the exact bytes), with the
+/// API's refusals for a body too large or too slow.
+#[derive(Debug, Clone)]
+pub struct RawBody(pub Bytes);
+
+/// A path parameter whose refusal (not percent-encoded UTF-8, wrong shape)
+/// is the API's 400 `invalid_request`, not axum's plain text.
+#[derive(Debug, Clone)]
+pub struct ApiPath<T>(pub T);
+
 fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     let content_type = headers
         .get(CONTENT_TYPE)
@@ -42,39 +58,43 @@ fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "invalid_request",
+        Err(ApiError::unsupported_media_type(
             "expected a JSON body with Content-Type: application/json",
         ))
     }
 }
 
+/// The whole body, within the size limit and `[server] header_timeout_ms`:
+/// a body that stalls is refused (408) and, unread, closes the connection.
 async fn body_bytes(request: Request, state: &AppState) -> Result<(HeaderMap, Bytes), ApiError> {
     let headers = request.headers().clone();
-    let bytes = Bytes::from_request(request, state)
-        .await
-        .map_err(|rejection| {
-            let status = rejection.status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    status,
-                    "invalid_request",
-                    format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-                )
-            } else {
-                ApiError::new(
-                    if status.is_client_error() {
-                        status
-                    } else {
-                        StatusCode::BAD_REQUEST
-                    },
-                    "invalid_request",
-                    "the body could not be read",
-                )
-            }
-        })?;
+    let read = tokio::time::timeout(
+        state.options.header_timeout,
+        Bytes::from_request(request, state),
+    )
+    .await
+    .map_err(|_| ApiError::body_timeout())?;
+    let bytes = read.map_err(|rejection| {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large(MAX_BODY_BYTES)
+        } else {
+            ApiError::new(
+                if status.is_client_error() {
+                    status
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
+                "invalid_request",
+                "the body could not be read",
+            )
+        }
+    })?;
     Ok((headers, bytes))
+}
+
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -97,11 +117,60 @@ impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalApiJson<T>
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let (headers, bytes) = body_bytes(request, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // A declared type must be JSON even with an empty body: an empty
+        // form post is still a form post.
+        if headers.contains_key(CONTENT_TYPE) {
+            require_json_content_type(&headers)?;
+        }
+        if is_blank(&bytes) {
             return Ok(OptionalApiJson(T::default()));
         }
         require_json_content_type(&headers)?;
         parse(&bytes).map(OptionalApiJson)
+    }
+}
+
+impl FromRequest<AppState> for NoBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (headers, bytes) = body_bytes(request, state).await?;
+        if headers.contains_key(CONTENT_TYPE) {
+            require_json_content_type(&headers)?;
+            if !is_blank(&bytes) {
+                parse::<serde_json::Value>(&bytes)?;
+            }
+        } else if !is_blank(&bytes) {
+            return Err(ApiError::unsupported_media_type(
+                "this command takes no body: send none, or JSON with Content-Type: application/json",
+            ));
+        }
+        Ok(NoBody)
+    }
+}
+
+impl FromRequest<AppState> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        body_bytes(request, state)
+            .await
+            .map(|(_, bytes)| RawBody(bytes))
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| ApiPath(value))
+            .map_err(|_| {
+                ApiError::invalid_request(
+                    "the path is not valid: its parameters must be percent-encoded UTF-8",
+                )
+            })
     }
 }
 

@@ -12,12 +12,14 @@ pub mod error;
 pub mod extract;
 pub mod limits;
 pub mod metrics;
+pub mod origin;
 pub mod pages;
+pub mod refusals;
 pub mod routes;
+pub mod server;
 pub mod state;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,15 +46,27 @@ pub use error::ApiError;
 pub use state::{AppState, GatewayOptions};
 
 /// The whole application: API, pages, health, with its limits and layers.
+/// `/metrics` is on it unless `[server] metrics_bind` gives it a listener
+/// of its own ([`metrics_router`]).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut app = Router::new()
         .merge(routes::api_router())
         .merge(routes::health::router())
-        .merge(pages::router())
-        .merge(metrics::router())
-        .fallback(not_found)
+        .merge(pages::router());
+    if state.options.metrics_bind.is_none() {
+        app = app.merge(metrics::router());
+    }
+    app.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::refuse_cross_origin,
+        ))
+        .layer(axum::middleware::from_fn(
+            refusals::refuse_announced_oversize,
+        ))
+        .layer(axum::middleware::from_fn(refusals::api_error_shape))
         .layer(axum::middleware::map_response(security_headers))
         .layer(
             // Method and path only: headers (cookies, tokens) are never logged,
@@ -75,9 +89,16 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-/// Unknown paths: an API error under `/api/`, a page elsewhere.
+/// `/metrics` alone, for its own listener (`[server] metrics_bind`).
+pub fn metrics_router(state: AppState) -> Router {
+    metrics::router()
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Unknown paths: an API error under `/api/` and `/webhooks/`, a page elsewhere.
 async fn not_found(uri: Uri) -> Response {
-    if uri.path().starts_with("/api/") {
+    if refusals::is_api_path(uri.path()) {
         ApiError::not_found("no such API call").into_response()
     } else {
         pages::not_found_page().await
@@ -213,18 +234,51 @@ fn meeting_provider(
     }
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves, then lets the
-/// requests in flight finish.
+/// Serves `state` on `listener` (and `/metrics` on `[server] metrics_bind`,
+/// when set) until `shutdown` resolves, then lets the requests in flight
+/// finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the HTTP server failed")
+    let header_timeout = state.options.header_timeout;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let wait_for_stop = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let metrics = match state.options.metrics_bind {
+        Some(address) => {
+            let metrics_listener = server::bind(address).await?;
+            tracing::info!(%address, "metrics are served on their own listener");
+            Some(tokio::spawn(server::serve_router(
+                metrics_listener,
+                metrics_router(state.clone()),
+                header_timeout,
+                wait_for_stop(stopped.clone()),
+            )))
+        }
+        None => None,
+    };
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let served = server::serve_router(
+        listener,
+        router(state),
+        header_timeout,
+        wait_for_stop(stopped),
+    )
+    .await
+    .context("the HTTP server failed");
+    if let Some(metrics) = metrics {
+        metrics
+            .await
+            .context("the metrics listener stopped")?
+            .context("the metrics listener failed")?;
+    }
+    served
 }
 
 /// Starts the engine from `config` and serves it on `listener` until `shutdown`.

@@ -1,7 +1,9 @@
 //! What every handler shares: the engine, the operators' sessions, the
 //! gateway's options and the rate limiters.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::HeaderName;
 use engine::config::{AuthMode, Config as FileConfig};
@@ -14,7 +16,7 @@ use engine::store::RedisStore;
 use engine::Engine;
 
 use crate::auth::Sessions;
-use crate::limits::RateLimiter;
+use crate::limits::{LoginGuard, RateLimiter};
 
 /// Options of the gateway itself, taken from the configuration file and the
 /// command line.
@@ -24,12 +26,24 @@ pub struct GatewayOptions {
     pub auth_mode: AuthMode,
     /// `[auth] header`: the operator id set by the SSO proxy (trusted_header mode).
     pub auth_header: HeaderName,
-    /// `[limits] logins_per_minute`, per client address; 0 = no limit.
+    /// `[limits] logins_per_minute`: failed logins per operator id (an
+    /// address may fail ten times as many); 0 = no limit.
     pub logins_per_minute: u32,
     /// `[limits] joins_per_minute`, per client address; 0 = no limit.
     pub joins_per_minute: u32,
     /// `--trust-forwarded-for`.
     pub trust_forwarded_for: bool,
+    /// `[server] public_url` as an origin ("https://host[:port]"): the only
+    /// origin cookie-authenticated commands may come from. None: the
+    /// request's own Host.
+    pub public_origin: Option<String>,
+    /// The session cookie is `Secure` (the public URL is https).
+    pub secure_cookie: bool,
+    /// `[server] header_timeout_ms`: how long a connection may take to send
+    /// its request headers, and a request its whole body.
+    pub header_timeout: Duration,
+    /// `[server] metrics_bind`: `/metrics` on its own listener, off the main router.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl GatewayOptions {
@@ -38,12 +52,36 @@ impl GatewayOptions {
         let auth_header = HeaderName::try_from(file.auth.header.trim()).map_err(|_| {
             anyhow::anyhow!("auth.header: expected an HTTP header name such as X-Remote-User")
         })?;
+        let public_origin = match &file.server.public_url {
+            Some(url) => Some(
+                engine::config::web_origin(url)
+                    .map_err(|reason| anyhow::anyhow!("server.public_url: {reason}"))?,
+            ),
+            None => None,
+        };
+        let metrics_bind = match &file.server.metrics_bind {
+            Some(address) => Some(address.trim().parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "server.metrics_bind: expected a socket address such as 127.0.0.1:9090"
+                )
+            })?),
+            None => None,
+        };
+        if file.server.header_timeout_ms == 0 {
+            anyhow::bail!("server.header_timeout_ms: must be at least 1, found 0");
+        }
         Ok(GatewayOptions {
             auth_mode: file.auth.mode,
             auth_header,
             logins_per_minute: file.limits.logins_per_minute,
             joins_per_minute: file.limits.joins_per_minute,
             trust_forwarded_for: false,
+            secure_cookie: public_origin
+                .as_deref()
+                .is_some_and(|origin| origin.starts_with("https://")),
+            public_origin,
+            header_timeout: Duration::from_millis(file.server.header_timeout_ms),
+            metrics_bind,
         })
     }
 }
@@ -61,7 +99,7 @@ pub struct AppState {
     pub engine: Engine,
     pub sessions: Arc<Sessions>,
     pub options: Arc<GatewayOptions>,
-    pub login_limiter: Arc<RateLimiter>,
+    pub login_guard: Arc<LoginGuard>,
     pub join_limiter: Arc<RateLimiter>,
     /// The Redis dispatcher lease, when the store is Redis (taken out to be
     /// released at shutdown).
@@ -78,7 +116,7 @@ impl AppState {
             metrics: crate::metrics::GatewayMetrics::for_engine(&engine),
             engine,
             sessions: Arc::new(Sessions::default()),
-            login_limiter: Arc::new(RateLimiter::new(options.logins_per_minute)),
+            login_guard: Arc::new(LoginGuard::new(options.logins_per_minute)),
             join_limiter: Arc::new(RateLimiter::new(options.joins_per_minute)),
             options: Arc::new(options),
             lease: None,

@@ -6,6 +6,7 @@ pub mod operator;
 pub mod outcome;
 pub mod schedule;
 pub mod service;
+pub mod text;
 
 pub use identity::{Directory, IdentityCheck, IdentityError};
 pub use nif::{Nif, NifError};
@@ -13,3 +14,4 @@ pub use operator::{Credential, OperatorId, OperatorIdError, OperatorProfile};
 pub use outcome::{Annotation, Observations, ObservationsError, Outcome};
 pub use schedule::{Calendar, Days, Schedule, ScheduleError, Weekdays};
 pub use service::{Service, ServiceCode, ServiceCodeError};
+pub use text::{ContrastDatum, TaxpayerName, TextError};

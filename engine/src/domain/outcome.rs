@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::nif::Nif;
 use super::operator::OperatorId;
 use super::service::ServiceCode;
+use super::text::is_format_character;
 
 /// The "Finalización" of an attention, as chosen by the operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -68,8 +69,9 @@ impl fmt::Display for Outcome {
 }
 
 /// Free text an operator (or an abandoning taxpayer) leaves about an attention, read
-/// later by other operators: bounded, trimmed, with line breaks but no other control
-/// characters. It still needs escaping wherever it is shown.
+/// later by other operators: bounded, trimmed, with line breaks and tabs (what a
+/// textarea holds) but no other control character and no bidirectional or invisible
+/// format character. It still needs escaping wherever it is shown.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Observations(String);
 
@@ -84,9 +86,15 @@ pub enum ObservationsError {
         /// The characters given, after trimming.
         found: usize,
     },
-    /// A control character other than a line break.
-    #[error("observations may hold line breaks but no other control characters")]
+    /// A control character other than a line break or a tab.
+    #[error("observations may hold line breaks and tabs but no other control characters")]
     ControlCharacter,
+    /// A bidirectional control or an invisible format character.
+    #[error("observations must not hold invisible or bidirectional formatting characters (found U+{code_point:04X})")]
+    FormatCharacter {
+        /// The character refused, as a number.
+        code_point: u32,
+    },
 }
 
 impl Observations {
@@ -107,9 +115,14 @@ impl Observations {
         }
         if trimmed
             .chars()
-            .any(|character| character.is_control() && character != '\n')
+            .any(|character| character.is_control() && !matches!(character, '\n' | '\t'))
         {
             return Err(ObservationsError::ControlCharacter);
+        }
+        if let Some(character) = trimmed.chars().find(|c| is_format_character(*c)) {
+            return Err(ObservationsError::FormatCharacter {
+                code_point: u32::from(character),
+            });
         }
         Ok(Observations(trimmed.to_owned()))
     }
@@ -154,10 +167,11 @@ impl<'de> Deserialize<'de> for Observations {
 /// that NIF ("Anotaciones sobre el contribuyente").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Annotation {
-    /// When the operator finalized it.
+    /// When the operator finalized it (or the engine ended the ticket).
     pub at: Timestamp,
-    /// Who attended.
-    pub operator_id: OperatorId,
+    /// Who attended; none when the ticket ended before anyone did (the
+    /// taxpayer's page stopped answering while they waited).
+    pub operator_id: Option<OperatorId>,
     /// The service attended.
     pub service: ServiceCode,
     /// How it ended.
@@ -166,6 +180,14 @@ pub struct Annotation {
     pub observations: Observations,
     /// The represented taxpayer's NIF, where the service allows representation.
     pub represented_nif: Option<Nif>,
+    /// What the taxpayer wrote when pressing Abandonar ("Observaciones (en
+    /// caso de abandonar)"), shown beside the operator's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taxpayer_observations: Option<Observations>,
+    /// Why the taxpayer left, when they did: pressed Abandonar or lost the
+    /// connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abandon_reason: Option<crate::store::AbandonReason>,
 }
 
 #[cfg(test)]
@@ -210,11 +232,33 @@ mod tests {
 
     #[test]
     fn observations_with_control_characters_are_refused() {
-        for bad in ["a\u{0}b", "a\tb", "a\rb", "a\u{1b}[31mb", "a\u{7f}b"] {
+        for bad in ["a\u{0}b", "a\rb", "a\u{1b}[31mb", "a\u{7f}b"] {
             assert_eq!(
                 Observations::parse(bad),
                 Err(ObservationsError::ControlCharacter),
                 "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn observations_keep_the_tabs_and_line_breaks_a_textarea_holds() {
+        let observations = Observations::parse("Paso 1:\tOK\r\nPaso 2:\tOK").expect("valid");
+        assert_eq!(observations.as_str(), "Paso 1:\tOK\nPaso 2:\tOK");
+    }
+
+    #[test]
+    fn observations_with_bidi_controls_or_invisible_characters_are_refused() {
+        for bad in [
+            '\u{202E}', '\u{200B}', '\u{2060}', '\u{FEFF}', '\u{2028}', '\u{00AD}',
+        ] {
+            assert_eq!(
+                Observations::parse(&format!("todo{bad}bien")),
+                Err(ObservationsError::FormatCharacter {
+                    code_point: u32::from(bad)
+                }),
+                "U+{:04X}",
+                u32::from(bad)
             );
         }
     }
@@ -229,11 +273,13 @@ mod tests {
     fn an_annotation_round_trips_through_json() {
         let annotation = Annotation {
             at: "2023-02-18T13:08:42Z".parse().expect("valid"),
-            operator_id: OperatorId::parse("op-0001").expect("valid"),
+            operator_id: Some(OperatorId::parse("op-0001").expect("valid")),
             service: ServiceCode::parse("CLAVE").expect("valid"),
             outcome: Outcome::TaxpayerAbandoned,
             observations: Observations::parse("No ha aparecido el contribuyente").expect("valid"),
             represented_nif: Some(Nif::parse("89890002E").expect("valid")),
+            taxpayer_observations: Some(Observations::parse("Me voy").expect("valid")),
+            abandon_reason: Some(crate::store::AbandonReason::Taxpayer),
         };
         let json = serde_json::to_string(&annotation).expect("serializes");
         assert!(json.contains("\"outcome\":\"taxpayer_abandoned\""));

@@ -2,16 +2,28 @@
 //! Zoom, with the buttons that produce the same engine events as Zoom's
 //! webhooks, so the consoles can be tried without a Zoom account. With the
 //! Zoom provider these pages do not exist.
+//!
+//! Like Zoom's, the room knows who may press what: the host's buttons
+//! (Iniciar, Admitir, Finalizar, and the host's page) need the session of the
+//! operator whose console holds the meeting; the taxpayer's (Entrar, Salir)
+//! need that ticket's token as a bearer token. The ticket page hands the
+//! token to the room in the link's `#fragment`, which never reaches a server;
+//! the room's script keeps it in the tab's sessionStorage and sends it.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use engine::domain::OperatorId;
 use engine::meeting::activity::MeetingActivity;
+use engine::ticket::TicketId;
+use engine::views::DutyView;
 use serde::Deserialize;
 
 use super::{escape, not_found_page, Page};
+use crate::auth::{authenticate, bearer_token};
 use crate::metrics::MeetingEventResult;
 use crate::state::AppState;
 
@@ -30,11 +42,124 @@ fn host(query: &RoomQuery) -> bool {
     query.rol.as_deref() == Some("anfitrion")
 }
 
-/// A button that posts one room action and comes back to the room.
+/// A local meeting id: the decimal digits of a random 64-bit number. Checked
+/// before anything else, so that no id reaches a header or the engine.
+fn valid_meeting_id(id: &str) -> bool {
+    (1..=20).contains(&id.len()) && id.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+/// Who holds a meeting now: the operator whose console has it, and the
+/// taxpayer's ticket. One look at each operator's published view.
+fn holder(state: &AppState, meeting_id: &str) -> Option<(OperatorId, TicketId)> {
+    let views = state.engine.views();
+    state.engine.catalog().operators.iter().find_map(|profile| {
+        let view = views.operator(&profile.id)?;
+        let (assignment, meeting) = match &view.duty {
+            DutyView::InMeeting {
+                assignment,
+                meeting,
+            } => (assignment, Some(meeting)),
+            DutyView::TaxpayerAbandoned {
+                assignment,
+                meeting,
+                ..
+            } => (assignment, meeting.as_ref()),
+            _ => return None,
+        };
+        (meeting?.record.id == meeting_id).then(|| (view.id.clone(), assignment.ticket_id))
+    })
+}
+
+/// Why a room button was refused: no credentials, or not the right ones.
+enum Refusal {
+    Unauthenticated,
+    Forbidden,
+}
+
+/// Whether the request is the host of a meeting held by `operator`.
+async fn check_host(
+    state: &AppState,
+    headers: &HeaderMap,
+    operator: &OperatorId,
+) -> Result<(), Refusal> {
+    match authenticate(state, headers).await {
+        Some(caller) if caller == *operator => Ok(()),
+        Some(_) => Err(Refusal::Forbidden),
+        None => Err(Refusal::Unauthenticated),
+    }
+}
+
+/// Whether the request carries the token of `ticket`.
+fn check_taxpayer(state: &AppState, headers: &HeaderMap, ticket: &TicketId) -> Result<(), Refusal> {
+    let token = bearer_token(headers).ok_or(Refusal::Unauthenticated)?;
+    let view = state
+        .engine
+        .views()
+        .ticket(ticket)
+        .ok_or(Refusal::Forbidden)?;
+    if view.token.matches(token) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden)
+    }
+}
+
+fn refused(refusal: Refusal, host: bool) -> Response {
+    let (status, text) = match (refusal, host) {
+        (Refusal::Unauthenticated, true) => (
+            StatusCode::UNAUTHORIZED,
+            "Acceda primero a la Consola de Operador con el operador que atiende esta reunión.",
+        ),
+        (Refusal::Forbidden, true) => (
+            StatusCode::FORBIDDEN,
+            "Esta reunión la atiende otro operador.",
+        ),
+        (Refusal::Unauthenticated, false) => (
+            StatusCode::UNAUTHORIZED,
+            "Abra la reunión desde el enlace de su solicitud de videoasistencia.",
+        ),
+        (Refusal::Forbidden, false) => (
+            StatusCode::FORBIDDEN,
+            "Este enlace no corresponde a su solicitud de videoasistencia.",
+        ),
+    };
+    Page {
+        title: "Reunión",
+        nav: String::new(),
+        body: format!(
+            "<h1>Sala de videoasistencia</h1><p class=\"error\">{}</p>",
+            escape(text)
+        ),
+        script: String::new(),
+    }
+    .render_with_status(status)
+}
+
+/// A room that cannot exist: the id is shown back, escaped, so the visitor
+/// sees what was asked for.
+fn no_such_room(id: &str) -> Response {
+    Page {
+        title: "Reunión",
+        nav: String::new(),
+        body: format!(
+            "<h1>Reunión no encontrada</h1><p>No existe la reunión «{}».</p><p><a href=\"/\">Volver al inicio</a></p>",
+            escape(id)
+        ),
+        script: String::new(),
+    }
+    .render_with_status(StatusCode::NOT_FOUND)
+}
+
+/// A button that posts one room action and comes back to the room. The
+/// taxpayer's forms are sent by the page's script, with the ticket's token.
 fn button(id: &str, action: &str, label: &str, host: bool) -> String {
-    let back = if host { "?rol=anfitrion" } else { "" };
+    let (back, marker) = if host {
+        ("?rol=anfitrion", "")
+    } else {
+        ("", " data-contribuyente")
+    };
     format!(
-        "<form method=\"post\" action=\"/reunion/{id}/{action}{back}\"><button class=\"boton\" id=\"sala-{action}\" type=\"submit\">{label}</button></form>",
+        "<form method=\"post\" action=\"/reunion/{id}/{action}{back}\"{marker}><button class=\"boton\" id=\"sala-{action}\" type=\"submit\">{label}</button></form>",
         id = escape(id),
         label = escape(label),
     )
@@ -42,13 +167,25 @@ fn button(id: &str, action: &str, label: &str, host: bool) -> String {
 
 async fn room(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     Query(query): Query<RoomQuery>,
+    headers: HeaderMap,
 ) -> Response {
     if state.zoom_webhooks.is_some() {
         return not_found_page().await;
     }
+    let id = match path {
+        Ok(Path(id)) if valid_meeting_id(&id) => id,
+        Ok(Path(id)) => return no_such_room(&id),
+        Err(_) => return not_found_page().await,
+    };
     let body = if host(&query) {
+        let Some((operator, _)) = holder(&state, &id) else {
+            return no_such_room(&id);
+        };
+        if let Err(refusal) = check_host(&state, &headers, &operator).await {
+            return refused(refusal, true);
+        }
         format!(
             "<h1>Sala de videoasistencia (anfitrión)</h1>\
              <p>Reunión <strong>{}</strong>: proveedor de reuniones local, para demostraciones (no hay vídeo). \
@@ -62,48 +199,101 @@ async fn room(
     } else {
         format!(
             "<h1>Sala de videoasistencia</h1>\
-             <p>Reunión <strong>{}</strong>: proveedor de reuniones local, para demostraciones (no hay vídeo).</p>\
-             <p>Entre en la sala de espera; el operador le admitirá.</p>{}{}",
-            escape(&id),
+             <div id=\"sala\" data-reunion=\"{id}\">\
+             <p>Reunión <strong>{id}</strong>: proveedor de reuniones local, para demostraciones (no hay vídeo).</p>\
+             <p>Entre en la sala de espera; el operador le admitirá.</p>{}{}\
+             <p class=\"error\" id=\"error-sala\" hidden></p></div>",
             button(&id, "entrar", "Entrar en la sala de espera", false),
             button(&id, "salir", "Salir de la reunión", false),
+            id = escape(&id),
         )
     };
     Page {
         title: "Reunión",
         nav: String::new(),
         body,
-        script: String::new(),
+        script: if host(&query) {
+            String::new()
+        } else {
+            TAXPAYER_JS.to_string()
+        },
     }
     .render()
 }
 
+/// The taxpayer's buttons: the token comes in the link's fragment (from the
+/// ticket page) and stays in this tab; each button posts with it.
+const TAXPAYER_JS: &str = r#"
+const sala=document.getElementById('sala');
+const key='ventanilla_room_'+sala.dataset.reunion;
+if(location.hash.length>1){sessionStorage.setItem(key,decodeURIComponent(location.hash.slice(1)));history.replaceState(null,'',location.pathname+location.search);}
+const roomToken=sessionStorage.getItem(key);
+function roomError(text){const el=document.getElementById('error-sala');el.textContent=text;el.hidden=false;}
+document.querySelectorAll('form[data-contribuyente]').forEach(function(form){
+  form.addEventListener('submit',async function(event){
+    event.preventDefault();
+    if(!roomToken){roomError('Abra la reunión desde el enlace de su solicitud de videoasistencia.');return;}
+    let response=null;
+    try{response=await fetch(form.action,{method:'POST',headers:{'Authorization':'Bearer '+roomToken},credentials:'same-origin',cache:'no-store'});}catch(e){}
+    if(response&&response.ok){location.replace(location.pathname);return;}
+    roomError(response?'Este enlace no corresponde a su solicitud de videoasistencia.':messageFor('network'));
+  });
+});
+"#;
+
 async fn act(
     State(state): State<AppState>,
-    Path((id, action)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     Query(query): Query<RoomQuery>,
+    headers: HeaderMap,
 ) -> Response {
     if state.zoom_webhooks.is_some() {
         return not_found_page().await;
     }
-    let activity = match action.as_str() {
-        "iniciar" => MeetingActivity::Started {
-            at: state.engine.now(),
-        },
-        "entrar" => MeetingActivity::TaxpayerInWaitingRoom,
-        "admitir" => MeetingActivity::TaxpayerJoined,
-        "salir" => MeetingActivity::TaxpayerLeft,
-        "finalizar" => MeetingActivity::Ended,
-        _ => return StatusCode::NOT_FOUND.into_response(),
+    let (id, action) = match path {
+        Ok(Path((id, action))) if valid_meeting_id(&id) => (id, action),
+        Ok(Path((id, _))) => return no_such_room(&id),
+        Err(_) => return not_found_page().await,
+    };
+    let (activity, by_host) = match action.as_str() {
+        "iniciar" => (
+            MeetingActivity::Started {
+                at: state.engine.now(),
+            },
+            true,
+        ),
+        "entrar" => (MeetingActivity::TaxpayerInWaitingRoom, false),
+        "admitir" => (MeetingActivity::TaxpayerJoined, true),
+        "salir" => (MeetingActivity::TaxpayerLeft, false),
+        "finalizar" => (MeetingActivity::Ended, true),
+        _ => return not_found_page().await,
     };
     let kind = crate::metrics::meeting_event_kind(Some(&activity));
-    let result = if state.engine.meeting_activity(&id, activity).await {
-        MeetingEventResult::Applied
-    } else {
-        tracing::debug!(meeting = %id, "local room event for a meeting no console holds");
-        MeetingEventResult::UnknownMeeting
+    let result = match holder(&state, &id) {
+        // Nobody holds it: like a Zoom event for a meeting no console has,
+        // it changes nothing and is only counted.
+        None => {
+            tracing::debug!(meeting = %id, "local room event for a meeting no console holds");
+            MeetingEventResult::UnknownMeeting
+        }
+        Some((operator, ticket)) => {
+            let allowed = if by_host {
+                check_host(&state, &headers, &operator).await
+            } else {
+                check_taxpayer(&state, &headers, &ticket)
+            };
+            if let Err(refusal) = allowed {
+                return refused(refusal, by_host);
+            }
+            if state.engine.meeting_activity(&id, activity).await {
+                MeetingEventResult::Applied
+            } else {
+                MeetingEventResult::UnknownMeeting
+            }
+        }
     };
     crate::metrics::record_meeting_event("local", kind, result);
     let back = if host(&query) { "?rol=anfitrion" } else { "" };
+    // The id is digits only (checked above): a safe Location.
     Redirect::to(&format!("/reunion/{id}{back}")).into_response()
 }

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use super::{no_store, poll_response};
 use crate::auth::Operator;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, NoBody};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -149,6 +149,7 @@ pub(crate) async fn get_availability(
         (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
         (status = 404, description = "error codes: unknown_service", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -175,6 +176,9 @@ pub(crate) async fn put_availability(
         (status = 200, description = "The console now (with its ETag)", body = ConsoleBody),
         (status = 409, description = "error codes: not_available, services_closed, invalid_state", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -182,6 +186,7 @@ pub(crate) async fn put_availability(
 pub(crate) async fn attend(
     State(state): State<AppState>,
     Operator(operator): Operator,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     state.engine.attend(&operator).await?;
     tracing::info!(%operator, "attend");
@@ -200,6 +205,9 @@ pub(crate) async fn attend(
         (status = 409, description = "error codes: invalid_state", body = ErrorBody),
         (status = 502, description = "error codes: meeting_provider_failed", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -207,6 +215,7 @@ pub(crate) async fn attend(
 pub(crate) async fn end_meeting(
     State(state): State<AppState>,
     Operator(operator): Operator,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     state.engine.end_meeting(&operator).await?;
     tracing::info!(%operator, "meeting ended from the console");
@@ -222,6 +231,9 @@ pub(crate) async fn end_meeting(
         (status = 200, description = "The console now (with its ETag)", body = ConsoleBody),
         (status = 409, description = "error codes: invalid_state, interrupt_refused_end_of_day", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -229,6 +241,7 @@ pub(crate) async fn end_meeting(
 pub(crate) async fn interrupt(
     State(state): State<AppState>,
     Operator(operator): Operator,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     state.engine.interrupt(&operator).await?;
     tracing::info!(%operator, "interrupt");
@@ -245,6 +258,9 @@ pub(crate) async fn interrupt(
         (status = 409, description = "error codes: invalid_state", body = ErrorBody),
         (status = 502, description = "error codes: meeting_provider_failed (state unchanged, retry allowed)", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
@@ -252,6 +268,7 @@ pub(crate) async fn interrupt(
 pub(crate) async fn start(
     State(state): State<AppState>,
     Operator(operator): Operator,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     let receipt = state.engine.start_meeting(&operator).await?;
     tracing::info!(%operator, "meeting started");
@@ -271,11 +288,12 @@ pub(crate) async fn start(
     request_body = FinalizeRequest,
     responses(
         (status = 200, description = "The console now (with its ETag)", body = ConsoleBody),
-        (status = 400, description = "error codes: invalid_outcome, invalid_nif, observations_too_long, invalid_request", body = ErrorBody),
+        (status = 400, description = "error codes: invalid_outcome, invalid_nif, observations_too_long, invalid_request (observations with control characters other than tabs and line breaks, or with bidirectional or invisible formatting characters)", body = ErrorBody),
         (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
         (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
         (status = 409, description = "error codes: representation_not_allowed, interrupt_refused_end_of_day, invalid_state", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))

@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 use super::no_store;
 use crate::auth::{self, expired_session_cookie, session_cookie};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ClientAddress, OptionalApiJson};
+use crate::extract::{ClientAddress, NoBody, OptionalApiJson};
+use crate::limits::LoginLocked;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -45,12 +46,12 @@ pub struct LoginResponse {
     summary = "Log in (password mode; in trusted_header mode the SSO header names the operator and the body is not needed)",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Session opened; the token is also set as the HttpOnly, SameSite=Strict `ventanilla_session` cookie", body = LoginResponse),
+        (status = 200, description = "Session opened; the token is also set as the HttpOnly, SameSite=Strict `ventanilla_session` cookie, with Max-Age the session's lifetime (12 h) and Secure when public_url is https", body = LoginResponse),
         (status = 400, description = "error codes: invalid_request", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
         (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
         (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
-        (status = 429, description = "error codes: rate_limited (with Retry-After)", body = ErrorBody),
+        (status = 429, description = "error codes: rate_limited (with Retry-After): too many failed logins for this operator id, or from this address", body = ErrorBody),
     )
 )]
 pub(crate) async fn login(
@@ -59,9 +60,32 @@ pub(crate) async fn login(
     headers: HeaderMap,
     OptionalApiJson(form): OptionalApiJson<Option<LoginRequest>>,
 ) -> Result<Response, ApiError> {
-    if let Err(wait) = state.login_limiter.check(client) {
-        tracing::warn!(%client, "login rate limit reached");
-        return Err(ApiError::rate_limited(wait.as_secs()));
+    // Failures count per configured operator id (so a lock never spills
+    // over to another operator) and per address; unknown ids per address only.
+    let operator = match (&state.options.auth_mode, &form) {
+        (AuthMode::Password, Some(form)) => engine::domain::OperatorId::parse(&form.operator_id)
+            .ok()
+            .filter(|id| state.engine.catalog().operator(id).is_some()),
+        _ => None,
+    };
+    if let Err(locked) = state.login_guard.check(client, operator.as_ref()) {
+        let seconds = locked.wait().as_secs_f64().ceil() as u64;
+        return Err(match locked {
+            LoginLocked::Operator(_) => {
+                tracing::warn!(operator = %operator.as_ref().map_or("", |id| id.as_str()), "operator locked after failed logins");
+                ApiError::rate_limited_because(
+                    "too many failed logins for this operator, try again when the minute ends",
+                    seconds,
+                )
+            }
+            LoginLocked::Address(_) => {
+                tracing::warn!(%client, "address locked after failed logins");
+                ApiError::rate_limited_because(
+                    "too many failed logins from this address, try again later",
+                    seconds,
+                )
+            }
+        });
     }
     let profile = match state.options.auth_mode {
         AuthMode::TrustedHeader => {
@@ -69,8 +93,14 @@ pub(crate) async fn login(
                 ApiError::unauthenticated(
                     "the single sign-on header is missing or names no operator",
                 )
-            })?;
-            state.engine.catalog().operator(&operator).cloned()
+            });
+            match operator {
+                Ok(operator) => state.engine.catalog().operator(&operator).cloned(),
+                Err(error) => {
+                    state.login_guard.failed(client, None);
+                    return Err(error);
+                }
+            }
         }
         AuthMode::Password => {
             let form = form.ok_or_else(|| {
@@ -82,6 +112,7 @@ pub(crate) async fn login(
     let Some(profile) = profile else {
         // The attempted id stays out of the log: people type passwords there.
         tracing::warn!(%client, "failed operator login");
+        state.login_guard.failed(client, operator.as_ref());
         return Err(ApiError::unauthenticated("wrong operator id or password"));
     };
     let token = state.sessions.open(profile.id.clone()).await;
@@ -95,8 +126,8 @@ pub(crate) async fn login(
         },
     );
     // unwrap: a hex token always makes a valid header value.
-    let cookie =
-        HeaderValue::from_str(&session_cookie(&token)).expect("hex token is a valid header value");
+    let cookie = HeaderValue::from_str(&session_cookie(&token, state.options.secure_cookie))
+        .expect("hex token is a valid header value");
     response.headers_mut().insert(SET_COOKIE, cookie);
     Ok(response)
 }
@@ -110,12 +141,16 @@ pub(crate) async fn login(
     responses(
         (status = 204, description = "Session closed; the cookie is expired"),
         (status = 401, description = "error codes: unauthenticated", body = ErrorBody),
+        (status = 403, description = "error codes: cross_origin_refused (session cookie from another origin)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer" = []))
 )]
 pub(crate) async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     let token = auth::session_token(&headers)
         .ok_or_else(|| ApiError::unauthenticated("no session to close"))?;
@@ -125,7 +160,8 @@ pub(crate) async fn logout(
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         SET_COOKIE,
-        HeaderValue::from_str(&expired_session_cookie()).expect("constant cookie is valid"),
+        HeaderValue::from_str(&expired_session_cookie(state.options.secure_cookie))
+            .expect("constant cookie is valid"),
     );
     Ok(response)
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use super::{no_store, poll_response};
 use crate::auth::bearer_token;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ClientAddress, OptionalApiJson};
+use crate::extract::{ApiJson, ApiPath, ClientAddress, NoBody, OptionalApiJson};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tickets/{id}", get(poll))
         .route("/api/v1/tickets/{id}/accept", post(accept))
         .route("/api/v1/tickets/{id}/abandon", post(abandon))
+        .route("/api/v1/tickets/{id}/leave", post(leave))
 }
 
 /// `POST /api/v1/tickets`: the join form.
@@ -95,7 +96,8 @@ fn authorized_ticket(
     request_body = JoinRequest,
     responses(
         (status = 201, description = "The ticket and its token (the Bearer of the ticket calls)", body = JoinBody),
-        (status = 400, description = "error codes: invalid_nif, invalid_request", body = ErrorBody),
+        (status = 200, description = "identity.mode = directory only: the taxpayer already had a live ticket in this service; the same ticket, its current place and a new token (the old token stops working)", body = JoinBody),
+        (status = 400, description = "error codes: invalid_nif, invalid_request (the message names the field: name or contrast with control, bidirectional or invisible formatting characters)", body = ErrorBody),
         (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
         (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
         (status = 401, description = "error codes: identity_not_verified", body = ErrorBody),
@@ -124,9 +126,16 @@ pub(crate) async fn join(
         })
         .await?;
     // The ticket id only: the NIF and name never reach a log.
-    tracing::info!(ticket = %receipt.ticket_id, position = receipt.position, "taxpayer joined");
+    tracing::info!(ticket = %receipt.ticket_id, position = receipt.position, resumed = receipt.resumed, "taxpayer joined");
+    // A verified taxpayer who takes their live ticket up again gets 200, a
+    // new ticket 201.
+    let status = if receipt.resumed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok(no_store(
-        StatusCode::CREATED,
+        status,
         JoinBody {
             ticket_id: receipt.ticket_id.to_string(),
             token: receipt.token.to_hex(),
@@ -147,6 +156,7 @@ pub(crate) async fn join(
             headers(("ETag" = String, description = "The version of this view; send it back as If-None-Match"))),
         (status = 304, description = "Unchanged since the If-None-Match ETag",
             headers(("ETag" = String, description = "The version of this view"))),
+        (status = 400, description = "error codes: invalid_request (the path is not percent-encoded UTF-8)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
         (status = 404, description = "error codes: not_found", body = ErrorBody),
     ),
@@ -154,12 +164,41 @@ pub(crate) async fn join(
 )]
 pub(crate) async fn poll(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let view = authorized_ticket(&state, &id, &headers)?;
+    // Every authenticated poll is the taxpayer's heartbeat.
+    state.engine.heartbeat(&view);
     let body = render::ticket(state.engine.views(), &view);
     Ok(poll_response(&headers, body.etag(), &body))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/leave",
+    tag = "taxpayers",
+    summary = "The ticket page was closed (its pagehide beacon): absent at once until its next poll; never ends the ticket",
+    params(("id" = String, Path, description = "The ticket id (16 hex digits)", pattern = "^[0-9a-f]{16}$")),
+    responses(
+        (status = 204, description = "Noted: the ticket counts as absent until its page polls again"),
+        (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
+        (status = 404, description = "error codes: not_found", body = ErrorBody),
+    ),
+    security(("ticket_token" = [])),
+)]
+pub(crate) async fn leave(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: Result<NoBody, ApiError>,
+) -> Result<Response, ApiError> {
+    let view = authorized_ticket(&state, &id, &headers)?;
+    body?;
+    state.engine.leave(&view);
+    Ok(axum::response::IntoResponse::into_response(
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 #[utoipa::path(
@@ -170,6 +209,9 @@ pub(crate) async fn poll(
     params(("id" = String, Path, description = "The ticket id (16 hex digits)", pattern = "^[0-9a-f]{16}$")),
     responses(
         (status = 200, description = "The meeting link (null until the operator starts the meeting)", body = AcceptBody),
+        (status = 400, description = "error codes: invalid_request (the path is not percent-encoded UTF-8, or a JSON body that is not JSON)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
         (status = 404, description = "error codes: not_found", body = ErrorBody),
         (status = 409, description = "error codes: invalid_state", body = ErrorBody),
@@ -179,10 +221,13 @@ pub(crate) async fn poll(
 )]
 pub(crate) async fn accept(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
+    body: Result<NoBody, ApiError>,
 ) -> Result<Response, ApiError> {
+    // Who asks comes first: a request without the token is 401 whatever its body.
     let view = authorized_ticket(&state, &id, &headers)?;
+    body?;
     let join_url = state.engine.accept(view.id).await?;
     tracing::info!(ticket = %view.id, "taxpayer accepted");
     Ok(no_store(StatusCode::OK, AcceptBody { join_url }))
@@ -197,7 +242,7 @@ pub(crate) async fn accept(
     request_body(content = Option<AbandonRequest>, description = "Optional: the taxpayer's observations"),
     responses(
         (status = 200, description = "The ticket view", body = TicketBody),
-        (status = 400, description = "error codes: observations_too_long, invalid_request", body = ErrorBody),
+        (status = 400, description = "error codes: observations_too_long, invalid_request (also: the path is not percent-encoded UTF-8; observations with bidirectional or invisible formatting characters)", body = ErrorBody),
         (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
         (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
@@ -209,11 +254,15 @@ pub(crate) async fn accept(
 )]
 pub(crate) async fn abandon(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-    OptionalApiJson(request): OptionalApiJson<AbandonRequest>,
+    body: Result<OptionalApiJson<Option<AbandonRequest>>, ApiError>,
 ) -> Result<Response, ApiError> {
+    // Who asks comes first: a request without the token is 401 whatever its body.
     let view = authorized_ticket(&state, &id, &headers)?;
+    // The body may be omitted, or be JSON null (the document says so).
+    let OptionalApiJson(request) = body?;
+    let request = request.unwrap_or_default();
     state
         .engine
         .abandon(view.id, request.observations.as_deref().unwrap_or(""))

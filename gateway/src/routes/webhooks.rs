@@ -1,7 +1,6 @@
 //! `POST /webhooks/zoom`: Zoom's event notifications, verified over the raw
 //! body, turned into meeting activity on the operator's console.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +12,7 @@ use engine::meeting::zoom::webhook::{
 };
 
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::RawBody;
 use crate::metrics::{self, MeetingEventResult};
 use crate::state::AppState;
 
@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
     responses(
         (status = 200, description = "Accepted (or the endpoint.url_validation answer)"),
         (status = 400, description = "error codes: invalid_request (unreadable event)", body = ErrorBody),
+        (status = 408, description = "error codes: invalid_request (the body did not arrive in time)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body over 16 KiB)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated (invalid signature)", body = ErrorBody),
         (status = 404, description = "error codes: not_found (webhooks not configured)", body = ErrorBody),
     )
@@ -40,7 +42,7 @@ pub fn router() -> Router<AppState> {
 pub(crate) async fn zoom(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Response {
     let Some(webhooks) = state.zoom_webhooks.clone() else {
         // Not configured (local provider, or no secret): nobody may post here.

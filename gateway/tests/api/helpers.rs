@@ -345,3 +345,56 @@ pub async fn send(request: reqwest::RequestBuilder) -> Answer {
         text,
     }
 }
+
+/// The shipped configuration with `lines` added to its `[server]` section.
+/// A key the default already sets is replaced, not repeated.
+pub fn config_with_server_keys(lines: &str) -> String {
+    assert!(
+        DEFAULT_CONFIG.contains("[server]\n"),
+        "the default has a [server] section"
+    );
+    let keys: Vec<&str> = lines
+        .lines()
+        .filter_map(|line| line.split_once('=').map(|(key, _)| key.trim()))
+        .collect();
+    let kept: String = DEFAULT_CONFIG
+        .lines()
+        .filter(|line| {
+            let key = line.split_once('=').map_or("", |(key, _)| key.trim());
+            !keys.contains(&key)
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    kept.replacen("[server]\n", &format!("[server]\n{lines}\n"), 1)
+}
+
+/// A loopback port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+impl TestApp {
+    /// "127.0.0.1:PORT", the Host a client of this app sends.
+    pub fn host(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// Logs `operator` in through the router and answers its session token.
+    pub async fn session_token(&self, operator: &str) -> String {
+        let answer = self
+            .oneshot(
+                Request::post("/api/v1/session")
+                    .header("content-type", "application/json")
+                    .body(Body::from(
+                        json!({"operator_id": operator, "password": "demo"}).to_string(),
+                    ))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "login: {}", answer.text);
+        answer.json()["token"].as_str().expect("token").to_string()
+    }
+}

@@ -4,13 +4,20 @@
 mod helpers;
 
 mod binary;
+mod cross_origin;
+mod error_shape;
 mod health;
 mod malformed;
 mod meetings;
+mod metrics_bind;
 mod openapi;
 mod operator;
 mod pages;
+mod presence;
 mod rate_limits;
+mod room_access;
 mod services;
 mod session;
+mod text_fields;
 mod tickets;
+mod timeouts;

@@ -201,18 +201,27 @@ fn meeting_events(exposition: &str, labels: &str) -> f64 {
 #[tokio::test]
 async fn the_local_room_buttons_drive_the_console_like_zoom_does() {
     let app = spawn_app().await;
-    let (console, _ticket) = app.operator_in_meeting("op-0002", 41, "CLAVE").await;
+    let (console, ticket) = app.operator_in_meeting("op-0002", 41, "CLAVE").await;
     let id = meeting_id(&console.get("/api/v1/operator/console").await.json());
-    let client = app.client();
-    let post = |action: &str| {
-        let url = app.url(&format!("/reunion/{id}/{action}"));
-        let client = client.clone();
-        async move { client.post(url).send().await.expect("room action").status() }
+    // The taxpayer's buttons carry the ticket's token; the host's, the
+    // operator's session (the cookie in the console's browser).
+    let taxpayer = app.client();
+    let post_as_taxpayer = |action: &str| {
+        let request = taxpayer
+            .post(app.url(&format!("/reunion/{id}/{action}")))
+            .bearer_auth(&ticket.token);
+        async move { request.send().await.expect("room action").status() }
+    };
+    let post_as_host = |action: &str| {
+        let request = console
+            .client
+            .post(app.url(&format!("/reunion/{id}/{action}?rol=anfitrion")));
+        async move { request.send().await.expect("room action").status() }
     };
 
-    assert!(post("entrar").await.is_success());
+    assert!(post_as_taxpayer("entrar").await.is_success());
     let waiting = console.get("/api/v1/operator/console").await.json();
-    assert!(post("admitir").await.is_success());
+    assert!(post_as_host("admitir").await.is_success());
     let joined = console.get("/api/v1/operator/console").await.json();
     let ended = console.post("/api/v1/operator/meeting/end").await;
 
@@ -222,7 +231,8 @@ async fn the_local_room_buttons_drive_the_console_like_zoom_does() {
     assert_eq!(ended.status, StatusCode::OK);
     assert_eq!(ended.json()["assignment"]["meeting"]["running"], false);
     assert!(!warning_codes(&ended.json()).contains(&"meeting_still_running".to_string()));
-    let room = client
+    let room = console
+        .client
         .get(app.url(&format!("/reunion/{id}?rol=anfitrion")))
         .send()
         .await

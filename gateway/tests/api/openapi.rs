@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::helpers::{send, spawn_app};
 
 /// Every call of the router, with its methods.
-const CALLS: [(&str, &str); 19] = [
+const CALLS: [(&str, &str); 20] = [
     ("post", "/api/v1/session"),
     ("delete", "/api/v1/session"),
     ("get", "/api/v1/operator/availability"),
@@ -21,6 +21,7 @@ const CALLS: [(&str, &str); 19] = [
     ("get", "/api/v1/tickets/{id}"),
     ("post", "/api/v1/tickets/{id}/accept"),
     ("post", "/api/v1/tickets/{id}/abandon"),
+    ("post", "/api/v1/tickets/{id}/leave"),
     ("get", "/api/v1/openapi.json"),
     ("post", "/webhooks/zoom"),
     ("get", "/healthz"),
@@ -119,6 +120,11 @@ const API_MD_ERRORS: &[DocumentedErrors] = &[
         "post",
         "/api/v1/tickets/{id}/abandon",
         &[(401, "unauthenticated"), (409, "invalid_state")],
+    ),
+    (
+        "post",
+        "/api/v1/tickets/{id}/leave",
+        &[(401, "unauthenticated"), (404, "not_found")],
     ),
 ];
 
@@ -288,5 +294,83 @@ async fn the_openapi_document_is_valid_openapi_3_with_the_errors_of_api_md() {
             format!("#/components/schemas/{schema}")
         );
         assert!(responses["304"].is_object(), "{path} 304");
+    }
+}
+
+/// The refusals of API.md v1.1 that every client may meet, per call.
+const V1_1_ERRORS: &[DocumentedErrors] = &[
+    (
+        "post",
+        "/webhooks/zoom",
+        &[(400, "invalid_request"), (413, "invalid_request")],
+    ),
+    ("get", "/api/v1/tickets/{id}", &[(400, "invalid_request")]),
+    (
+        "post",
+        "/api/v1/tickets/{id}/accept",
+        &[(400, "invalid_request"), (415, "invalid_request")],
+    ),
+    (
+        "post",
+        "/api/v1/tickets/{id}/abandon",
+        &[(400, "invalid_request")],
+    ),
+    (
+        "post",
+        "/api/v1/operator/attend",
+        &[(403, "cross_origin_refused"), (415, "invalid_request")],
+    ),
+    (
+        "post",
+        "/api/v1/operator/interrupt",
+        &[(403, "cross_origin_refused"), (415, "invalid_request")],
+    ),
+    (
+        "post",
+        "/api/v1/operator/start",
+        &[(403, "cross_origin_refused"), (415, "invalid_request")],
+    ),
+    (
+        "post",
+        "/api/v1/operator/meeting/end",
+        &[(403, "cross_origin_refused"), (415, "invalid_request")],
+    ),
+    (
+        "post",
+        "/api/v1/operator/finalize",
+        &[(403, "cross_origin_refused")],
+    ),
+    (
+        "put",
+        "/api/v1/operator/availability",
+        &[(403, "cross_origin_refused")],
+    ),
+    (
+        "delete",
+        "/api/v1/session",
+        &[(403, "cross_origin_refused"), (415, "invalid_request")],
+    ),
+];
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_refusals_of_v1_1() {
+    let document = served_document().await;
+
+    for (method, path, errors) in V1_1_ERRORS {
+        let operation = &document["paths"][path][method];
+        for (status, code) in *errors {
+            let response = &operation["responses"][status.to_string()];
+            assert!(
+                response["description"]
+                    .as_str()
+                    .is_some_and(|text| text.contains(code)),
+                "{method} {path}: {status} {code} is not documented"
+            );
+            assert_eq!(
+                response["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody",
+                "{method} {path}: {status} has not the error body"
+            );
+        }
     }
 }

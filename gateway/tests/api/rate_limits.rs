@@ -5,14 +5,16 @@ use serde_json::json;
 
 use crate::helpers::{send, spawn_app_with, AppOptions};
 
-fn login_request(forwarded_for: Option<&str>) -> Request<Body> {
+/// A wrong login for an id no operator has: it counts against the address
+/// only, never locks a real operator.
+fn login_request(forwarded_for: Option<&str>, attempt: usize) -> Request<Body> {
     let mut builder = Request::post("/api/v1/session").header("content-type", "application/json");
     if let Some(address) = forwarded_for {
         builder = builder.header("x-forwarded-for", address);
     }
     builder
         .body(Body::from(
-            json!({"operator_id": "op-0001", "password": "wrong"}).to_string(),
+            json!({"operator_id": format!("op-x{attempt:03}"), "password": "wrong"}).to_string(),
         ))
         .expect("request")
 }
@@ -77,16 +79,29 @@ async fn joins_over_the_limit_are_rate_limited_and_queue_nobody() {
 
 #[tokio::test]
 async fn x_forwarded_for_is_ignored_unless_trusted() {
+    // logins_per_minute = 1: an address may fail 10 logins across all ids.
     let app = spawn_app_with(AppOptions {
         logins_per_minute: 1,
         ..AppOptions::default()
     })
     .await;
 
-    let first = app.oneshot(login_request(Some("198.51.100.1"))).await;
-    let second = app.oneshot(login_request(Some("198.51.100.2"))).await;
+    let mut first = Vec::new();
+    for attempt in 0..10 {
+        first.push(
+            app.oneshot(login_request(Some("198.51.100.1"), attempt))
+                .await
+                .status,
+        );
+    }
+    let second = app.oneshot(login_request(Some("198.51.100.2"), 10)).await;
 
-    assert_eq!(first.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        first
+            .iter()
+            .all(|status| *status == StatusCode::UNAUTHORIZED),
+        "{first:?}"
+    );
     assert_eq!(
         second.status,
         StatusCode::TOO_MANY_REQUESTS,
@@ -103,13 +118,107 @@ async fn with_trust_forwarded_for_each_forwarded_client_has_its_own_count() {
     })
     .await;
 
-    let first = app
-        .oneshot(login_request(Some("203.0.113.5, 198.51.100.1")))
-        .await;
-    let other_client = app.oneshot(login_request(Some("198.51.100.2"))).await;
-    let first_again = app.oneshot(login_request(Some("198.51.100.1"))).await;
+    let mut first = Vec::new();
+    for attempt in 0..10 {
+        first.push(
+            app.oneshot(login_request(Some("203.0.113.5, 198.51.100.1"), attempt))
+                .await
+                .status,
+        );
+    }
+    let other_client = app.oneshot(login_request(Some("198.51.100.2"), 10)).await;
+    let first_again = app.oneshot(login_request(Some("198.51.100.1"), 11)).await;
 
-    assert_eq!(first.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        first
+            .iter()
+            .all(|status| *status == StatusCode::UNAUTHORIZED),
+        "{first:?}"
+    );
     assert_eq!(other_client.status, StatusCode::UNAUTHORIZED);
     assert_eq!(first_again.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+fn login_as(operator: &str, password: &str) -> Request<Body> {
+    Request::post("/api/v1/session")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"operator_id": operator, "password": password}).to_string(),
+        ))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn one_operators_wrong_passwords_never_lock_another_out() {
+    let app = spawn_app_with(AppOptions {
+        logins_per_minute: 2,
+        ..AppOptions::default()
+    })
+    .await;
+
+    let mut wrong = Vec::new();
+    for _ in 0..20 {
+        wrong.push(app.oneshot(login_as("op-0001", "wrong")).await.status);
+    }
+    let other = app.oneshot(login_as("op-0002", "demo")).await;
+
+    assert_eq!(&wrong[..2], [StatusCode::UNAUTHORIZED; 2]);
+    assert!(wrong[2..]
+        .iter()
+        .all(|status| *status == StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(other.status, StatusCode::OK, "{}", other.text);
+}
+
+#[tokio::test]
+async fn a_locked_operator_is_refused_even_with_the_right_password_and_told_when_to_retry() {
+    let app = spawn_app_with(AppOptions {
+        logins_per_minute: 2,
+        ..AppOptions::default()
+    })
+    .await;
+
+    app.oneshot(login_as("op-0001", "wrong")).await;
+    app.oneshot(login_as("op-0001", "wrong")).await;
+    let right = app.oneshot(login_as("op-0001", "demo")).await;
+
+    assert_eq!(
+        (right.status, right.error_code().as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    let retry_after: u64 = right
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+}
+
+#[tokio::test]
+async fn an_address_may_fail_ten_times_the_limit_across_all_ids() {
+    let app = spawn_app_with(AppOptions {
+        logins_per_minute: 1,
+        ..AppOptions::default()
+    })
+    .await;
+
+    let mut spraying = Vec::new();
+    for attempt in 0..10 {
+        let id = format!("op-x{attempt:03}");
+        spraying.push(app.oneshot(login_as(&id, "wrong")).await.status);
+    }
+    let eleventh = app.oneshot(login_as("op-0003", "wrong")).await;
+
+    assert!(
+        spraying
+            .iter()
+            .all(|status| *status == StatusCode::UNAUTHORIZED),
+        "{spraying:?}"
+    );
+    assert_eq!(
+        eleventh.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        eleventh.text
+    );
+    assert!(eleventh.header("retry-after").is_some());
 }

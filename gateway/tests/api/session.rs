@@ -28,7 +28,8 @@ async fn an_operator_logs_in_with_the_demo_password_and_gets_a_session_cookie() 
     let cookie = answer.header("set-cookie").expect("a session cookie");
     assert_eq!(
         cookie,
-        format!("ventanilla_session={token}; HttpOnly; SameSite=Strict; Path=/")
+        // Max-Age: the session's lifetime (12 h); no Secure without an https public_url.
+        format!("ventanilla_session={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200")
     );
 }
 

@@ -76,6 +76,9 @@ fn touched(change: &Change) -> (Option<TicketId>, Option<&OperatorId>) {
         | Change::OperatorWaiting { operator, .. }
         | Change::OperatorInterrupted { operator, .. } => (None, Some(operator)),
         Change::TicketJoined { ticket } => (Some(ticket.id), None),
+        Change::TicketTokenRenewed { ticket, .. } | Change::TicketForgotten { ticket, .. } => {
+            (Some(*ticket), None)
+        }
         Change::Matched {
             ticket, operator, ..
         }
@@ -128,6 +131,8 @@ pub(super) fn script_input(shared: &Shared, batch: &Batch) -> Result<ScriptInput
     }
     for id in &batch.tickets {
         let Some(record) = batch.scratch.tickets.get(id) else {
+            // Forgotten: its retention ran out.
+            args.extend(["T-".to_string(), id.to_string()]);
             continue;
         };
         let field = id.to_string();
@@ -154,10 +159,7 @@ pub(super) fn script_input(shared: &Shared, batch: &Batch) -> Result<ScriptInput
     }
     let mut history_keys: HashMap<String, usize> = HashMap::new();
     for (change, _) in &batch.accepted {
-        if let Change::AttentionFinalized {
-            ticket, annotation, ..
-        } = change
-        {
+        if let Some((ticket, annotation)) = change.annotation() {
             let Some(record) = batch.scratch.tickets.get(ticket) else {
                 continue;
             };

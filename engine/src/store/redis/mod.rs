@@ -77,6 +77,7 @@ mod pool;
 mod replicas;
 mod sessions;
 mod stored;
+mod trim;
 mod writer;
 
 use std::sync::Arc;
@@ -88,7 +89,7 @@ use parking_lot::Mutex;
 use pool::{Connection, Manager, Pool, PoolError};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Change, LoggedChange, Store, StoreError, StoredState};
+use super::{Change, LoggedChange, Store, StoreError, StoredState, TrimCutoffs, TrimReport};
 use crate::domain::{Annotation, Nif};
 use keys::Keys;
 pub use lease::RedisLease;
@@ -165,6 +166,8 @@ impl RedisOptions {
 pub struct RedisStore {
     shared: Arc<Shared>,
     commands: mpsc::Sender<Command>,
+    /// Where the next retention pass goes on scanning histories from.
+    trim_cursor: Arc<Mutex<u64>>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -196,6 +199,7 @@ struct Scripts {
     renew: redis::Script,
     release: redis::Script,
     reacquire: redis::Script,
+    trim: redis::Script,
 }
 
 impl Scripts {
@@ -207,6 +211,7 @@ impl Scripts {
             renew: redis::Script::new(include_str!("scripts/renew.lua")),
             release: redis::Script::new(include_str!("scripts/release.lua")),
             reacquire: redis::Script::new(include_str!("scripts/reacquire.lua")),
+            trim: redis::Script::new(include_str!("scripts/trim.lua")),
         }
     }
 }
@@ -418,6 +423,7 @@ impl RedisStore {
         Ok(RedisStore {
             shared,
             commands: sender,
+            trim_cursor: Arc::new(Mutex::new(0)),
         })
     }
 
@@ -472,6 +478,17 @@ impl Store for RedisStore {
                 move |shared| async move { stored::read_events(&shared, from, limit).await },
             )
             .await
+    }
+
+    async fn trim(&self, cutoffs: &TrimCutoffs) -> Result<TrimReport, StoreError> {
+        let cutoffs = *cutoffs;
+        let cursor = *self.trim_cursor.lock();
+        let (report, next) = self
+            .shared
+            .on_runtime(move |shared| async move { trim::trim(&shared, cutoffs, cursor).await })
+            .await?;
+        *self.trim_cursor.lock() = next;
+        Ok(report)
     }
 }
 

@@ -27,7 +27,7 @@ use deadpool_redis::redis;
 use super::batch::{commit_keys, Batch, ScriptInput};
 use super::codec;
 use super::{Connection, Shared};
-use crate::store::{Change, OperatorRecord, StoreError, StoredState, TicketRecord, TicketState};
+use crate::store::{OperatorRecord, StoreError, StoredState, TicketRecord, TicketState};
 
 /// A take-back still to be done: under which fencing token, expecting which
 /// write to be the last applied, with which script input.
@@ -117,7 +117,7 @@ pub(super) fn revert_input(
     // The annotations the batch appended, per history list.
     let mut appended: BTreeMap<String, usize> = BTreeMap::new();
     for (change, _) in &batch.accepted {
-        if let Change::AttentionFinalized { ticket, .. } = change {
+        if let Some((ticket, _)) = change.annotation() {
             if let Some(record) = batch.scratch.tickets.get(ticket) {
                 *appended
                     .entry(shared.keys.history(&record.nif))

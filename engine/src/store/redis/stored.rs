@@ -130,10 +130,7 @@ pub(super) async fn read_events(
     // Joins are logged without personal data: complete them from the tickets hash.
     let joined: Vec<TicketId> = entries
         .iter()
-        .filter_map(|(_, entry)| match entry {
-            Entry::Join(join) => Some(join.ticket),
-            Entry::Change(_) => None,
-        })
+        .filter_map(|(_, entry)| entry.incomplete_ticket())
         .collect();
     let mut records = std::collections::HashMap::new();
     if !joined.is_empty() {
@@ -159,15 +156,20 @@ pub(super) async fn read_events(
                 Entry::Change(change) => change,
                 Entry::Join(join) => match records.get(&join.ticket) {
                     Some(record) => join.rejoin(record),
-                    None => {
-                        return Err(StoreError::Corrupt(format!(
-                            "event {seq}: ticket {} is no longer in the tickets hash",
-                            join.ticket
-                        )))
-                    }
+                    None => return Err(missing_record(seq, join.ticket)),
+                },
+                Entry::Renewal(renewal) => match records.get(&renewal.ticket) {
+                    Some(record) => renewal.renewed(record),
+                    None => return Err(missing_record(seq, renewal.ticket)),
                 },
             };
             Ok(LoggedChange { seq, change })
         })
         .collect()
+}
+
+fn missing_record(seq: u64, ticket: TicketId) -> StoreError {
+    StoreError::Corrupt(format!(
+        "event {seq}: ticket {ticket} is no longer in the tickets hash"
+    ))
 }

@@ -437,9 +437,10 @@ impl Writer {
     /// The batch is in Redis: the mirror takes its records.
     fn adopt(&mut self, batch: &Batch) {
         for id in &batch.tickets {
-            if let Some(record) = batch.scratch.tickets.get(id) {
-                self.mirror.tickets.insert(*id, record.clone());
-            }
+            match batch.scratch.tickets.get(id) {
+                Some(record) => self.mirror.tickets.insert(*id, record.clone()),
+                None => self.mirror.tickets.remove(id),
+            };
         }
         for id in &batch.operators {
             if let Some(record) = batch.scratch.operators.get(id) {

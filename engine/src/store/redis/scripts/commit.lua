@@ -12,13 +12,14 @@
 -- ARGV[7..] operations, each a code and its arguments:
 --   E kind json      append an event (all E come first)
 --   T id json        store a ticket record
+--   T- id            delete a ticket record, out of the queue too (an ended
+--                    ticket's retention ran out, or a take-back)
 --   Q+ id score      the ticket waits (score: its join seq)
 --   Q- id            the ticket no longer waits
 --   O id json        store an operator record
 --   H keyindex json  append an annotation to KEYS[keyindex]
 --   S value          the next join seq
 -- and, to take back a batch that no replica confirmed (see replicas.rs):
---   T- id            the ticket is gone (and no longer waits)
 --   O- id            the operator record is gone
 --   H- keyindex n    drop the last n annotations of KEYS[keyindex]
 --   X- n             drop the last n events
