@@ -55,6 +55,8 @@ struct Options {
     redis: Option<String>,
     /// `--only presence`: just the presence case.
     only_presence: bool,
+    /// `--min-replicas N` (with `--redis`): each commit waits for N replicas.
+    min_replicas: u32,
 }
 
 fn options() -> Options {
@@ -64,6 +66,7 @@ fn options() -> Options {
         seconds: 10,
         redis: None,
         only_presence: false,
+        min_replicas: 0,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -80,8 +83,9 @@ fn options() -> Options {
             ("--tickets", Some(v)) => options.tickets = v as u32,
             ("--operators", Some(v)) => options.operators = v as u32,
             ("--seconds", Some(v)) => options.seconds = v,
+            ("--min-replicas", Some(v)) => options.min_replicas = v as u32,
             _ => {
-                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL] [--only presence]");
+                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence]");
                 std::process::exit(2);
             }
         }
@@ -156,6 +160,33 @@ async fn join_range(engine: &Engine, from: u32, to: u32, concurrency: u32) {
     for task in tasks {
         task.await.expect("join task");
     }
+}
+
+/// Joins tickets `from..to` with `concurrency` clients; every join's latency.
+async fn timed_join_range(engine: &Engine, from: u32, to: u32, concurrency: u32) -> Histogram<u64> {
+    let mut tasks = Vec::new();
+    for client in 0..concurrency {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut histogram = Histogram::<u64>::new(3).expect("histogram");
+            let mut n = from + client;
+            while n < to {
+                let started = Instant::now();
+                engine.join(join_input(n)).await.expect("join");
+                histogram
+                    .record(started.elapsed().as_nanos() as u64)
+                    .expect("record");
+                n += concurrency;
+            }
+            histogram
+        }));
+    }
+    let mut all = Histogram::<u64>::new(3).expect("histogram");
+    for task in tasks {
+        all.add(task.await.expect("join task"))
+            .expect("same bounds");
+    }
+    all
 }
 
 /// Sequential join latencies for `count` tickets starting at `from`.
@@ -263,14 +294,18 @@ fn micros(histogram: &Histogram<u64>, quantile: f64) -> f64 {
 /// caller's business: give the benchmark its own redis-server).
 async fn redis_store(
     url: &str,
+    min_replicas: u32,
 ) -> (
     Arc<dyn engine::store::Store>,
     engine::store::redis::RedisLease,
 ) {
-    let store =
-        engine::store::RedisStore::connect(url, engine::store::redis::RedisOptions::default())
-            .await
-            .expect("redis reachable");
+    let options = engine::store::redis::RedisOptions {
+        min_replicas,
+        ..engine::store::redis::RedisOptions::default()
+    };
+    let store = engine::store::RedisStore::connect(url, options)
+        .await
+        .expect("redis reachable");
     let mut lease =
         engine::store::redis::RedisLease::acquire(&store, "bench", Duration::from_secs(30))
             .await
@@ -280,8 +315,9 @@ async fn redis_store(
 }
 
 /// Durable matches per second and recovery time, on Redis.
-async fn redis_benchmarks(url: &str, tickets: u32, operators: u32) {
-    let (store, lease) = redis_store(url).await;
+async fn redis_benchmarks(url: &str, tickets: u32, operators: u32, min_replicas: u32) {
+    let (store, lease) = redis_store(url, min_replicas).await;
+    println!("| min_replicas (WAIT before answering) | {min_replicas} |");
     let settings = settings_from(&config(operators));
     let engine = Engine::start(EngineParts {
         settings,
@@ -291,10 +327,21 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32) {
     })
     .await
     .expect("engine starts");
+    let sequential = join_latency(&engine, 0, 1_000).await;
+    println!(
+        "| durable join latency, one client: p50 / p99 | {:.2} ms / {:.2} ms |",
+        micros(&sequential, 0.5) / 1000.0,
+        micros(&sequential, 0.99) / 1000.0
+    );
     let started = Instant::now();
-    join_range(&engine, 0, tickets + operators, 64).await;
-    let joins = f64::from(tickets + operators) / started.elapsed().as_secs_f64();
+    let latency = timed_join_range(&engine, 1_000, tickets + operators, 64).await;
+    let joins = f64::from(tickets + operators - 1_000) / started.elapsed().as_secs_f64();
     println!("| durable joins per second (64 concurrent clients) | {joins:.0} /s |");
+    println!(
+        "| durable join latency, 64 concurrent clients: p50 / p99 | {:.2} ms / {:.2} ms |",
+        micros(&latency, 0.5) / 1000.0,
+        micros(&latency, 0.99) / 1000.0
+    );
     let map = std::collections::BTreeMap::from([("BENCH".to_string(), true)]);
     let ids: Vec<engine::domain::OperatorId> = (0..operators)
         .map(|n| engine::domain::OperatorId::parse(&format!("op-{n:05}")).expect("id"))
@@ -375,7 +422,13 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32) {
 async fn main() {
     let options = options();
     if let Some(url) = &options.redis {
-        redis_benchmarks(url, options.tickets, options.operators).await;
+        redis_benchmarks(
+            url,
+            options.tickets,
+            options.operators,
+            options.min_replicas,
+        )
+        .await;
         return;
     }
     if options.only_presence {

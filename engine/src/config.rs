@@ -39,6 +39,9 @@ pub const ENV_VARIABLES: [&str; 11] = [
 /// The authentication method shown for a service unless configured otherwise.
 const DEFAULT_AUTHENTICATION: &str = "NIF/NIE + Fecha/Dato de contraste";
 
+/// More replicas than any deployment runs: a typo, not a plan.
+const MAX_MIN_REPLICAS: u32 = 16;
+
 /// Why a configuration cannot be used. Every message names the key or variable at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -162,7 +165,7 @@ impl Default for ServerConfig {
     }
 }
 
-/// `[store]`: "memory" or a `redis://` URL.
+/// `[store]`: "memory", a `redis://` URL or a `redis+sentinel://` URL.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
@@ -177,6 +180,10 @@ pub struct StoreConfig {
     /// Redis only: how long the dispatcher lease lasts without renewal; a
     /// standby takes over at most this long after the active process dies.
     pub lease_ttl_ms: u64,
+    /// Redis only: acknowledge a change only once this many replicas hold it (`WAIT`).
+    pub min_replicas: u32,
+    /// Redis only: how long to wait for them; past it the command answers 503.
+    pub replica_timeout_ms: u64,
 }
 
 impl Default for StoreConfig {
@@ -187,6 +194,8 @@ impl Default for StoreConfig {
             command_timeout_ms: 2_000,
             retries: 4,
             lease_ttl_ms: 10_000,
+            min_replicas: 0,
+            replica_timeout_ms: 200,
         }
     }
 }
@@ -559,13 +568,17 @@ impl Config {
         }
         let url = self.store.url.as_str();
         let redis = ["redis://", "rediss://", "redis+unix://", "unix://"];
-        if url != "memory" && !redis.iter().any(|scheme| url.starts_with(scheme)) {
+        if url.starts_with(crate::store::redis::SENTINEL_SCHEME) {
             // The URL is not repeated: it may hold a password.
+            crate::store::redis::SentinelUrl::parse(url)
+                .map_err(|reason| invalid("store.url", &reason))?;
+        } else if url != "memory" && !redis.iter().any(|scheme| url.starts_with(scheme)) {
             return Err(invalid(
                 "store.url",
-                "expected \"memory\" or a redis:// URL",
+                "expected \"memory\", a redis:// URL or a redis+sentinel:// URL",
             ));
         }
+        self.validate_replicas()?;
         let header = self.auth.header.as_str();
         let header_is_token = !header.is_empty()
             && header
@@ -575,6 +588,38 @@ impl Config {
             return Err(invalid(
                 "auth.header",
                 "expected an HTTP header name such as X-Remote-User",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `min_replicas` and `replica_timeout_ms`: the wait for the replicas
+    /// must end before the command's own timeout, or no answer comes back.
+    fn validate_replicas(&self) -> Result<(), ConfigError> {
+        let store = &self.store;
+        let invalid = |key: &str, reason: String| ConfigError::Invalid {
+            key: key.into(),
+            reason,
+        };
+        if store.min_replicas > MAX_MIN_REPLICAS {
+            return Err(invalid(
+                "store.min_replicas",
+                format!("at most {MAX_MIN_REPLICAS}, found {}", store.min_replicas),
+            ));
+        }
+        if store.min_replicas > 0 && store.replica_timeout_ms == 0 {
+            return Err(invalid(
+                "store.replica_timeout_ms",
+                "must be at least 1 when store.min_replicas is set".into(),
+            ));
+        }
+        if store.min_replicas > 0 && store.replica_timeout_ms >= store.command_timeout_ms {
+            return Err(invalid(
+                "store.replica_timeout_ms",
+                format!(
+                    "must be below store.command_timeout_ms ({} ms), found {} ms",
+                    store.command_timeout_ms, store.replica_timeout_ms
+                ),
             ));
         }
         Ok(())

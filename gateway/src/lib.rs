@@ -34,6 +34,7 @@ use engine::config::{AuthMode, MeetingProviderKind};
 use engine::meeting::zoom::webhook::WebhookVerifier;
 use engine::meeting::zoom::{ZoomCredentials, ZoomMeetings, ZoomSettings};
 use engine::meeting::{LocalMeetings, MeetingProvider};
+use engine::store::redis::holder::ProcessIdentity;
 use engine::store::redis::{RedisLease, RedisOptions};
 use engine::store::{MemoryStore, RedisStore, Store};
 use engine::{Engine, EngineParts};
@@ -177,18 +178,23 @@ async fn open_store(
         pool_size: config.pool_size.max(1),
         command_timeout: Duration::from_millis(config.command_timeout_ms.max(1)),
         retries: config.retries,
+        min_replicas: config.min_replicas,
+        replica_timeout: Duration::from_millis(config.replica_timeout_ms.max(1)),
         ..RedisOptions::default()
     };
     let store = RedisStore::connect(url, options)
         .await
         .context("store.url: cannot reach Redis")?;
-    let holder = lease_holder_name();
+    let me = ProcessIdentity::current();
+    let holder = me.to_string();
     let ttl = Duration::from_millis(config.lease_ttl_ms.max(100));
     let mut lease = if standby {
         tracing::info!(%holder, "standing by for the dispatcher lease");
         RedisLease::acquire_when_free(&store, &holder, ttl, ttl / 4).await
     } else {
-        RedisLease::acquire(&store, &holder, ttl).await
+        // A restart after a crash takes over from its dead predecessor
+        // (at once on the same host, else once its lease lapses).
+        RedisLease::acquire_on_start(&store, &me, ttl).await
     }
     .context("another ventanilla is the active dispatcher on this Redis (start this one with --standby to take over when it stops)")?;
     lease.keep_renewed();
@@ -226,17 +232,6 @@ fn meeting_provider(
             ))
         }
     }
-}
-
-/// "host:pid", for the people reading who holds the lease.
-fn lease_holder_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let host = host.trim();
-    format!(
-        "{}:{}",
-        if host.is_empty() { "ventanilla" } else { host },
-        std::process::id()
-    )
 }
 
 /// Serves `state` on `listener` (and `/metrics` on `[server] metrics_bind`,

@@ -18,7 +18,8 @@ struct Cli {
     #[arg(long, value_name = "ADDR")]
     bind: Option<String>,
     /// Store, overriding [store] url: "memory" or a Redis URL
-    /// (redis://host:port/db, rediss://…, unix:///path/to/socket)
+    /// (redis://host:port/db, rediss://…, unix:///path/to/socket, or
+    /// redis+sentinel://host:port[,host:port…]/master_name[/db])
     #[arg(long, value_name = "URL")]
     store: Option<String>,
     /// Rate-limit by the last X-Forwarded-For entry instead of the peer address

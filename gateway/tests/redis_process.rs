@@ -440,7 +440,8 @@ async fn kill_9_at_random_moments_under_load_loses_nothing_acknowledged_and_neve
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         // The killed process still holds the lease until its ttl lapses:
-        // its replacement starts as a standby and takes over.
+        // its replacement starts as a standby and takes over (tests/redis_ha.rs
+        // restarts with the plain command, which takes over at once).
         let server = start_ventanilla(
             &write_config(dir.path(), &format!("r{round}.toml"), port),
             &["--standby"],

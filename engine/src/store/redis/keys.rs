@@ -17,7 +17,7 @@
 //! | `events` | stream | the event log; entry id `<seq>-0`, fields `kind` and `change` (JSON). Joins are stored without NIF, name or token (see `codec.rs`) |
 //! | `events:seq` | string | the last event seq handed out (the stream ids come from it) |
 //! | `history:<NIF>` | list | the taxpayer's annotations as JSON, oldest first |
-//! | `lease` | string, with a TTL | `"<fencing token> <holder name>"` of the active dispatcher |
+//! | `lease` | string, with a TTL | `"<fencing token> <holder name>"` of the active dispatcher; a gateway's holder name is `host:pid/pidns/boot/start` (see `holder.rs`) |
 //! | `lease:fence` | string | the last fencing token handed out (`INCR`) |
 //! | `session:<sha256 of token>` | string, with a TTL | an operator's session: the operator id (the token itself is never stored) |
 //! | `writer` | hash | `fence`, `decided`, `applied`: the commit bookkeeping of the current fencing token, which makes an interrupted commit decidable (see `scripts/commit.lua`) |

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use deadpool_redis::redis::{self, Value};
 
-use super::{failure, Failure, Fence, RedisStore, Shared};
+use super::holder::{describe, Liveness, ProcessIdentity};
+use super::{failover, failure, Failure, Fence, RedisStore, Shared};
 use crate::store::StoreError;
 
 /// Longest holder name, in characters.
-const MAX_HOLDER_CHARS: usize = 100;
+const MAX_HOLDER_CHARS: usize = 200;
 
 /// This process's hold on the dispatcher lease. While it is held, the
 /// store it was acquired through may write; once another process acquires
@@ -54,40 +55,89 @@ impl RedisLease {
         holder: &str,
         ttl: Duration,
     ) -> Result<RedisLease, StoreError> {
-        let shared = Arc::clone(&store.shared);
-        let holder = holder.trim().to_string();
-        if holder.is_empty()
-            || holder.chars().count() > MAX_HOLDER_CHARS
-            || holder.chars().any(char::is_control)
-        {
-            return Err(StoreError::Conflict(format!(
-                "a lease holder name is 1 to {MAX_HOLDER_CHARS} characters without control characters"
-            )));
-        }
-        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let name = holder.clone();
-        let attempt = shared
-            .on_runtime(move |shared| async move { try_acquire(&shared, &name, ttl_ms).await })
-            .await?;
-        match attempt {
-            Attempt::Taken(fence) => {
-                tracing::info!(token = fence.token, holder = %holder, "dispatcher lease acquired");
-                shared.hold(fence.clone());
-                Ok(RedisLease {
-                    shared,
-                    fence,
-                    holder,
-                    ttl,
-                    renewal: None,
-                })
-            }
+        let holder = checked_holder(holder)?;
+        match attempt(&store.shared, &holder, ttl, None).await? {
+            Attempt::Taken(fence) => Ok(RedisLease::hold(store, fence, holder, ttl)),
             Attempt::Held { value, left_ms } => {
-                let (token, other) = value.split_once(' ').unwrap_or(("?", value.as_str()));
+                let (token, other) = split_value(&value);
                 Err(StoreError::Conflict(format!(
-                    "the dispatcher lease is held by {other} (fencing token {token}) for another {left_ms} ms: \
-                     this process must not dispatch"
+                    "the dispatcher lease is held by {} (fencing token {token}) for another {left_ms} ms: \
+                     this process must not dispatch",
+                    describe(other)
                 )))
             }
+        }
+    }
+
+    /// How a process started without `--standby` takes the lease, so that a
+    /// restart after a crash needs nobody: a free lease is taken; a lease
+    /// whose holder was this host's and is gone (its pid no longer runs the
+    /// process that took it) is taken over at once, by compare-and-set on its
+    /// exact value with a higher fencing token; any other holder is watched
+    /// until its lease lapses (then it is taken) or is renewed (the holder is
+    /// alive: refused, saying so). Waits at most about one ttl.
+    pub async fn acquire_on_start(
+        store: &RedisStore,
+        me: &ProcessIdentity,
+        ttl: Duration,
+    ) -> Result<RedisLease, StoreError> {
+        let holder = checked_holder(&me.to_string())?;
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        let poll = (ttl / 10).clamp(Duration::from_millis(10), Duration::from_millis(200));
+        // A holder nothing could be told about: its lease value and ms left when last seen.
+        let mut watched: Option<(String, i64)> = None;
+        loop {
+            let (value, left_ms) = match attempt(&store.shared, &holder, ttl, None).await? {
+                Attempt::Taken(fence) => return Ok(RedisLease::hold(store, fence, holder, ttl)),
+                Attempt::Held { value, left_ms } => (value, left_ms),
+            };
+            let (_, other) = split_value(&value);
+            match me.judge_here(other) {
+                Liveness::Gone => {
+                    tracing::info!(holder = %describe(other), "the lease holder is gone: taking the lease over");
+                    let taken = attempt(&store.shared, &holder, ttl, Some(&value)).await?;
+                    if let Attempt::Taken(fence) = taken {
+                        return Ok(RedisLease::hold(store, fence, holder, ttl));
+                    }
+                    // Someone else changed the lease meanwhile: look again.
+                }
+                Liveness::Alive => {
+                    return Err(StoreError::Conflict(format!(
+                    "the dispatcher lease is held by {}, which is alive (a process on this host): \
+                         this process must not dispatch",
+                    describe(other)
+                )))
+                }
+                Liveness::Unknown => {
+                    let renewed = watched
+                        .as_ref()
+                        .is_some_and(|(seen, seen_left)| *seen != value || left_ms > *seen_left);
+                    if renewed {
+                        return Err(StoreError::Conflict(format!(
+                            "the dispatcher lease is held by {}, which renewed it about {} ms ago, so it is alive: \
+                             this process must not dispatch",
+                            describe(other),
+                            ttl_ms.saturating_sub(left_ms).max(0)
+                        )));
+                    }
+                    tracing::info!(holder = %describe(other), left_ms, "waiting to see whether the lease holder is alive");
+                    watched = Some((value, left_ms));
+                    let left = Duration::from_millis(u64::try_from(left_ms.max(1)).unwrap_or(1));
+                    tokio::time::sleep(poll.min(left)).await;
+                }
+            }
+        }
+    }
+
+    fn hold(store: &RedisStore, fence: Fence, holder: String, ttl: Duration) -> RedisLease {
+        tracing::info!(token = fence.token, holder = %holder, "dispatcher lease acquired");
+        store.shared.hold(fence.clone());
+        RedisLease {
+            shared: Arc::clone(&store.shared),
+            fence,
+            holder,
+            ttl,
+            renewal: None,
         }
     }
 
@@ -113,9 +163,12 @@ impl RedisLease {
         }
     }
 
-    /// The fencing token: higher for every new acquisition.
+    /// The fencing token: higher for every new acquisition (and for every
+    /// time the lease had to be taken again after a failover).
     pub fn fencing_token(&self) -> u64 {
-        self.fence.token
+        self.shared
+            .current()
+            .map_or(self.fence.token, |fence| fence.token)
     }
 
     pub fn holder(&self) -> &str {
@@ -125,13 +178,14 @@ impl RedisLease {
     /// Whether this process still holds the lease, as far as it knows (a
     /// refused renewal or commit says it does not): for readiness checks.
     pub fn is_held(&self) -> bool {
-        self.shared.is_held(self.fence.token)
+        self.shared.current().is_some()
     }
 
     /// Extends the lease by its ttl, or takes it back if it lapsed and
     /// nobody took it since. [`StoreError::Conflict`] when it is lost.
     pub async fn renew(&self) -> Result<(), StoreError> {
-        renew(&self.shared, &self.fence).await
+        let fence = self.shared.fence()?;
+        renew(&self.shared, &fence).await
     }
 
     /// Renews the lease every third of its ttl until dropped, released or
@@ -140,11 +194,15 @@ impl RedisLease {
         if self.renewal.is_some() {
             return;
         }
-        let (shared, fence) = (Arc::clone(&self.shared), self.fence.clone());
+        let shared = Arc::clone(&self.shared);
         let every = (self.ttl / 3).max(Duration::from_millis(1));
         self.renewal = Some(self.shared.runtime.spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
+                // The current fence: a failover may have replaced it.
+                let Some(fence) = shared.current() else {
+                    return;
+                };
                 match renew(&shared, &fence).await {
                     Ok(()) => {}
                     Err(StoreError::Conflict(_)) => return,
@@ -162,9 +220,10 @@ impl RedisLease {
         if let Some(renewal) = self.renewal.take() {
             renewal.abort();
         }
+        let fence = self.shared.current().unwrap_or_else(|| self.fence.clone());
         self.shared
-            .lose(self.fence.token, "the lease was released".to_string());
-        let (lease_key, value) = (self.shared.keys.lease.clone(), self.fence.value.clone());
+            .lose(fence.token, "the lease was released".to_string());
+        let (lease_key, value) = (self.shared.keys.lease.clone(), fence.value);
         self.shared
             .on_runtime(move |shared| async move {
                 let mut connection = shared.connection().await?;
@@ -193,15 +252,58 @@ impl Drop for RedisLease {
     }
 }
 
-async fn try_acquire(shared: &Shared, holder: &str, ttl_ms: u64) -> Result<Attempt, StoreError> {
+fn checked_holder(holder: &str) -> Result<String, StoreError> {
+    let holder = holder.trim().to_string();
+    if holder.is_empty()
+        || holder.chars().count() > MAX_HOLDER_CHARS
+        || holder.chars().any(char::is_control)
+    {
+        return Err(StoreError::Conflict(format!(
+            "a lease holder name is 1 to {MAX_HOLDER_CHARS} characters without control characters"
+        )));
+    }
+    Ok(holder)
+}
+
+/// `"<token> <holder>"` split in two.
+fn split_value(value: &str) -> (&str, &str) {
+    value.split_once(' ').unwrap_or(("?", value))
+}
+
+/// One run of the acquire script, on the store's runtime; `replace` is the
+/// exact lease value of a dead holder, which may be taken over.
+async fn attempt(
+    shared: &Arc<Shared>,
+    holder: &str,
+    ttl: Duration,
+    replace: Option<&str>,
+) -> Result<Attempt, StoreError> {
+    let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+    let (holder, replace) = (holder.to_string(), replace.map(str::to_string));
+    shared
+        .on_runtime(move |shared| async move {
+            try_acquire(&shared, &holder, ttl_ms, replace.as_deref()).await
+        })
+        .await
+}
+
+async fn try_acquire(
+    shared: &Shared,
+    holder: &str,
+    ttl_ms: u64,
+    replace: Option<&str>,
+) -> Result<Attempt, StoreError> {
     let mut connection = shared.connection().await?;
-    let reply: Vec<Value> = shared
-        .scripts
-        .acquire
+    let mut invocation = shared.scripts.acquire.prepare_invoke();
+    invocation
         .key(&shared.keys.lease)
         .key(&shared.keys.fence)
         .arg(holder)
-        .arg(ttl_ms)
+        .arg(ttl_ms);
+    if let Some(value) = replace {
+        invocation.arg(value);
+    }
+    let reply: Vec<Value> = invocation
         .invoke_async(&mut connection)
         .await
         .map_err(|error| match failure(&error) {
@@ -232,7 +334,7 @@ async fn try_acquire(shared: &Shared, holder: &str, ttl_ms: u64) -> Result<Attem
 }
 
 async fn renew(shared: &Arc<Shared>, fence: &Fence) -> Result<(), StoreError> {
-    let (token, fence) = (fence.token, fence.clone());
+    let (token, sent) = (fence.token, fence.clone());
     let result = shared
         .on_runtime(move |shared| async move {
             let mut connection = shared.connection().await?;
@@ -241,9 +343,9 @@ async fn renew(shared: &Arc<Shared>, fence: &Fence) -> Result<(), StoreError> {
                 .renew
                 .key(&shared.keys.lease)
                 .key(&shared.keys.fence)
-                .arg(&fence.value)
-                .arg(fence.token)
-                .arg(fence.ttl_ms)
+                .arg(&sent.value)
+                .arg(sent.token)
+                .arg(sent.ttl_ms)
                 .invoke_async(&mut connection)
                 .await
                 .map_err(|error| match failure(&error) {
@@ -267,19 +369,23 @@ async fn renew(shared: &Arc<Shared>, fence: &Fence) -> Result<(), StoreError> {
         .await?;
     match result {
         None => Ok(()),
-        Some(holder) => {
-            let holder = if holder == "-" {
-                "nobody".to_string()
-            } else {
-                holder
-            };
-            shared.lose(
-                token,
-                format!("the dispatcher lease is now held by {holder}"),
-            );
-            Err(shared.fence().err().unwrap_or_else(|| {
-                StoreError::Conflict(format!("the dispatcher lease is now held by {holder}"))
-            }))
-        }
+        Some(holder) if holder == "-" => match failover::reacquire(shared, fence).await {
+            Ok(Some(again)) if shared.refence(token, again.clone()) => Ok(()),
+            // Not reached this time: the next renewal looks again.
+            Err(StoreError::Unavailable(reason)) => Err(StoreError::Unavailable(reason)),
+            _ => lost(shared, token, "nobody".to_string()),
+        },
+        Some(holder) => lost(shared, token, holder),
     }
+}
+
+/// Records the lease under `token` as lost to `holder`; the error to return.
+fn lost(shared: &Shared, token: u64, holder: String) -> Result<(), StoreError> {
+    shared.lose(
+        token,
+        format!("the dispatcher lease is now held by {holder}"),
+    );
+    Err(shared.fence().err().unwrap_or_else(|| {
+        StoreError::Conflict(format!("the dispatcher lease is now held by {holder}"))
+    }))
 }

@@ -49,11 +49,34 @@
 //! a pause longer than the ttl) is taken back by the same process on its
 //! next renewal or commit, which is safe because no newer token exists.
 //!
+//! A process started without `--standby` uses [`RedisLease::acquire_on_start`]
+//! so that a crash restart needs nobody: the lease value names its holder's
+//! host, pid and process start time (`holder.rs`); a holder of this host
+//! whose pid is gone (or now runs another process) is taken over at once by
+//! compare-and-set on the exact lease value, with a higher fencing token; a
+//! holder elsewhere is watched until its lease lapses (taken) or is renewed
+//! (alive: refused, saying who and how recently).
+//!
+//! # Replicas and Sentinel
+//! With [`RedisOptions::min_replicas`], a batch is confirmed with `WAIT`
+//! before anyone hears of it, and one that no replica confirms is taken
+//! back (`replicas.rs`). A `redis+sentinel://` URL makes the pool find the
+//! primary through Sentinel and follow a failover (`pool.rs`); a lease that
+//! went missing in the failover is taken again with a higher token, never
+//! assumed (`failover.rs`).
+//!
 //! Keys are listed in `keys.rs`; what the event stream holds in `codec.rs`.
 
+mod batch;
 mod codec;
+mod failover;
+pub mod holder;
 pub mod keys;
 mod lease;
+mod pool;
+mod replicas;
+mod sessions;
+mod stored;
 mod trim;
 mod writer;
 
@@ -62,16 +85,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_redis::redis::{self, AsyncConnectionConfig, RedisError};
-use deadpool_redis::{Connection, Manager, Pool, PoolError, Runtime};
 use parking_lot::Mutex;
+use pool::{Connection, Manager, Pool, PoolError};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Change, LoggedChange, Store, StoreError, StoredState, TrimCutoffs, TrimReport};
 use crate::domain::{Annotation, Nif};
-use crate::ticket::TicketId;
-use codec::Entry;
 use keys::Keys;
 pub use lease::RedisLease;
+pub use pool::{SentinelUrl, SENTINEL_SCHEME};
 use writer::{Command, Writer};
 
 /// How the store talks to Redis. The defaults suit a Redis on the same host
@@ -99,6 +121,11 @@ pub struct RedisOptions {
     pub event_stream_max_len: Option<usize>,
     /// Most changes committed by one script call.
     pub max_batch: usize,
+    /// Replicas that must hold a commit before anyone hears of it (Redis
+    /// `WAIT`); 0: the primary's answer is enough. See `replicas.rs`.
+    pub min_replicas: u32,
+    /// How long to wait for them; past it the change fails as unavailable.
+    pub replica_timeout: Duration,
 }
 
 impl Default for RedisOptions {
@@ -113,6 +140,8 @@ impl Default for RedisOptions {
             namespace: "vt".to_string(),
             event_stream_max_len: None,
             max_batch: 256,
+            min_replicas: 0,
+            replica_timeout: Duration::from_millis(200),
         }
     }
 }
@@ -130,7 +159,9 @@ impl RedisOptions {
 /// [`Store`] on Redis. Cheap to clone; clones share the pool, the mirror and
 /// the lease. URLs: `redis://[user:password@]host:port/db`, `rediss://…`
 /// (TLS: needs the engine's `redis-tls` feature, see the crate manifest),
-/// `redis+unix:///path/to/socket` or `unix:///path/to/socket`.
+/// `redis+unix:///path/to/socket`, `unix:///path/to/socket`, or
+/// `redis+sentinel://host:port[,host:port…]/master_name[/db]` to follow
+/// Sentinel failovers (`pool.rs`).
 #[derive(Clone)]
 pub struct RedisStore {
     shared: Arc<Shared>,
@@ -167,6 +198,7 @@ struct Scripts {
     acquire: redis::Script,
     renew: redis::Script,
     release: redis::Script,
+    reacquire: redis::Script,
     trim: redis::Script,
 }
 
@@ -178,6 +210,7 @@ impl Scripts {
             acquire: redis::Script::new(include_str!("scripts/acquire.lua")),
             renew: redis::Script::new(include_str!("scripts/renew.lua")),
             release: redis::Script::new(include_str!("scripts/release.lua")),
+            reacquire: redis::Script::new(include_str!("scripts/reacquire.lua")),
             trim: redis::Script::new(include_str!("scripts/trim.lua")),
         }
     }
@@ -226,8 +259,27 @@ impl Shared {
         }
     }
 
-    fn is_held(&self, token: u64) -> bool {
-        matches!(&*self.fence.lock(), FenceCell::Held(fence) if fence.token == token)
+    /// The fence this process writes under now, if it holds the lease.
+    fn current(&self) -> Option<Fence> {
+        match &*self.fence.lock() {
+            FenceCell::Held(fence) => Some(fence.clone()),
+            _ => None,
+        }
+    }
+
+    /// Replaces the fence under `old` by `new` (the lease taken again after
+    /// a failover); false if `old` is no longer held (lost or released
+    /// meanwhile). Already holding `new` counts as done.
+    fn refence(&self, old: u64, new: Fence) -> bool {
+        let mut cell = self.fence.lock();
+        match &*cell {
+            FenceCell::Held(fence) if fence.token == old => {
+                *cell = FenceCell::Held(new);
+                true
+            }
+            FenceCell::Held(fence) => fence.token == new.token,
+            _ => false,
+        }
     }
 
     /// A pooled connection, retried with backoff while Redis cannot be reached.
@@ -235,7 +287,7 @@ impl Shared {
         let mut attempt = 0;
         loop {
             match self.pool.get().await {
-                Ok(connection) => return Ok(connection),
+                Ok(connection) => return Ok(Connection::new(connection)),
                 Err(error) if attempt < self.options.retries => {
                     attempt += 1;
                     crate::metrics::record_store_reconnect();
@@ -305,8 +357,13 @@ fn failure(error: &RedisError) -> Failure {
         ErrorKind::Parse | ErrorKind::UnexpectedReturnType => Failure::Definite(
             StoreError::Corrupt(format!("unexpected reply from redis: {error}")),
         ),
+        // READONLY: the node was demoted in a failover; another connection
+        // (through Sentinel) reaches the new primary.
         ErrorKind::Server(
-            ServerErrorKind::BusyLoading | ServerErrorKind::TryAgain | ServerErrorKind::MasterDown,
+            ServerErrorKind::BusyLoading
+            | ServerErrorKind::TryAgain
+            | ServerErrorKind::MasterDown
+            | ServerErrorKind::ReadOnly,
         ) => Failure::Transient(error.to_string()),
         ErrorKind::Io | ErrorKind::Client => Failure::Transient(error.to_string()),
         _ if error.is_timeout() || error.is_connection_dropped() || error.is_io_error() => {
@@ -325,60 +382,6 @@ fn pool_error(error: &PoolError) -> String {
 }
 
 impl RedisStore {
-    /// Keeps an operator session (by the digest of its token) for `ttl`, so
-    /// it outlives this process: a restarted or standby gateway honours it.
-    /// Sessions are not dispatch state, so this write is not fenced.
-    pub async fn session_put(
-        &self,
-        digest: &str,
-        operator: &str,
-        ttl: Duration,
-    ) -> Result<(), StoreError> {
-        let (key, operator) = (self.shared.keys.session(digest), operator.to_string());
-        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        self.shared
-            .on_runtime(move |shared| async move {
-                let mut pipeline = redis::pipe();
-                pipeline
-                    .cmd("SET")
-                    .arg(&key)
-                    .arg(&operator)
-                    .arg("PX")
-                    .arg(ttl_ms)
-                    .ignore();
-                shared.read::<()>(&pipeline).await
-            })
-            .await
-    }
-
-    /// The operator of a live session, by the digest of its token.
-    pub async fn session_get(&self, digest: &str) -> Result<Option<String>, StoreError> {
-        let key = self.shared.keys.session(digest);
-        self.shared
-            .on_runtime(move |shared| async move {
-                let mut pipeline = redis::pipe();
-                pipeline.cmd("GET").arg(&key);
-                let (operator,): (Option<String>,) = shared.read(&pipeline).await?;
-                Ok(operator)
-            })
-            .await
-    }
-
-    /// Ends a session; true if it was live.
-    pub async fn session_delete(&self, digest: &str) -> Result<bool, StoreError> {
-        let key = self.shared.keys.session(digest);
-        self.shared
-            .on_runtime(move |shared| async move {
-                let mut pipeline = redis::pipe();
-                pipeline.cmd("DEL").arg(&key);
-                let (deleted,): (u64,) = shared.read(&pipeline).await?;
-                Ok(deleted > 0)
-            })
-            .await
-    }
-}
-
-impl RedisStore {
     /// Connects to Redis at `url` and checks it answers. Must be called
     /// within a tokio runtime, which then runs the store's Redis calls. The
     /// store can read at once; it writes only once this process holds the
@@ -392,14 +395,13 @@ impl RedisStore {
         let connection_config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(options.connect_timeout))
             .set_response_timeout(Some(options.command_timeout));
-        let manager = Manager::new_with_config(url, connection_config)
-            .map_err(|error| StoreError::Unavailable(format!("bad redis url: {error}")))?;
+        let manager = Manager::new(url, connection_config).map_err(StoreError::Unavailable)?;
         let pool = Pool::builder(manager)
             .max_size(options.pool_size.max(1))
             .wait_timeout(Some(options.connect_timeout))
             .create_timeout(Some(options.connect_timeout))
             .recycle_timeout(Some(options.command_timeout))
-            .runtime(Runtime::Tokio1)
+            .runtime(deadpool::Runtime::Tokio1)
             .build()
             .map_err(|error| {
                 StoreError::Unavailable(format!("cannot build the redis pool: {error}"))
@@ -472,7 +474,9 @@ impl Store for RedisStore {
             return Ok(Vec::new());
         }
         self.shared
-            .on_runtime(move |shared| async move { read_events(&shared, from, limit).await })
+            .on_runtime(
+                move |shared| async move { stored::read_events(&shared, from, limit).await },
+            )
             .await
     }
 
@@ -486,83 +490,6 @@ impl Store for RedisStore {
         *self.trim_cursor.lock() = next;
         Ok(report)
     }
-}
-
-async fn read_events(
-    shared: &Shared,
-    from: u64,
-    limit: usize,
-) -> Result<Vec<LoggedChange>, StoreError> {
-    let count = i64::try_from(limit).unwrap_or(i64::MAX);
-    let (range,): (redis::streams::StreamRangeReply,) = shared
-        .read(
-            redis::pipe()
-                .cmd("XRANGE")
-                .arg(&shared.keys.events)
-                .arg(codec::entry_id(from))
-                .arg("+")
-                .arg("COUNT")
-                .arg(count),
-        )
-        .await?;
-    let mut entries = Vec::with_capacity(range.ids.len());
-    for stream_id in &range.ids {
-        let field = |name: &str| -> Result<String, StoreError> {
-            let value = stream_id.map.get(name).ok_or_else(|| {
-                StoreError::Corrupt(format!("event {} has no {name}", stream_id.id))
-            })?;
-            redis::from_redis_value_ref(value).map_err(|error| {
-                StoreError::Corrupt(format!("event {} field {name}: {error}", stream_id.id))
-            })
-        };
-        let entry = codec::parse_entry(&field("kind")?, &field("change")?)?;
-        entries.push((codec::seq_of(&stream_id.id)?, entry));
-    }
-    // Joins are logged without personal data: complete them from the tickets hash.
-    let joined: Vec<TicketId> = entries
-        .iter()
-        .filter_map(|(_, entry)| entry.incomplete_ticket())
-        .collect();
-    let mut records = std::collections::HashMap::new();
-    if !joined.is_empty() {
-        let fields: Vec<String> = joined.iter().map(TicketId::to_string).collect();
-        let (found,): (Vec<Option<String>>,) = shared
-            .read(
-                redis::pipe()
-                    .cmd("HMGET")
-                    .arg(&shared.keys.tickets)
-                    .arg(&fields),
-            )
-            .await?;
-        for (id, json) in joined.iter().zip(found) {
-            if let Some(json) = json {
-                records.insert(*id, codec::from_json::<super::TicketRecord>(&json)?);
-            }
-        }
-    }
-    entries
-        .into_iter()
-        .map(|(seq, entry)| {
-            let change = match entry {
-                Entry::Change(change) => change,
-                Entry::Join(join) => match records.get(&join.ticket) {
-                    Some(record) => join.rejoin(record),
-                    None => return Err(missing_record(seq, join.ticket)),
-                },
-                Entry::Renewal(renewal) => match records.get(&renewal.ticket) {
-                    Some(record) => renewal.renewed(record),
-                    None => return Err(missing_record(seq, renewal.ticket)),
-                },
-            };
-            Ok(LoggedChange { seq, change })
-        })
-        .collect()
-}
-
-fn missing_record(seq: u64, ticket: TicketId) -> StoreError {
-    StoreError::Corrupt(format!(
-        "event {seq}: ticket {ticket} is no longer in the tickets hash"
-    ))
 }
 
 #[cfg(test)]

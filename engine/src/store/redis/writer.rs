@@ -5,18 +5,17 @@
 //! starts are committed together by one script call (group commit); each is
 //! still checked, and answered, on its own.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use deadpool_redis::redis::{self, RedisError};
-use deadpool_redis::Connection;
+use deadpool_redis::redis::RedisError;
 use tokio::sync::{mpsc, oneshot};
 
-use super::codec;
-use super::{failure, Failure, Fence, Shared};
-use crate::domain::OperatorId;
-use crate::store::{Change, OperatorRecord, StoreError, StoredState, TicketRecord, TicketState};
-use crate::ticket::TicketId;
+use super::batch::{script_input, Batch, Reply, ScriptInput};
+use super::failover;
+use super::replicas::{self, Revert};
+use super::stored::read_state;
+use super::{failure, Connection, Failure, Fence, Shared};
+use crate::store::{Change, StoreError, StoredState};
 
 /// A request to the commit task.
 pub(crate) enum Command {
@@ -31,8 +30,6 @@ pub(crate) enum Command {
     },
 }
 
-type Reply = oneshot::Sender<Result<(), StoreError>>;
-
 pub(crate) struct Writer {
     shared: Arc<Shared>,
     mirror: StoredState,
@@ -45,22 +42,24 @@ pub(crate) struct Writer {
     next_write_id: u64,
     /// A commit (token, write id) whose outcome is still unknown.
     undecided: Option<(u64, u64)>,
+    /// A batch that no replica confirmed and that could not be taken back
+    /// yet: done before anything else (see `replicas.rs`).
+    pending_revert: Option<Revert>,
     connection: Option<Connection>,
-}
-
-/// What one script call will write, built from a scratch copy of the records.
-struct Batch {
-    scratch: StoredState,
-    tickets: BTreeSet<TicketId>,
-    operators: BTreeSet<OperatorId>,
-    accepted: Vec<(Change, Reply)>,
 }
 
 /// How one commit attempt ended.
 enum Outcome {
-    Applied,
+    /// `confirmable`: the script's own reply came on the commit connection,
+    /// so a `WAIT` there covers it (not so when a lost reply was decided).
+    Applied {
+        confirmable: bool,
+    },
     /// Redis holds other writes than the mirror thinks: reload and re-check.
     Diverged,
+    /// The lease went missing in a failover and was taken again under a new
+    /// token: reload from the new primary and re-check.
+    Refenced,
     Failed(StoreError),
 }
 
@@ -73,6 +72,7 @@ impl Writer {
             last_applied: 0,
             next_write_id: 1,
             undecided: None,
+            pending_revert: None,
             connection: None,
         }
     }
@@ -126,12 +126,23 @@ impl Writer {
                 Ok(fence) => fence,
                 Err(error) => return answer_all(pending, &error),
             };
-            let batch = self.stage(pending);
+            let batch = Batch::stage(&self.mirror, pending);
             if batch.accepted.is_empty() {
                 return;
             }
-            match self.write(&fence, &batch).await {
-                Outcome::Applied => {
+            let input = match script_input(&self.shared, &batch) {
+                Ok(input) => input,
+                Err(error) => return answer_all(batch.accepted, &error),
+            };
+            let expected = self.last_applied;
+            match self.write(&fence, &input, expected).await {
+                Outcome::Applied { confirmable } => {
+                    if let Err(reason) = self.confirm(confirmable).await {
+                        // No client hears of it: it is taken back, so that
+                        // what they were told (not done) is what holds.
+                        self.take_back(&fence, &batch).await;
+                        return answer_all(batch.accepted, &StoreError::Unavailable(reason));
+                    }
                     self.adopt(&batch);
                     for (_, reply) in batch.accepted {
                         let _ = reply.send(Ok(()));
@@ -142,12 +153,13 @@ impl Writer {
                     let replies = batch.accepted;
                     return answer_all(replies, &error);
                 }
+                Outcome::Refenced if pass == 0 => pending = batch.accepted,
                 Outcome::Diverged if pass == 0 => {
                     tracing::warn!("redis holds other writes than this process made (a restart that lost data?); reloading");
                     self.mirror_token = None;
                     pending = batch.accepted;
                 }
-                Outcome::Diverged => {
+                Outcome::Diverged | Outcome::Refenced => {
                     let error = StoreError::Unavailable(
                         "redis keeps diverging from this process's writes".to_string(),
                     );
@@ -169,6 +181,15 @@ impl Writer {
             }
             self.undecided = None;
         }
+        if let Some(revert) = self.pending_revert.take() {
+            if revert.token == fence.token {
+                let outcome = self.write(&fence, &revert.input, revert.expected).await;
+                self.settle_revert(outcome, revert)?;
+            } else {
+                tracing::warn!("a change no replica confirmed could not be taken back before the lease changed");
+                self.mirror_token = None;
+            }
+        }
         if self.mirror_token != Some(fence.token) {
             let (state, writer) = read_state(&self.shared).await?;
             self.mirror = state;
@@ -178,76 +199,29 @@ impl Writer {
         Ok(fence)
     }
 
-    /// Checks each change against a scratch copy of the records it touches;
-    /// answers the refused ones at once.
-    fn stage(&self, applies: Vec<(Change, Reply)>) -> Batch {
-        let mut batch = Batch {
-            scratch: StoredState {
-                next_seq: self.mirror.next_seq,
-                ..StoredState::default()
-            },
-            tickets: BTreeSet::new(),
-            operators: BTreeSet::new(),
-            accepted: Vec::new(),
-        };
-        for (change, reply) in applies {
-            let (ticket, operator) = touched(&change);
-            if let Some(id) = ticket {
-                if let (false, Some(record)) = (
-                    batch.scratch.tickets.contains_key(&id),
-                    self.mirror.tickets.get(&id),
-                ) {
-                    batch.scratch.tickets.insert(id, record.clone());
-                }
-            }
-            if let Some(id) = operator {
-                if let (false, Some(record)) = (
-                    batch.scratch.operators.contains_key(id),
-                    self.mirror.operators.get(id),
-                ) {
-                    batch.scratch.operators.insert(id.clone(), record.clone());
-                }
-            }
-            match batch.scratch.apply(&change) {
-                Ok(()) => {
-                    batch.tickets.extend(ticket);
-                    batch.operators.extend(operator.cloned());
-                    batch.accepted.push((change, reply));
-                }
-                Err(error) => {
-                    let _ = reply.send(Err(error));
-                }
-            }
-        }
-        batch
-    }
-
-    /// Sends the batch as one commit script, retrying while Redis cannot be
-    /// reached and deciding any commit whose reply was lost.
-    async fn write(&mut self, fence: &Fence, batch: &Batch) -> Outcome {
+    /// Sends one commit script (`input`: its keys and operations) that
+    /// expects `expected` to be the last write applied, retrying while Redis
+    /// cannot be reached and deciding any commit whose reply was lost.
+    async fn write(&mut self, fence: &Fence, input: &ScriptInput, expected: u64) -> Outcome {
         let shared = Arc::clone(&self.shared);
         let options = &shared.options;
-        let (keys, args) = match script_input(&shared, batch) {
-            Ok(input) => input,
-            Err(error) => return Outcome::Failed(error),
-        };
+        let (keys, args) = input;
         let mut attempt = 0;
         loop {
             let write_id = self.next_write_id;
             self.next_write_id += 1;
-            let expected = self.last_applied;
             let result = match self.connection().await {
                 Ok(connection) => {
                     let mut invocation = shared.scripts.commit.prepare_invoke();
                     invocation
-                        .key(&keys)
+                        .key(keys)
                         .arg(&fence.value)
                         .arg(fence.token)
                         .arg(fence.ttl_ms)
                         .arg(write_id)
                         .arg(expected)
                         .arg(options.event_stream_max_len.unwrap_or(0))
-                        .arg(&args);
+                        .arg(args);
                     invocation.invoke_async::<(u64, u64)>(connection).await
                 }
                 Err(error) => return Outcome::Failed(error),
@@ -255,7 +229,20 @@ impl Writer {
             let reason = match result {
                 Ok(_) => {
                     self.last_applied = write_id;
-                    return Outcome::Applied;
+                    return Outcome::Applied { confirmable: true };
+                }
+                Err(error) if lease_missing(&error) => {
+                    return match failover::reacquire(&shared, fence).await {
+                        Ok(Some(again)) if shared.refence(fence.token, again.clone()) => {
+                            self.mirror_token = None;
+                            Outcome::Refenced
+                        }
+                        Ok(_) => self.refusal(fence, &error).unwrap_or(Outcome::Failed(
+                            StoreError::Conflict("the dispatcher lease is lost".to_string()),
+                        )),
+                        // Nothing was written; the next commit checks again.
+                        Err(unreachable) => Outcome::Failed(unreachable),
+                    };
                 }
                 Err(error) => match self.refusal(fence, &error) {
                     Some(outcome) => return outcome,
@@ -271,7 +258,7 @@ impl Writer {
             match self.decide(fence, write_id).await {
                 Ok(true) => {
                     self.last_applied = write_id;
-                    return Outcome::Applied;
+                    return Outcome::Applied { confirmable: false };
                 }
                 Ok(false) if attempt < options.retries => {
                     attempt += 1;
@@ -285,6 +272,72 @@ impl Writer {
                         "{error}; whether the last change was applied is decided on the next one"
                     )));
                 }
+            }
+        }
+    }
+
+    /// With `min_replicas`, waits until that many replicas hold everything
+    /// this connection wrote; why not, otherwise.
+    async fn confirm(&mut self, confirmable: bool) -> Result<(), String> {
+        let (wanted, timeout) = (
+            self.shared.options.min_replicas,
+            self.shared.options.replica_timeout,
+        );
+        if wanted == 0 {
+            return Ok(());
+        }
+        if !confirmable {
+            return Err(
+                "the commit's reply was lost, so no replica can be said to hold it".to_string(),
+            );
+        }
+        let connection = self.connection().await.map_err(|error| error.to_string())?;
+        let confirmed = replicas::wait_for(connection, wanted, timeout).await;
+        if let Err(replicas::Unconfirmed::Broken(_)) = &confirmed {
+            self.replace_broken_connection();
+        }
+        confirmed.map_err(|unconfirmed| unconfirmed.to_string())
+    }
+
+    /// Takes back a batch that no replica confirmed (its changes are still
+    /// in the mirror's past: the mirror never adopted them). Until that is
+    /// done, no other commit runs (see [`Writer::ready`]).
+    async fn take_back(&mut self, fence: &Fence, batch: &Batch) {
+        let input = match replicas::revert_input(&self.shared, &self.mirror, batch) {
+            Ok(input) => input,
+            Err(error) => {
+                tracing::error!(%error, "cannot build the take-back of an unconfirmed change; reloading");
+                self.mirror_token = None;
+                return;
+            }
+        };
+        let revert = Revert {
+            token: fence.token,
+            expected: self.last_applied,
+            input,
+        };
+        let outcome = self.write(fence, &revert.input, revert.expected).await;
+        if let Err(error) = self.settle_revert(outcome, revert) {
+            tracing::warn!(%error, "an unconfirmed change is taken back before the next commit");
+        }
+    }
+
+    /// What a take-back's outcome leaves to do.
+    fn settle_revert(&mut self, outcome: Outcome, revert: Revert) -> Result<(), StoreError> {
+        match outcome {
+            Outcome::Applied { .. } => {
+                tracing::warn!("a change no replica confirmed was taken back");
+                Ok(())
+            }
+            // The batch is not this node's last write (a failover to a
+            // replica that never got it): nothing to take back; re-read.
+            Outcome::Diverged | Outcome::Refenced => {
+                self.mirror_token = None;
+                Ok(())
+            }
+            Outcome::Failed(error) => {
+                self.pending_revert = Some(revert);
+                Err(error)
             }
         }
     }
@@ -404,192 +457,14 @@ impl Drop for Writer {
     }
 }
 
+/// The commit script found no lease and another last token on this node:
+/// what a failover to a replica that lacked the lease looks like.
+fn lease_missing(error: &RedisError) -> bool {
+    error.code() == Some("FENCED") && error.detail().map(str::trim) == Some("-")
+}
+
 fn answer_all(replies: Vec<(Change, Reply)>, error: &StoreError) {
     for (_, reply) in replies {
         let _ = reply.send(Err(error.clone()));
     }
-}
-
-/// The ticket and the operator whose records a change reads or writes.
-fn touched(change: &Change) -> (Option<TicketId>, Option<&OperatorId>) {
-    match change {
-        Change::AvailabilitySet { operator, .. }
-        | Change::OperatorWaiting { operator, .. }
-        | Change::OperatorInterrupted { operator, .. } => (None, Some(operator)),
-        Change::TicketJoined { ticket } => (Some(ticket.id), None),
-        Change::TicketTokenRenewed { ticket, .. } | Change::TicketForgotten { ticket, .. } => {
-            (Some(*ticket), None)
-        }
-        Change::Matched {
-            ticket, operator, ..
-        }
-        | Change::MeetingStarted {
-            ticket, operator, ..
-        }
-        | Change::TicketAccepted {
-            ticket, operator, ..
-        }
-        | Change::AttentionFinalized {
-            ticket, operator, ..
-        } => (Some(*ticket), Some(operator)),
-        Change::TicketAbandoned {
-            ticket, operator, ..
-        } => (Some(*ticket), operator.as_ref()),
-    }
-}
-
-/// The KEYS and the operations (ARGV from 7 on) of `scripts/commit.lua`.
-fn script_input(shared: &Shared, batch: &Batch) -> Result<(Vec<String>, Vec<String>), StoreError> {
-    let names = &shared.keys;
-    let mut keys = vec![
-        names.lease.clone(),
-        names.fence.clone(),
-        names.writer.clone(),
-        names.tickets.clone(),
-        names.operators.clone(),
-        names.waiting.clone(),
-        names.next_seq.clone(),
-        names.events.clone(),
-        names.event_seq.clone(),
-    ];
-    let mut args = Vec::new();
-    // Events first: an XADD is the only write that can fail on data, and
-    // nothing else may be written before it (scripts are not rolled back).
-    for (change, _) in &batch.accepted {
-        args.extend([
-            "E".to_string(),
-            codec::kind(change).to_string(),
-            codec::event_json(change)?,
-        ]);
-    }
-    for id in &batch.tickets {
-        let Some(record) = batch.scratch.tickets.get(id) else {
-            // Forgotten: its retention ran out.
-            args.extend(["T-".to_string(), id.to_string()]);
-            continue;
-        };
-        let field = id.to_string();
-        args.extend([
-            "T".to_string(),
-            field.clone(),
-            codec::to_json::<TicketRecord>(record)?,
-        ]);
-        if record.state == TicketState::Waiting {
-            args.extend(["Q+".to_string(), field, record.seq.to_string()]);
-        } else {
-            args.extend(["Q-".to_string(), field]);
-        }
-    }
-    for id in &batch.operators {
-        let Some(record) = batch.scratch.operators.get(id) else {
-            continue;
-        };
-        args.extend([
-            "O".to_string(),
-            id.to_string(),
-            codec::to_json::<OperatorRecord>(record)?,
-        ]);
-    }
-    let mut history_keys: HashMap<String, usize> = HashMap::new();
-    for (change, _) in &batch.accepted {
-        if let Some((ticket, annotation)) = change.annotation() {
-            let Some(record) = batch.scratch.tickets.get(ticket) else {
-                continue;
-            };
-            let key = names.history(&record.nif);
-            let index = *history_keys.entry(key.clone()).or_insert_with(|| {
-                keys.push(key);
-                keys.len()
-            });
-            args.extend([
-                "H".to_string(),
-                index.to_string(),
-                codec::to_json(annotation)?,
-            ]);
-        }
-    }
-    args.extend(["S".to_string(), batch.scratch.next_seq.to_string()]);
-    Ok((keys, args))
-}
-
-/// The commit bookkeeping as `read_state` found it.
-pub(crate) struct WriterRecord {
-    fence: Option<String>,
-    applied: Option<u64>,
-}
-
-impl WriterRecord {
-    /// The last commit applied under `token` (0: none).
-    fn applied_under(&self, token: u64) -> u64 {
-        match (&self.fence, self.applied) {
-            (Some(fence), Some(applied)) if *fence == token.to_string() => applied,
-            _ => 0,
-        }
-    }
-}
-
-type RawState = (
-    HashMap<String, String>,
-    HashMap<String, String>,
-    Option<u64>,
-    Vec<String>,
-    (Option<String>, Option<u64>),
-);
-
-/// Everything, read in one `MULTI`/`EXEC` so it is one consistent moment.
-pub(crate) async fn read_state(shared: &Shared) -> Result<(StoredState, WriterRecord), StoreError> {
-    let keys = &shared.keys;
-    let (tickets, operators, next_seq, waiting, (fence, applied)): RawState = shared
-        .read(
-            redis::pipe()
-                .atomic()
-                .hgetall(&keys.tickets)
-                .hgetall(&keys.operators)
-                .get(&keys.next_seq)
-                .zrange(&keys.waiting, 0, -1)
-                .cmd("HMGET")
-                .arg(&keys.writer)
-                .arg("fence")
-                .arg("applied"),
-        )
-        .await?;
-    let mut state = StoredState {
-        next_seq: next_seq.unwrap_or(0),
-        ..StoredState::default()
-    };
-    for (field, json) in &tickets {
-        let record: TicketRecord = codec::from_json(json)?;
-        if record.id.to_string() != *field {
-            return Err(StoreError::Corrupt(format!(
-                "ticket {field} holds the record of {}",
-                record.id
-            )));
-        }
-        state.tickets.insert(record.id, record);
-    }
-    for (field, json) in &operators {
-        let id = OperatorId::parse(field)
-            .map_err(|error| StoreError::Corrupt(format!("operator {field:?}: {error}")))?;
-        state
-            .operators
-            .insert(id, codec::from_json::<OperatorRecord>(json)?);
-    }
-    // The queue is written with the records by the same script: if the two
-    // disagree, something else wrote here, and recovering from it would
-    // serve the wrong taxpayers.
-    let queued: BTreeSet<&str> = waiting.iter().map(String::as_str).collect();
-    let should: BTreeMap<String, ()> = state
-        .tickets
-        .values()
-        .filter(|t| t.state == TicketState::Waiting)
-        .map(|t| (t.id.to_string(), ()))
-        .collect();
-    if queued.len() != should.len() || queued.iter().any(|id| !should.contains_key(*id)) {
-        return Err(StoreError::Corrupt(format!(
-            "the waiting queue ({} tickets) disagrees with the waiting tickets ({})",
-            queued.len(),
-            should.len()
-        )));
-    }
-    Ok((state, WriterRecord { fence, applied }))
 }

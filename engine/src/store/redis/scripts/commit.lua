@@ -12,12 +12,17 @@
 -- ARGV[7..] operations, each a code and its arguments:
 --   E kind json      append an event (all E come first)
 --   T id json        store a ticket record
---   T- id            delete a ticket record (an ended ticket's retention ran out)
+--   T- id            delete a ticket record, out of the queue too (an ended
+--                    ticket's retention ran out, or a take-back)
 --   Q+ id score      the ticket waits (score: its join seq)
 --   Q- id            the ticket no longer waits
 --   O id json        store an operator record
 --   H keyindex json  append an annotation to KEYS[keyindex]
 --   S value          the next join seq
+-- and, to take back a batch that no replica confirmed (see replicas.rs):
+--   O- id            the operator record is gone
+--   H- keyindex n    drop the last n annotations of KEYS[keyindex]
+--   X- n             drop the last n events
 --
 -- Replies {first event seq, number of events}, or an error whose first word
 -- says why nothing was written: FENCED, CANCELLED, DIVERGED or BADOPS.
@@ -50,7 +55,8 @@ if applied ~= tonumber(ARGV[5]) then
   return redis.error_reply('DIVERGED last applied write is ' .. applied .. ', not ' .. ARGV[5])
 end
 
-local widths = { E = 3, T = 3, ['T-'] = 2, ['Q+'] = 3, ['Q-'] = 2, O = 3, H = 3, S = 2 }
+local widths = { E = 3, T = 3, ['Q+'] = 3, ['Q-'] = 2, O = 3, H = 3, S = 2,
+  ['T-'] = 2, ['O-'] = 2, ['H-'] = 3, ['X-'] = 2 }
 local events, i = 0, 7
 while i <= #ARGV do
   local width = widths[ARGV[i]]
@@ -80,8 +86,6 @@ while i <= #ARGV do
     next_event = next_event + 1
   elseif op == 'T' then
     redis.call('HSET', KEYS[4], ARGV[i + 1], ARGV[i + 2])
-  elseif op == 'T-' then
-    redis.call('HDEL', KEYS[4], ARGV[i + 1])
   elseif op == 'Q+' then
     redis.call('ZADD', KEYS[6], ARGV[i + 2], ARGV[i + 1])
   elseif op == 'Q-' then
@@ -92,6 +96,20 @@ while i <= #ARGV do
     redis.call('RPUSH', KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2])
   elseif op == 'S' then
     redis.call('SET', KEYS[7], ARGV[i + 1])
+  elseif op == 'T-' then
+    redis.call('HDEL', KEYS[4], ARGV[i + 1])
+    redis.call('ZREM', KEYS[6], ARGV[i + 1])
+  elseif op == 'O-' then
+    redis.call('HDEL', KEYS[5], ARGV[i + 1])
+  elseif op == 'H-' then
+    redis.call('LTRIM', KEYS[tonumber(ARGV[i + 1])], 0, -1 - tonumber(ARGV[i + 2]))
+  elseif op == 'X-' then
+    -- Only the lease holder appends, and no commit came since (the applied
+    -- check above): the last n entries are the batch's own.
+    local last = redis.call('XREVRANGE', KEYS[8], '+', '-', 'COUNT', tonumber(ARGV[i + 1]))
+    for _, entry in ipairs(last) do
+      redis.call('XDEL', KEYS[8], entry[1])
+    end
   end
   i = i + widths[op]
 end

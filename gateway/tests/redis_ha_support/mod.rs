@@ -1,0 +1,371 @@
+//! Real processes for the high-availability tests: `redis-server` primaries
+//! and replicas and Sentinels on private TCP ports, and `ventanilla` itself.
+//! Everything is killed when its value is dropped.
+
+// Each test uses a different part of these helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use engine::store::redis::RedisOptions;
+use engine::store::{RedisStore, StoredState};
+use engine::testsuite::dni;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A child process killed (SIGKILL) when dropped.
+pub struct Killed(pub Option<Child>);
+
+impl Killed {
+    pub fn pid(&self) -> u32 {
+        self.0.as_ref().map_or(0, Child::id)
+    }
+
+    /// SIGKILL now, like a crash.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Waits (at most 20 s) for a process expected to exit by itself; its stderr.
+    pub fn exit_output(mut self) -> (bool, String) {
+        let mut child = self.0.take().expect("a running child");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while child.try_wait().ok().flatten().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let output = child.wait_with_output().expect("output");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A port nobody listens on now (successive calls differ).
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static LAST: AtomicU16 = AtomicU16::new(0);
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|address| address.port())
+            .expect("a free port");
+        if LAST.swap(port, Ordering::SeqCst) != port {
+            return port;
+        }
+    }
+}
+
+/// `redis-cli` against `port`; its trimmed output.
+pub fn cli(port: u16, args: &[&str]) -> String {
+    let output = Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli (install redis-tools)");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// One `redis-server` on a TCP port, its files in its own directory.
+pub struct RedisNode {
+    pub port: u16,
+    pub process: Killed,
+}
+
+impl RedisNode {
+    /// Starts a primary (or, with `replica_of`, a replica of that port);
+    /// `fsync` is `appendfsync` ("everysec" or "always").
+    pub fn start(dir: &Path, name: &str, replica_of: Option<u16>, fsync: &str) -> RedisNode {
+        let port = free_port();
+        let dir = dir.join(name);
+        std::fs::create_dir_all(&dir).expect("node directory");
+        let mut command = Command::new("redis-server");
+        command
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "yes", "--appendfsync", fsync])
+            .arg("--dir")
+            .arg(&dir)
+            .arg("--logfile")
+            .arg(dir.join("redis.log"));
+        if let Some(primary) = replica_of {
+            command.args(["--replicaof", "127.0.0.1", &primary.to_string()]);
+        }
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (ops/test installs Debian's redis-server)");
+        let node = RedisNode {
+            port,
+            process: Killed(Some(child)),
+        };
+        wait_until(Duration::from_secs(10), "redis-server answers", || {
+            cli(port, &["PING"]) == "PONG"
+        });
+        node
+    }
+
+    pub fn cli(&self, args: &[&str]) -> String {
+        cli(self.port, args)
+    }
+
+    /// Waits until this replica is in sync with its primary.
+    pub fn wait_in_sync(&self) {
+        wait_until(Duration::from_secs(15), "the replica is in sync", || {
+            self.cli(&["INFO", "replication"])
+                .contains("master_link_status:up")
+        });
+    }
+
+    /// SIGSTOP / SIGCONT: the node stops answering anyone, then resumes.
+    pub fn pause(&self, paused: bool) {
+        let signal = if paused { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .args([signal, &self.process.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+}
+
+/// A Sentinel watching `primary` under the name "ventanilla", with quorum 2.
+pub fn start_sentinel(dir: &Path, name: &str, primary: u16) -> (u16, Killed) {
+    let port = free_port();
+    let dir = dir.join(name);
+    std::fs::create_dir_all(&dir).expect("sentinel directory");
+    // Sentinel rewrites its file: each has its own.
+    let config = dir.join("sentinel.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "port {port}\nbind 127.0.0.1\ndir {}\nlogfile {}\n\
+             sentinel monitor ventanilla 127.0.0.1 {primary} 2\n\
+             sentinel down-after-milliseconds ventanilla 1000\n\
+             sentinel failover-timeout ventanilla 5000\n\
+             sentinel parallel-syncs ventanilla 1\n",
+            dir.display(),
+            dir.join("sentinel.log").display()
+        ),
+    )
+    .expect("sentinel.conf");
+    let child = Command::new("redis-server")
+        .arg(&config)
+        .arg("--sentinel")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server --sentinel");
+    let process = Killed(Some(child));
+    wait_until(Duration::from_secs(10), "sentinel answers", || {
+        cli(port, &["PING"]) == "PONG"
+    });
+    (port, process)
+}
+
+pub fn wait_until(within: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A configuration with one all-day service (so the test runs any day),
+/// two operators and `store` as the whole `[store]` section's body.
+pub fn write_config(dir: &Path, name: &str, port: u16, store: &str) -> PathBuf {
+    let mut text = format!(
+        "[server]\nbind = \"127.0.0.1:{port}\"\n\n[store]\n{store}\n\n\
+         [limits]\nlogins_per_minute = 0\njoins_per_minute = 0\n\n\
+         [calendar]\ntimezone = \"Europe/Madrid\"\nholidays = []\n\n\
+         [[services]]\ncode = \"CLAVE\"\ndescription = \"Trámites de asistencia por videollamada\"\n\
+         days = \"every_day\"\nopen = \"00:00\"\nclose = \"24:00\"\nattention_minutes = 4\nrepresentation = false\n"
+    );
+    for n in 1..=2 {
+        text.push_str(&format!(
+            "\n[[operators]]\nid = \"op-000{n}\"\nname = \"Operador {n}\"\nid_number = \"A-000{n}\"\npassword = \"demo\"\n"
+        ));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("config written");
+    path
+}
+
+/// `ventanilla` with these arguments and environment; stderr kept in `log`.
+pub fn start_ventanilla(args: &[String], env: &[(String, String)], log: &Path) -> Killed {
+    let stderr = std::fs::File::create(log).expect("log file");
+    let child = Command::new(env!("CARGO_BIN_EXE_ventanilla"))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("ventanilla starts");
+    Killed(Some(child))
+}
+
+/// `ventanilla --config FILE`, warnings only, stderr piped.
+pub fn start_plain(config: &Path) -> Killed {
+    let child = Command::new(env!("CARGO_BIN_EXE_ventanilla"))
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ventanilla starts");
+    Killed(Some(child))
+}
+
+pub fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .expect("client")
+}
+
+pub async fn ready(client: &reqwest::Client, base: &str) -> bool {
+    matches!(client.get(format!("{base}/readyz")).send().await, Ok(r) if r.status() == StatusCode::OK)
+}
+
+pub async fn wait_ready(client: &reqwest::Client, base: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    while !ready(client, base).await {
+        assert!(Instant::now() < deadline, "{base} never became ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub async fn login(client: &reqwest::Client, base: &str, operator: &str) -> String {
+    let response = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"operator_id": operator, "password": "demo"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    body["token"].as_str().expect("token").to_string()
+}
+
+pub async fn join(
+    client: &reqwest::Client,
+    base: &str,
+    n: u32,
+) -> reqwest::Result<reqwest::Response> {
+    client
+        .post(format!("{base}/api/v1/tickets"))
+        .json(&json!({"nif": dni(n), "name": format!("CONTRIBUYENTE {n}"), "contrast": "x", "service": "CLAVE"}))
+        .send()
+        .await
+}
+
+/// A join that was acknowledged: its ticket id and token.
+pub async fn acknowledged_join(
+    client: &reqwest::Client,
+    base: &str,
+    n: u32,
+) -> Option<(String, String)> {
+    let response = join(client, base, n).await.ok()?;
+    if response.status() != StatusCode::CREATED {
+        return None;
+    }
+    let body: Value = response.json().await.ok()?;
+    Some((
+        body["ticket_id"].as_str()?.to_string(),
+        body["token"].as_str()?.to_string(),
+    ))
+}
+
+pub async fn operator_post(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> StatusCode {
+    let request = client
+        .post(format!("{base}/api/v1/operator/{path}"))
+        .bearer_auth(token)
+        .json(&body);
+    match request.send().await {
+        Ok(response) => response.status(),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+pub async fn set_available(client: &reqwest::Client, base: &str, token: &str) {
+    let response = client
+        .put(format!("{base}/api/v1/operator/availability"))
+        .bearer_auth(token)
+        .json(&json!({"services": {"CLAVE": true}}))
+        .send()
+        .await
+        .expect("availability");
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// The stored state and its event log, read from `url`.
+pub async fn stored(url: &str) -> (StoredState, Vec<engine::store::LoggedChange>) {
+    let store = RedisStore::connect(url, RedisOptions::default())
+        .await
+        .expect("connect");
+    let state = engine::store::Store::load(&store).await.expect("load");
+    let log = engine::store::Store::events(&store, 0, usize::MAX)
+        .await
+        .expect("events");
+    (state, log)
+}
+
+/// Every acknowledged ticket is stored, each NIF joined at most once, and
+/// replaying the log gives the stored state (so no ticket was matched twice).
+pub fn assert_nothing_lost_nothing_twice(
+    state: &StoredState,
+    log: &[engine::store::LoggedChange],
+    acknowledged: &[(String, String)],
+) {
+    for (id, _) in acknowledged {
+        let id: engine::ticket::TicketId = id.parse().expect("ticket id");
+        assert!(
+            state.tickets.contains_key(&id),
+            "acknowledged ticket {id} is missing"
+        );
+    }
+    let mut nifs = std::collections::HashSet::new();
+    for ticket in state.tickets.values() {
+        assert!(
+            nifs.insert(ticket.nif.to_string()),
+            "a taxpayer joined twice"
+        );
+    }
+    let mut replayed = StoredState::default();
+    let mut matched = std::collections::HashSet::new();
+    for entry in log {
+        replayed
+            .apply(&entry.change)
+            .expect("every logged change fits: nothing applied twice");
+        if let engine::store::Change::Matched { ticket, .. } = &entry.change {
+            assert!(matched.insert(*ticket), "ticket {ticket} matched twice");
+        }
+    }
+    assert_eq!(&replayed, state, "the log replays to the stored state");
+}
