@@ -182,7 +182,11 @@ pub(crate) async fn poll(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let view = authorized_ticket(&state, &id, &headers)?;
-    let wait = hold::wait_of(query.as_deref())?;
+    // A poll is the taxpayer's heartbeat only when it starts: a hold longer
+    // than half of `[presence] absent_after` would let a taxpayer whose page
+    // is open be taken for gone.
+    let absent_after = state.engine.catalog().presence.absent_after;
+    let wait = hold::wait_of(query.as_deref())?.map(|wait| wait.min(absent_after / 2));
     // Every authenticated poll is the taxpayer's heartbeat.
     state.engine.heartbeat(&view);
     let held = hold::hold(&state.held_polls, wait, |deadline| {
