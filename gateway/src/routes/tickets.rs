@@ -169,7 +169,7 @@ pub(crate) async fn join(
             headers(("ETag" = String, description = "The version of this view; send it back as If-None-Match"))),
         (status = 304, description = "Unchanged since the If-None-Match ETag (with wait: for all of it)",
             headers(("ETag" = String, description = "The version of this view"))),
-        (status = 400, description = "error codes: invalid_request (wait not from 1 to 30, or the path is not percent-encoded UTF-8)", body = ErrorBody),
+        (status = 400, description = "error codes: invalid_request (the path is not percent-encoded UTF-8, or wait is not from 1 to 30)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
         (status = 404, description = "error codes: not_found", body = ErrorBody),
     ),
@@ -182,13 +182,12 @@ pub(crate) async fn poll(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let view = authorized_ticket(&state, &id, &headers)?;
-    // A poll is the taxpayer's heartbeat only when it starts: a hold longer
-    // than half of `[presence] absent_after` would let a taxpayer whose page
-    // is open be taken for gone.
+    // Every authenticated poll is the taxpayer's heartbeat, when it starts.
+    state.engine.heartbeat(&view);
+    // A hold longer than half of `[presence] absent_after` would let a
+    // taxpayer whose page is open be taken for gone before its next poll.
     let absent_after = state.engine.catalog().presence.absent_after;
     let wait = hold::wait_of(query.as_deref())?.map(|wait| wait.min(absent_after / 2));
-    // Every authenticated poll is the taxpayer's heartbeat.
-    state.engine.heartbeat(&view);
     let held = hold::hold(&state.held_polls, wait, |deadline| {
         longpoll::ticket(&state.engine, view.id, deadline, |etag| {
             etag_matches(&headers, etag)

@@ -335,3 +335,84 @@ async fn until_state(
     }
     answer
 }
+
+/// The v1.1 `[server]` keys reach the real binary: unfinished headers are
+/// cut off after `header_timeout_ms`, and `/metrics` lives on `metrics_bind`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_closes_unfinished_headers_and_serves_metrics_on_metrics_bind() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (port, metrics_port) = (crate::helpers::free_port(), crate::helpers::free_port());
+    let config = dir.path().join("ventanilla.toml");
+    std::fs::write(
+        &config,
+        crate::helpers::config_with_server_keys(&format!(
+            "header_timeout_ms = 300\nmetrics_bind = \"127.0.0.1:{metrics_port}\""
+        ))
+        .replace(
+            "bind = \"127.0.0.1:8080\"",
+            &format!("bind = \"127.0.0.1:{port}\""),
+        ),
+    )
+    .expect("config written");
+    let child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_ventanilla"))
+            .arg("--config")
+            .arg(&config)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the binary runs"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    // No pooled connections: the server closes idle ones after 300 ms too,
+    // and a request on one it is closing at that moment would fail.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while client.get(format!("{base}/readyz")).send().await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the binary never answered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connects");
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("writes");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut rest),
+    )
+    .await;
+    let main_metrics = send(client.get(format!("{base}/metrics"))).await;
+    let metrics = send(client.get(format!("http://127.0.0.1:{metrics_port}/metrics"))).await;
+    drop(child);
+
+    assert!(
+        closed.is_ok(),
+        "the half-sent request's connection stayed open"
+    );
+    assert_eq!(main_metrics.status, StatusCode::NOT_FOUND);
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.text.contains("ventanilla_"), "{}", metrics.text);
+}
+
+/// A child process that is stopped however the test ends, panics included.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
