@@ -121,7 +121,7 @@ pub struct ServiceFigures {
     oldest_joined_ms: AtomicI64,
     /// Waiting tickets by join slot: a ticket's position is a prefix sum.
     positions: RwLock<Fenwick>,
-    /// Held polls wake on these (API.md "Instant updates"): every mutator
+    /// Held polls wake on these (docs/api.md "Instant updates"): every mutator
     /// that can change what a poll renders from these figures notifies.
     changes: FigureChanges,
 }

@@ -1,4 +1,4 @@
-//! Held polls (API.md "Instant updates (v1.1)"): a console or ticket poll
+//! Held polls (docs/api.md "Instant updates"): a console or ticket poll
 //! with `?wait=N` and `If-None-Match` is answered as soon as what it would
 //! render differs from the client's ETag, or when its time is up.
 //!

@@ -141,7 +141,7 @@ textarea{height:5em}
 "#;
 
 /// Helpers every page script uses: the message table, a JSON fetch, and the
-/// held-poll loop (API.md "Instant updates"): `ask` polls with
+/// held-poll loop (docs/api.md "Instant updates"): `ask` polls with
 /// `?wait=WAIT_SECONDS` and says "changed", "same", "failed" or "stop"; a
 /// poll that was not held (an error, or a 304 at once because the server
 /// holds no more) waits a poll period before the next.

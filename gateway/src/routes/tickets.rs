@@ -182,10 +182,12 @@ pub(crate) async fn poll(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let view = authorized_ticket(&state, &id, &headers)?;
-    // Every authenticated poll is the taxpayer's heartbeat (a held one too:
-    // it is answered within 30 s, well inside absent_after).
+    // Every authenticated poll is the taxpayer's heartbeat, when it starts.
     state.engine.heartbeat(&view);
-    let wait = hold::wait_of(query.as_deref())?;
+    // A hold longer than half of `[presence] absent_after` would let a
+    // taxpayer whose page is open be taken for gone before its next poll.
+    let absent_after = state.engine.catalog().presence.absent_after;
+    let wait = hold::wait_of(query.as_deref())?.map(|wait| wait.min(absent_after / 2));
     let held = hold::hold(&state.held_polls, wait, |deadline| {
         longpoll::ticket(&state.engine, view.id, deadline, |etag| {
             etag_matches(&headers, etag)

@@ -298,7 +298,7 @@ async fn the_openapi_document_is_valid_openapi_3_with_the_errors_of_api_md() {
             format!("#/components/schemas/{schema}")
         );
         assert!(responses["304"].is_object(), "{path} 304");
-        // API.md "Instant updates": `?wait=N`, 1 to 30 seconds, with If-None-Match.
+        // docs/api.md "Instant updates": `?wait=N`, 1 to 30 seconds, with If-None-Match.
         let parameters = document["paths"][path]["get"]["parameters"]
             .as_array()
             .unwrap_or_else(|| panic!("{path} has no parameters"));
