@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod estimate;
 pub mod fenwick;
 pub mod meeting;
 pub mod metrics;
