@@ -20,6 +20,7 @@ pub mod store;
 pub mod testsuite;
 pub mod ticket;
 pub mod views;
+pub mod waits;
 
 pub use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
 pub use error::EngineError;

@@ -79,6 +79,7 @@ fn status_of(error: &EngineError) -> StatusCode {
         | EngineError::InvalidState { .. }
         | EngineError::AlreadyWaiting
         | EngineError::ServiceClosed
+        | EngineError::ServiceClosing
         | EngineError::RepresentationNotAllowed
         | EngineError::InterruptRefusedEndOfDay => StatusCode::CONFLICT,
         EngineError::InvalidOutcome
@@ -164,6 +165,7 @@ mod tests {
             ),
             (EngineError::AlreadyWaiting, 409, "already_waiting"),
             (EngineError::ServiceClosed, 409, "service_closed"),
+            (EngineError::ServiceClosing, 409, "service_closing"),
             (
                 EngineError::RepresentationNotAllowed,
                 409,

@@ -14,3 +14,4 @@ mod rate_limits;
 mod services;
 mod session;
 mod tickets;
+mod waits;

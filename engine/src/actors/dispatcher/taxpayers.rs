@@ -21,7 +21,10 @@ pub struct JoinReceipt {
     pub token: TicketToken,
     /// 1-based position in the queue; 0 when an operator took it at once.
     pub position: u32,
-    pub estimated_wait: Duration,
+    /// `None` when no operator is serving the service right now.
+    pub estimated_wait: Option<Duration>,
+    /// The estimated start of the attention is after the service's closing time today.
+    pub estimate_past_closing: bool,
 }
 
 impl Handler<Join> for Dispatcher {
@@ -43,6 +46,22 @@ impl Handler<Join> for Dispatcher {
             state: TicketState::Waiting,
         };
         let operator = self.longest_waiting_operator(&record.service);
+        if operator.is_none() && self.shared.catalog.refuse_joins_past_closing {
+            // Everybody waiting is ahead of the newcomer.
+            let ahead = self
+                .shared
+                .views
+                .figures(&record.service)
+                .map_or(0, |figures| figures.waiting());
+            if self
+                .shared
+                .views
+                .estimate(&record.service, ahead, now)
+                .past_closing
+            {
+                return ready(Err(EngineError::ServiceClosing));
+            }
+        }
         let joined = Change::TicketJoined {
             ticket: record.clone(),
         };
@@ -74,7 +93,8 @@ impl Handler<Join> for Dispatcher {
                             ticket_id: id,
                             token,
                             position: 0,
-                            estimated_wait: Duration::ZERO,
+                            estimated_wait: Some(Duration::ZERO),
+                            estimate_past_closing: false,
                         });
                     }
                     (Some(_), Some(Err(error))) => {
@@ -83,29 +103,34 @@ impl Handler<Join> for Dispatcher {
                     }
                     _ => {}
                 }
-                let (position, estimated_wait) = this
+                let position = this
                     .shared
                     .views
                     .ticket(&id)
                     .and_then(|view| {
                         let figures = this.shared.views.figures(&service)?;
-                        let position = figures.position(view.slot?);
-                        Some((position, figures.estimated_wait(position)))
+                        Some(figures.position(view.slot?))
                     })
-                    .unwrap_or((1, Duration::ZERO));
+                    .unwrap_or(1);
+                let estimate =
+                    this.shared
+                        .views
+                        .estimate(&service, position.saturating_sub(1), now);
                 if let Some(queued) = this
                     .queues
                     .get_mut(&service)
                     .and_then(|queue| queue.get_mut(&seq))
                 {
-                    queued.estimated_wait_secs =
-                        Some(u32::try_from(estimated_wait.as_secs()).unwrap_or(u32::MAX));
+                    queued.estimated_wait_secs = estimate
+                        .wait_seconds()
+                        .map(|secs| u32::try_from(secs).unwrap_or(u32::MAX));
                 }
                 Ok(JoinReceipt {
                     ticket_id: id,
                     token,
                     position,
-                    estimated_wait,
+                    estimated_wait: estimate.wait,
+                    estimate_past_closing: estimate.past_closing,
                 })
             },
         )))
