@@ -5,6 +5,47 @@ use std::fmt::Write as _;
 
 use super::{LatencySummary, Report};
 
+/// How true the estimated waits were (only when some taxpayer's is known).
+fn render_estimates(out: &mut String, estimates: &crate::estimates::EstimateReport) {
+    if estimates.taxpayers == 0 {
+        return;
+    }
+    let percent =
+        |value: Option<f64>| value.map_or_else(|| "-".to_string(), |v| format!("{v:.0} %"));
+    let seconds =
+        |value: Option<f64>| value.map_or_else(|| "-".to_string(), |v| format!("{v:.1} s"));
+    let _ = writeln!(
+        out,
+        "\nestimated waits (|told − real| / real, real waits ≥ 3 s): {} taxpayers",
+        estimates.taxpayers
+    );
+    let _ = writeln!(
+        out,
+        "  at join:  {:>6} judged · median {} · p90 {} · on average told {}, waited {}",
+        estimates.at_join.count,
+        percent(estimates.at_join.median_percent),
+        percent(estimates.at_join.p90_percent),
+        seconds(estimates.mean_told_seconds),
+        seconds(estimates.mean_waited_seconds),
+    );
+    let _ = writeln!(
+        out,
+        "  at polls: {:>6} judged · median {} · p90 {}",
+        estimates.at_polls.count,
+        percent(estimates.at_polls.median_percent),
+        percent(estimates.at_polls.p90_percent),
+    );
+    let _ = writeln!(
+        out,
+        "  told no wait: {} (of whom {} waited ≥ 1 s) · served within 1 s: {} (of whom {} had been told to wait) · told no operator: {}",
+        estimates.told_no_wait,
+        estimates.told_no_wait_but_waited,
+        estimates.served_within_a_second,
+        estimates.served_within_a_second_told_to_wait,
+        estimates.told_no_operator,
+    );
+}
+
 /// The summary as text.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -111,6 +152,8 @@ pub fn render(report: &Report) -> String {
         "",
         percentiles(&report.wait)
     );
+
+    render_estimates(&mut out, &report.estimates);
 
     if !report.errors.by_kind.is_empty() {
         let _ = writeln!(out, "\nerrors:");
