@@ -28,6 +28,10 @@ pub struct Catalog {
     /// is after closing time is refused instead of warned.
     pub refuse_joins_past_closing: bool,
     pub poll_seconds: u32,
+    /// When a silent taxpayer page is absent, then gone.
+    pub presence: crate::presence::PresenceSettings,
+    /// How long what has ended is kept.
+    pub retention: crate::retention::RetentionSettings,
 }
 
 impl Catalog {
@@ -56,6 +60,8 @@ impl Catalog {
             interrupt_margin: settings.interrupt_margin,
             refuse_joins_past_closing: settings.refuse_joins_past_closing,
             poll_seconds: settings.poll_seconds,
+            presence: settings.presence,
+            retention: settings.retention,
         }
     }
 
@@ -171,6 +177,13 @@ impl ServiceFigures {
     pub(crate) fn dequeue(&self, slot: usize) {
         self.positions.write().add(slot, -1);
         self.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// An absent ticket came back: it counts again, at its old slot (its
+    /// place in join order), for everybody who joined after it.
+    pub(crate) fn requeue(&self, slot: usize) {
+        self.positions.write().add(slot, 1);
+        self.waiting.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The dispatcher publishes the head of the queue after every change to it.

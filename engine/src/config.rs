@@ -124,6 +124,10 @@ pub struct Config {
     pub operators: Vec<OperatorConfig>,
     /// `[meetings]`.
     pub meetings: MeetingsConfig,
+    /// `[presence]`: when a silent taxpayer page is absent, then gone.
+    pub presence: crate::presence::PresenceConfig,
+    /// `[retention]`: how long what has ended is kept.
+    pub retention: crate::retention::RetentionConfig,
 }
 
 /// `[server]`: where the gateway listens and how often consoles poll.
@@ -422,6 +426,10 @@ pub struct EngineSettings {
     pub refuse_joins_past_closing: bool,
     /// Console refresh period in seconds.
     pub poll_seconds: u32,
+    /// When a silent taxpayer page is absent, then gone.
+    pub presence: crate::presence::PresenceSettings,
+    /// How long what has ended is kept.
+    pub retention: crate::retention::RetentionSettings,
 }
 
 impl Config {
@@ -505,6 +513,8 @@ impl Config {
             ),
             refuse_joins_past_closing: self.dispatch.refuse_joins_past_closing,
             poll_seconds: self.server.poll_seconds,
+            presence: self.presence.validate()?,
+            retention: self.retention.validate()?,
         })
     }
 

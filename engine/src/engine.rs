@@ -10,9 +10,13 @@ use dashmap::DashMap;
 use jiff::Timestamp;
 use parking_lot::Mutex;
 
+pub use crate::actors::dispatcher::PresenceSweep;
 use crate::actors::dispatcher::{
-    DispatcherFigures, DispatcherSeed, Inspect, Join, JoinReceipt, RetryMatches,
+    DispatcherFigures, DispatcherSeed, Inspect, Join, JoinReceipt, RetryMatches, SweepPresence,
+    TicketReturned,
 };
+pub use crate::actors::janitor::PruneReport;
+use crate::actors::janitor::{Janitor, Prune};
 use crate::actors::operator::{
     Attend, EndMeeting, Finalize, Interrupt, MeetingEvent, Next, OperatorActor, SetAvailability,
     Start, StartReceipt,
@@ -26,6 +30,8 @@ use crate::domain::{Nif, Observations, ObservationsError, OperatorId, Outcome, S
 use crate::error::EngineError;
 use crate::meeting::activity::MeetingActivity;
 use crate::meeting::MeetingProvider;
+use crate::presence::Seen;
+use crate::store::AbandonReason;
 use crate::store::{AttendedCount, Duty, Store, StoredState, TicketRecord, TicketState};
 use crate::ticket::TicketId;
 use crate::views::{AssignmentView, DutyView, OperatorBadge, OperatorView, TicketView, Views};
@@ -34,6 +40,8 @@ use crate::views::{AssignmentView, DutyView, OperatorBadge, OperatorView, Ticket
 const MAX_NAME_CHARS: usize = 200;
 /// Longest contrast datum, in characters.
 const MAX_CONTRAST_CHARS: usize = 100;
+/// Longest wait for a ticket actor to take a renewed token.
+const TOKEN_RENEWAL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What an engine is made of.
 pub struct EngineParts {
@@ -52,6 +60,7 @@ pub struct Engine {
 struct Inner {
     shared: Arc<Shared>,
     operators: HashMap<OperatorId, Addr<OperatorActor>>,
+    janitor: Addr<Janitor>,
     system: actix::System,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -126,12 +135,13 @@ impl Engine {
                 }
             })
             .map_err(|_| EngineError::EngineUnavailable)?;
-        let ((shared, operators), system) =
+        let ((shared, operators, janitor), system) =
             receiver.await.map_err(|_| EngineError::EngineUnavailable)?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 shared,
                 operators,
+                janitor,
                 system,
                 thread: Mutex::new(Some(thread)),
             }),
@@ -261,16 +271,71 @@ impl Engine {
         if !service.schedule.is_open(&catalog.calendar, self.now()) {
             return Err(EngineError::ServiceClosed);
         }
-        let _in_flight = crate::metrics::DispatcherMessageInFlight::sent();
-        self.inner
-            .shared
-            .dispatcher
-            .send(Join {
-                nif,
-                name: name.to_string(),
-                service: service.code.clone(),
-            })
-            .await?
+        let may_resume = matches!(catalog.identity, crate::domain::IdentityCheck::Directory(_));
+        let receipt = {
+            let _in_flight = crate::metrics::DispatcherMessageInFlight::sent();
+            self.inner
+                .shared
+                .dispatcher
+                .send(Join {
+                    nif,
+                    name: name.to_string(),
+                    service: service.code.clone(),
+                    may_resume,
+                })
+                .await??
+        };
+        if receipt.resumed {
+            // The new token is committed; answer once the ticket's snapshot
+            // accepts it, so the taxpayer's first poll with it never fails.
+            let (ticket, token) = (receipt.ticket_id, receipt.token);
+            let renewed = self
+                .views()
+                .wait_until(|views| views.ticket(&ticket).is_none_or(|view| view.token == token));
+            if tokio::time::timeout(TOKEN_RENEWAL_WAIT, renewed)
+                .await
+                .is_err()
+            {
+                return Err(EngineError::EngineUnavailable);
+            }
+        }
+        Ok(receipt)
+    }
+
+    /// An authenticated poll of `view`'s ticket: the taxpayer is there.
+    /// Costs two atomic writes, and a message only when the dispatcher had
+    /// set the ticket aside as absent.
+    pub fn heartbeat(&self, view: &TicketView) {
+        self.heartbeat_at(view, self.now());
+    }
+
+    /// A poll of `view`'s ticket stamped `at` (tests that move a manual
+    /// clock stamp the polls a page made meanwhile).
+    pub fn heartbeat_at(&self, view: &TicketView, at: Timestamp) {
+        if view.seen.touch(at) && view.state == TicketState::Waiting {
+            self.inner.shared.dispatcher.do_send(TicketReturned {
+                ticket: view.id,
+                seq: view.seq,
+            });
+        }
+    }
+
+    /// The ticket's page said it was closed (`pagehide`): absent at once,
+    /// until its next poll. Never ends the ticket by itself.
+    pub fn leave(&self, view: &TicketView) {
+        view.seen.leave();
+    }
+
+    /// One retention pass now (the engine runs one every ten seconds): tests
+    /// call it after moving a manual clock.
+    pub async fn prune_now(&self) -> Result<PruneReport, EngineError> {
+        Ok(self.inner.janitor.send(Prune).await?)
+    }
+
+    /// One presence pass now (the engine runs one every second): tests call
+    /// it after moving a manual clock.
+    pub async fn sweep_presence(&self) -> Result<PresenceSweep, EngineError> {
+        Ok(self.inner.shared.dispatcher.send(SweepPresence).await?)
     }
 
     fn ticket_actor(&self, ticket: TicketId) -> Result<Addr<TicketActor>, EngineError> {
@@ -311,7 +376,10 @@ impl Engine {
         let observations = parse_observations(observations)?;
         let result = self
             .ticket_actor(ticket)?
-            .send(Abandon { observations })
+            .send(Abandon {
+                observations,
+                reason: AbandonReason::Taxpayer,
+            })
             .await;
         self.ticket_reply(ticket, result)
     }
@@ -374,7 +442,15 @@ impl Engine {
         Ok(())
     }
 
-    /// A consistent copy of the dispatcher's queues and waiting operators.
+    /// Whether the dispatcher answers: one message through its mailbox, for
+    /// readiness probes (it copies nothing, however long the queues are).
+    pub async fn ping_dispatcher(&self) -> Result<(), EngineError> {
+        self.inner.shared.dispatcher.send(Ping).await?;
+        Ok(())
+    }
+
+    /// A consistent copy of the dispatcher's queues and waiting operators
+    /// (tests and checks: it copies every queued ticket id).
     pub async fn inspect(&self) -> Result<DispatcherFigures, EngineError> {
         Ok(self.inner.shared.dispatcher.send(Inspect).await?)
     }
@@ -403,7 +479,11 @@ fn parse_observations(text: &str) -> Result<Observations, EngineError> {
     })
 }
 
-type Built = (Arc<Shared>, HashMap<OperatorId, Addr<OperatorActor>>);
+type Built = (
+    Arc<Shared>,
+    HashMap<OperatorId, Addr<OperatorActor>>,
+    Addr<Janitor>,
+);
 
 /// Creates every actor from the stored state. Runs on the engine thread.
 fn build(
@@ -513,6 +593,9 @@ fn build(
 
     let mut tickets: Vec<&TicketRecord> = state.tickets.values().collect();
     tickets.sort_by_key(|ticket| ticket.seq);
+    // Presence is not stored: after a restart every page gets a fresh
+    // absent_after to poll again, so nobody is abandoned for the restart.
+    let recovered_at = shared.clock.now();
     for record in tickets {
         let operator = record.state.holder().cloned();
         let join_url = operator
@@ -535,6 +618,7 @@ fn build(
             slot: None,
             operator: badge(&catalog, &record.state),
             join_url,
+            seen: Arc::new(Seen::new(recovered_at)),
         };
         match (
             &record.state,
@@ -546,14 +630,16 @@ fn build(
                     .figures(&record.service)
                     .map_or(0, |figures| figures.enqueue());
                 view.slot = Some(slot);
+                let seen = Arc::clone(&view.seen);
                 let addr = TicketActor::new(Arc::clone(&shared), view).start();
                 shared.tickets.insert(record.id, addr);
-                seed.queued.push((record.clone(), slot));
+                seed.queued.push((record.clone(), slot, seen));
             }
             (state, Some(holder)) if !state.is_terminal() => {
+                let seen = Arc::clone(&view.seen);
                 let addr = TicketActor::held(Arc::clone(&shared), view, holder).start();
                 shared.tickets.insert(record.id, addr);
-                seed.held.push(record.clone());
+                seed.held.push((record.clone(), seen));
             }
             _ => shared.views.publish_ticket_arc(Arc::new(view)),
         }
@@ -562,7 +648,8 @@ fn build(
     let dispatcher = dispatcher_context.run(Dispatcher::new(Arc::clone(&shared), seed));
     // A crash between a join and its match leaves a pair to match now.
     dispatcher.do_send(RetryMatches);
-    (shared, operators)
+    let janitor = Janitor::new(Arc::clone(&shared)).start();
+    (shared, operators, janitor)
 }
 
 fn badge(catalog: &Catalog, state: &TicketState) -> Option<OperatorBadge> {

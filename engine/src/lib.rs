@@ -8,13 +8,16 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod estimate;
 pub mod fenwick;
 pub mod meeting;
 pub mod metrics;
+pub mod presence;
 pub mod render;
+pub mod retention;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;

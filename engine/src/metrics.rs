@@ -23,7 +23,10 @@ use crate::catalog::Catalog;
 use crate::domain::{Annotation, Nif, Outcome, ServiceCode};
 use crate::meeting::{MeetingError, MeetingProvider, MeetingRequest};
 use crate::render::{attention_time_exceeded, console_state, ConsoleState};
-use crate::store::{Change, LoggedChange, MeetingRecord, Store, StoreError, StoredState};
+use crate::store::{
+    AbandonReason, Change, LoggedChange, MeetingRecord, Store, StoreError, StoredState,
+    TrimCutoffs, TrimReport,
+};
 use crate::views::DutyView;
 use crate::{Engine, EngineParts};
 
@@ -32,6 +35,9 @@ pub const TICKETS_JOINED: &str = "ventanilla_tickets_joined_total";
 pub const TICKETS_ASSIGNED: &str = "ventanilla_tickets_assigned_total";
 pub const TICKETS_ASSIGNED_WITHIN_TARGET: &str = "ventanilla_tickets_assigned_within_target_total";
 pub const TICKETS_ABANDONED: &str = "ventanilla_tickets_abandoned_total";
+pub const TICKETS_RETURNED: &str = "ventanilla_tickets_returned_total";
+pub const RETENTION_REMOVED: &str = "ventanilla_retention_removed_total";
+pub const TICKETS_ABSENT: &str = "ventanilla_tickets_absent";
 pub const TICKETS_ACCEPTED: &str = "ventanilla_tickets_accepted_total";
 pub const TICKET_WAIT: &str = "ventanilla_ticket_wait_seconds";
 pub const ESTIMATED_WAIT_ERROR: &str = "ventanilla_estimated_wait_error_seconds";
@@ -139,7 +145,7 @@ const CONSOLE_STATES: [ConsoleState; 7] = [
     ConsoleState::TaxpayerAbandoned,
 ];
 
-const STORE_OPERATIONS: [&str; 4] = ["load", "apply", "history", "events"];
+const STORE_OPERATIONS: [&str; 5] = ["load", "apply", "history", "events", "trim"];
 const STORE_ERROR_KINDS: [&str; 3] = ["unavailable", "conflict", "corrupt"];
 const MEETING_OPERATIONS: [&str; 2] = ["create", "end"];
 
@@ -168,10 +174,29 @@ pub fn record_assignment(service: &ServiceCode, waited: Duration, estimated: Opt
     }
 }
 
-/// A taxpayer of `service` pressed Abandonar (the abandonment is committed).
-pub fn record_abandon(service: &ServiceCode, stage: AbandonedWhile) {
-    counter!(TICKETS_ABANDONED, "service" => service_label(service), "state" => stage.as_str())
+/// A ticket of `service` was abandoned (the abandonment is committed): its
+/// taxpayer pressed Abandonar, or its page went silent.
+pub fn record_abandon(service: &ServiceCode, stage: AbandonedWhile, reason: AbandonReason) {
+    counter!(TICKETS_ABANDONED, "service" => service_label(service), "state" => stage.as_str(), "reason" => reason.as_str())
         .increment(1);
+}
+
+/// An absent ticket of `service` was polled again within its grace and is
+/// back in its place.
+pub fn record_return(service: &ServiceCode) {
+    counter!(TICKETS_RETURNED, "service" => service_label(service)).increment(1);
+}
+
+/// What a retention pass removed, by kind.
+pub fn record_prune(report: &crate::actors::janitor::PruneReport) {
+    counter!(RETENTION_REMOVED, "kind" => "tickets").increment(report.tickets as u64);
+    counter!(RETENTION_REMOVED, "kind" => "events").increment(report.store.events);
+    counter!(RETENTION_REMOVED, "kind" => "annotations").increment(report.store.annotations);
+}
+
+/// Waiting tickets of `service` set aside as absent now (the sweep sets it).
+pub fn record_absent(service: &ServiceCode, absent: usize) {
+    gauge!(TICKETS_ABSENT, "service" => service_label(service)).set(absent as f64);
 }
 
 /// A taxpayer of `service` pressed "Aceptar y Acceder" (counts as attended).
@@ -360,7 +385,19 @@ pub fn describe() {
     );
     describe_counter!(
         TICKETS_ABANDONED,
-        "Taxpayers who pressed Abandonar, by where the ticket was: waiting in the queue or assigned to an operator."
+        "Abandoned tickets, by where the ticket was (waiting in the queue or assigned to an operator) and why (reason: taxpayer pressed Abandonar, or absent: their page stopped answering)."
+    );
+    describe_counter!(
+        RETENTION_REMOVED,
+        "What retention removed ([retention]): ended tickets, event log entries and annotations, by kind."
+    );
+    describe_counter!(
+        TICKETS_RETURNED,
+        "Absent tickets whose page polled again within [presence] grace: back in their original place."
+    );
+    describe_gauge!(
+        TICKETS_ABSENT,
+        "Waiting tickets set aside as absent (no poll for [presence] absent_after): skipped by dispatch, keeping their place."
     );
     describe_counter!(
         TICKETS_ACCEPTED,
@@ -463,9 +500,16 @@ pub fn initialize(catalog: &Catalog) {
             counter!(name, "service" => label.clone()).increment(0);
         }
         for stage in [AbandonedWhile::Waiting, AbandonedWhile::Assigned] {
-            counter!(TICKETS_ABANDONED, "service" => label.clone(), "state" => stage.as_str())
-                .increment(0);
+            for reason in [AbandonReason::Taxpayer, AbandonReason::Absent] {
+                counter!(TICKETS_ABANDONED, "service" => label.clone(), "state" => stage.as_str(), "reason" => reason.as_str())
+                    .increment(0);
+            }
         }
+        counter!(TICKETS_RETURNED, "service" => label.clone()).increment(0);
+        for kind in ["tickets", "events", "annotations"] {
+            counter!(RETENTION_REMOVED, "kind" => kind).increment(0);
+        }
+        gauge!(TICKETS_ABSENT, "service" => label.clone()).set(0.0);
         for outcome in Outcome::ALL {
             counter!(ATTENTIONS_FINALIZED, "service" => label.clone(), "outcome" => outcome.as_str())
                 .increment(0);
@@ -533,6 +577,10 @@ impl Store for MeteredStore {
 
     async fn events(&self, from: u64, limit: usize) -> Result<Vec<LoggedChange>, StoreError> {
         timed("events", self.inner.events(from, limit)).await
+    }
+
+    async fn trim(&self, cutoffs: &TrimCutoffs) -> Result<TrimReport, StoreError> {
+        timed("trim", self.inner.trim(cutoffs)).await
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::domain::{Annotation, Service};
 use crate::meeting::activity::TaxpayerPresence;
-use crate::store::TicketState;
+use crate::store::{AbandonReason, TicketState};
 use crate::views::{
     DutyView, MeetingView, OperatorBadge, OperatorView, TicketView, Views, RECORDING_NOTICE,
 };
@@ -110,11 +110,20 @@ pub struct HistoryLine {
     /// RFC 3339, Europe/Madrid, seconds.
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub at: String,
-    pub operator_id: String,
+    /// Null when no operator attended (the ticket ended in the queue).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub operator_id: Option<String>,
     pub service: String,
     pub outcome: &'static str,
     pub outcome_label: &'static str,
     pub observations: String,
+    /// What the taxpayer wrote when pressing Abandonar, if they did.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub taxpayer_observations: Option<String>,
+    /// Why the taxpayer left, when they did: "taxpayer" (pressed Abandonar)
+    /// or "absent" (their page stopped answering).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub abandon_reason: Option<&'static str>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -290,11 +299,19 @@ fn state_of(duty: &DutyView, has_services: bool, any_active: bool) -> ConsoleSta
 fn history_line(catalog: &Catalog, annotation: &Annotation) -> HistoryLine {
     HistoryLine {
         at: catalog.calendar.format_rfc3339_seconds(annotation.at),
-        operator_id: annotation.operator_id.as_str().to_string(),
+        operator_id: annotation
+            .operator_id
+            .as_ref()
+            .map(|id| id.as_str().to_string()),
         service: annotation.service.as_str().to_string(),
         outcome: annotation.outcome.as_str(),
         outcome_label: annotation.outcome.label(),
         observations: annotation.observations.as_str().to_string(),
+        taxpayer_observations: annotation
+            .taxpayer_observations
+            .as_ref()
+            .map(|written| written.as_str().to_string()),
+        abandon_reason: annotation.abandon_reason.map(AbandonReason::as_str),
     }
 }
 
@@ -378,6 +395,13 @@ pub struct TicketBody {
     pub assigned_at: Option<String>,
     #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
     pub finished_at: Option<String>,
+    /// Whether the taxpayer's page counts as there (it polled within
+    /// `[presence] absent_after`); an absent ticket keeps its place.
+    pub present: bool,
+    /// For an abandoned ticket: "taxpayer" (pressed Abandonar) or "absent"
+    /// (the page stopped answering); null otherwise.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub abandon_reason: Option<&'static str>,
     pub next_poll_seconds: u32,
 }
 
@@ -426,11 +450,17 @@ pub fn ticket(views: &Views, view: &TicketView, now: Timestamp) -> TicketBody {
     let catalog = views.catalog();
     let calendar = &catalog.calendar;
     let figures = views.figures(&view.service);
+    // A ticket set aside as absent has left the position tree; it is back in
+    // it as soon as the dispatcher hears of its poll, at the same place.
+    let set_aside = u32::from(view.seen.marked_absent());
     let position = match (&view.state, view.slot, figures) {
-        (TicketState::Waiting, Some(slot), Some(figures)) => Some(figures.position(slot)),
+        (TicketState::Waiting, Some(slot), Some(figures)) => {
+            Some(figures.position(slot) + set_aside)
+        }
         _ => None,
     };
-    // Today every waiting taxpayer is present: all of those ahead count.
+    // Only present taxpayers count ahead: absent ones have left the position
+    // tree (and come back to it at their place).
     let estimate =
         position.map(|position| views.estimate(&view.service, position.saturating_sub(1), now));
     let (assigned_at, finished_at) = match &view.state {
@@ -476,6 +506,11 @@ pub fn ticket(views: &Views, view: &TicketView, now: Timestamp) -> TicketBody {
         joined_at: calendar.format_rfc3339_millis(view.joined_at),
         assigned_at: assigned_at.map(|at| calendar.format_rfc3339_millis(at)),
         finished_at: finished_at.map(|at| calendar.format_rfc3339_millis(at)),
+        present: view.present(),
+        abandon_reason: match &view.state {
+            TicketState::Abandoned { reason, .. } => Some(reason.as_str()),
+            _ => None,
+        },
         next_poll_seconds: catalog.poll_seconds,
     }
 }

@@ -129,6 +129,18 @@ pub struct TicketView {
     pub operator: Option<OperatorBadge>,
     /// The meeting link, once the operator has started the meeting.
     pub join_url: Option<String>,
+    /// The page's last sign of life: one per ticket, shared by every version
+    /// of its snapshot, touched by polls without messaging anybody.
+    pub seen: Arc<crate::presence::Seen>,
+}
+
+impl TicketView {
+    /// Whether the taxpayer's page counts as there: it has not said it left
+    /// and the dispatcher has not set the ticket aside for its silence (the
+    /// sweep does that within a second of `absent_after`).
+    pub fn present(&self) -> bool {
+        self.seen.is_present()
+    }
 }
 
 /// The operator as the taxpayer sees them: name and identification number.
@@ -147,6 +159,8 @@ pub struct Views {
     figures: FiguresByService,
     waits: Waits,
     changed: tokio::sync::Notify,
+    /// Ended tickets by when they ended, for retention: the oldest go first.
+    ended: parking_lot::Mutex<std::collections::BTreeSet<(Timestamp, TicketId)>>,
 }
 
 impl Views {
@@ -165,6 +179,7 @@ impl Views {
             tickets: DashMap::new(),
             figures,
             changed: tokio::sync::Notify::new(),
+            ended: parking_lot::Mutex::new(std::collections::BTreeSet::new()),
         }
     }
 
@@ -216,6 +231,13 @@ impl Views {
             })
     }
 
+    /// Calls `each` with every ticket snapshot held (tests, diagnostics).
+    pub fn for_each_ticket(&self, mut each: impl FnMut(&TicketView)) {
+        for entry in self.tickets.iter() {
+            each(entry.value());
+        }
+    }
+
     /// Number of ticket snapshots held (live and recently ended).
     pub fn ticket_count(&self) -> usize {
         self.tickets.len()
@@ -229,7 +251,38 @@ impl Views {
     }
 
     pub(crate) fn publish_ticket_arc(&self, view: Arc<TicketView>) {
+        if let Some(ended_at) = view.state.ended_at() {
+            self.ended.lock().insert((ended_at, view.id));
+        }
         self.tickets.insert(view.id, view);
+        self.changed.notify_waiters();
+    }
+
+    /// Up to `max` ended tickets that ended before `before`, oldest first,
+    /// taken out of the retention index (give back those not forgotten).
+    pub(crate) fn take_ended(&self, before: Timestamp, max: usize) -> Vec<(Timestamp, TicketId)> {
+        let mut ended = self.ended.lock();
+        let mut due = Vec::new();
+        while due.len() < max {
+            match ended.first() {
+                Some(&(at, id)) if at < before => {
+                    ended.remove(&(at, id));
+                    due.push((at, id));
+                }
+                _ => break,
+            }
+        }
+        due
+    }
+
+    /// An ended ticket whose removal did not commit: tried again later.
+    pub(crate) fn give_back_ended(&self, ended_at: Timestamp, id: TicketId) {
+        self.ended.lock().insert((ended_at, id));
+    }
+
+    /// The ticket's retention ran out (committed): its page answers 404.
+    pub(crate) fn forget_ticket(&self, id: &TicketId) {
+        self.tickets.remove(id);
         self.changed.notify_waiters();
     }
 

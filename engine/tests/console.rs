@@ -419,7 +419,7 @@ async fn the_next_operator_who_gets_the_taxpayer_sees_every_earlier_annotation_n
             (
                 line.outcome_label,
                 line.observations.as_str(),
-                line.operator_id.as_str(),
+                line.operator_id.as_deref().unwrap_or("-"),
             )
         })
         .collect();
@@ -578,25 +578,61 @@ async fn the_attended_count_starts_again_at_midnight_in_madrid() {
 }
 
 #[tokio::test]
-async fn a_waiting_operator_may_not_interrupt_near_closing_while_taxpayers_wait_in_any_of_their_services(
-) {
-    let app = TestEngine::start_at(madrid("2026-11-30 13:50")).await;
+async fn a_waiting_operator_who_adds_a_service_is_matched_at_once_with_its_waiting_taxpayer() {
+    let app = TestEngine::start_at(madrid("2026-11-30 10:00")).await;
     app.make_available("op-0002", &["APOYOIRPF"]).await;
     app.engine
         .attend(&op("op-0002"))
         .await
         .expect("waits for APOYOIRPF");
-    app.clock.set(madrid("2026-11-30 14:50"));
-    app.join(&dni(29), "CLAVE")
+    let waiting = app
+        .join(&dni(29), "CLAVE")
         .await
         .expect("a CLAVE taxpayer waits");
-    // Marked available for CLAVE while already waiting: counts for the rule.
+    assert_eq!(app.console("op-0002").state, ConsoleState::Waiting);
+
+    // Marked available for CLAVE while already waiting: takes effect at once.
     app.make_available("op-0002", &["APOYOIRPF", "CLAVE"]).await;
 
-    let refused = app.engine.interrupt(&op("op-0002")).await;
+    let console = app.until_console("op-0002", ConsoleState::Assigned).await;
+    let assignment = console.assignment.expect("the CLAVE taxpayer is assigned");
+    assert_eq!(assignment.ticket_id, waiting.ticket_id.to_string());
+    assert_eq!(assignment.service.code, "CLAVE");
+}
 
-    assert_eq!(refused, Err(EngineError::InterruptRefusedEndOfDay));
+#[tokio::test]
+async fn a_waiting_operator_who_removes_a_service_no_longer_receives_its_taxpayers() {
+    let app = TestEngine::start_at(madrid("2026-11-30 10:00")).await;
+    app.make_available("op-0002", &["APOYOIRPF", "CLAVE"]).await;
+    app.engine
+        .attend(&op("op-0002"))
+        .await
+        .expect("waits for both services");
+
+    // "Disponible: NO" for CLAVE while waiting.
+    app.make_available("op-0002", &["APOYOIRPF"]).await;
+    app.engine.settle().await.expect("engine settles");
+    let clave = app
+        .join(&dni(30), "CLAVE")
+        .await
+        .expect("a CLAVE taxpayer joins");
+    app.engine.settle().await.expect("engine settles");
+
+    assert!(
+        clave.position >= 1,
+        "nobody serves CLAVE: the taxpayer waits"
+    );
     assert_eq!(app.console("op-0002").state, ConsoleState::Waiting);
+    let apoyo = app
+        .join(&dni(31), "APOYOIRPF")
+        .await
+        .expect("an APOYOIRPF taxpayer joins");
+    assert_eq!(apoyo.position, 0, "still served for APOYOIRPF at once");
+    let console = app.until_console("op-0002", ConsoleState::Assigned).await;
+    assert_eq!(
+        console.assignment.expect("assigned").ticket_id,
+        apoyo.ticket_id.to_string()
+    );
 }
 
 #[tokio::test]

@@ -63,7 +63,7 @@ async fn at_half_past_two_only_clave_takes_new_taxpayers_but_earlier_irpf_ones_a
         .await
         .expect("join before 14:00")
         .ticket_id;
-    app.clock.set(madrid("2026-11-30 14:30"));
+    app.set_time(madrid("2026-11-30 14:30"));
 
     let late_irpf = app.join(&dni(6), "APOYOIRPF").await;
     let clave = app

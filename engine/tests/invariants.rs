@@ -1,7 +1,8 @@
 //! Thousands of random interleavings of the guide's actions, several at a
 //! time, with the dispatch invariants checked after every step.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use engine::domain::{OperatorId, ServiceCode};
@@ -55,6 +56,18 @@ enum Action {
     Advance {
         seconds: u16,
     },
+    /// Time passes with no page polling, then a presence sweep runs.
+    Silence {
+        seconds: u16,
+    },
+    /// One taxpayer's page polls.
+    Poll {
+        pick: u8,
+    },
+    /// One taxpayer's page says it was closed.
+    Leave {
+        pick: u8,
+    },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -68,11 +81,19 @@ fn action() -> impl Strategy<Value = Action> {
         2 => (0u8..3, 0u8..4, any::<bool>())
             .prop_map(|(operator, outcome, attend_next)| Action::Finalize { operator, outcome, attend_next }),
         1 => (1u16..1200).prop_map(|seconds| Action::Advance { seconds }),
+        1 => (1u16..900).prop_map(|seconds| Action::Silence { seconds }),
+        2 => any::<u8>().prop_map(|pick| Action::Poll { pick }),
+        1 => any::<u8>().prop_map(|pick| Action::Leave { pick }),
     ]
 }
 
 /// Runs one action; refusals are fine, an engine or store failure is not.
-async fn perform(app: &TestEngine, tickets: &[TicketId], action: &Action) -> Option<TicketId> {
+async fn perform(
+    app: &TestEngine,
+    tickets: &[TicketId],
+    away: &Mutex<HashSet<TicketId>>,
+    action: &Action,
+) -> Option<TicketId> {
     let operator = |index: &u8| op(OPERATORS[*index as usize].0);
     let pick = |pick: &u8| (!tickets.is_empty()).then(|| tickets[*pick as usize % tickets.len()]);
     let result: Result<Option<TicketId>, EngineError> = match action {
@@ -116,6 +137,33 @@ async fn perform(app: &TestEngine, tickets: &[TicketId], action: &Action) -> Opt
             app.advance(Duration::from_secs(*seconds as u64));
             Ok(None)
         }
+        Action::Silence { seconds } => {
+            // Any page may have gone silent long enough to be set aside,
+            // including those joining in this very batch.
+            let mark_all = || {
+                app.engine.views().for_each_ticket(|view| {
+                    away.lock().expect("lock").insert(view.id);
+                })
+            };
+            mark_all();
+            app.advance_without_polls(Duration::from_secs(*seconds as u64));
+            let swept = app.engine.sweep_presence().await.map(|_| None);
+            mark_all();
+            swept
+        }
+        Action::Poll { pick: index } => {
+            if let Some(ticket) = pick(index) {
+                app.poll(ticket);
+            }
+            Ok(None)
+        }
+        Action::Leave { pick: index } => {
+            if let Some(view) = pick(index).and_then(|ticket| app.engine.views().ticket(&ticket)) {
+                away.lock().expect("lock").insert(view.id);
+                app.engine.leave(&view);
+            }
+            Ok(None)
+        }
     };
     match result {
         Ok(ticket) => ticket,
@@ -140,8 +188,13 @@ fn services_of(operator: &OperatorId) -> BTreeSet<ServiceCode> {
 }
 
 /// Replays the event log and checks that every match respected FIFO on both
-/// sides, and that attended counts equal accepted tickets.
-fn check_log(log: &[Change], state: &StoredState) -> Result<(), TestCaseError> {
+/// sides (a match may pass over only tickets whose page may have been away),
+/// and that attended counts equal accepted tickets.
+fn check_log(
+    log: &[Change],
+    state: &StoredState,
+    away: &HashSet<TicketId>,
+) -> Result<(), TestCaseError> {
     let mut waiting_tickets: BTreeMap<u64, (TicketId, ServiceCode)> = BTreeMap::new();
     let mut seq_of: HashMap<TicketId, u64> = HashMap::new();
     let mut waiting_operators: Vec<OperatorId> = Vec::new();
@@ -163,7 +216,10 @@ fn check_log(log: &[Change], state: &StoredState) -> Result<(), TestCaseError> {
                 let services = services_of(operator);
                 let oldest = waiting_tickets
                     .iter()
-                    .find(|(_, (_, service))| services.contains(service))
+                    .find(|(seq, (id, service))| {
+                        services.contains(service)
+                            && (**seq == seq_of[ticket] || !away.contains(id))
+                    })
                     .map(|(seq, _)| *seq);
                 prop_assert_eq!(
                     oldest,
@@ -208,7 +264,11 @@ fn check_log(log: &[Change], state: &StoredState) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-async fn check_invariants(app: &TestEngine, joined: &[TicketId]) -> Result<(), TestCaseError> {
+async fn check_invariants(
+    app: &TestEngine,
+    joined: &[TicketId],
+    away: &HashSet<TicketId>,
+) -> Result<(), TestCaseError> {
     app.engine.settle().await.expect("settle");
     let state = app.store.load().await.expect("load");
     let figures = app.engine.inspect().await.expect("inspect");
@@ -217,8 +277,39 @@ async fn check_invariants(app: &TestEngine, joined: &[TicketId]) -> Result<(), T
     for ticket in joined {
         prop_assert!(state.tickets.contains_key(ticket), "ticket {} lost", ticket);
     }
-    // The dispatcher's queues are exactly the store's waiting tickets, in join order.
-    let mut queued: Vec<TicketId> = figures.queues.values().flatten().copied().collect();
+    // The dispatcher's queues and its absent tickets are exactly the store's
+    // waiting tickets, each once, in join order.
+    let absent_seqs: Vec<u64> = figures
+        .absent
+        .iter()
+        .map(|t| state.tickets[t].seq)
+        .collect();
+    prop_assert!(
+        absent_seqs.windows(2).all(|w| w[0] < w[1]),
+        "absent tickets out of join order"
+    );
+    // A ticket held aside has not polled since (a poll brings it back, and
+    // `settle` has delivered every return).
+    for ticket in &figures.absent {
+        let present = app
+            .engine
+            .views()
+            .ticket(ticket)
+            .is_some_and(|view| view.present());
+        prop_assert!(!present, "ticket {} held aside after polling", ticket);
+    }
+    // Tickets set aside count as possibly away for the FIFO check (a ticket
+    // that joined during a silence may be set aside by the background sweep).
+    let mut away = away.clone();
+    away.extend(figures.absent.iter().copied());
+    let away = &away;
+    let mut queued: Vec<TicketId> = figures
+        .queues
+        .values()
+        .flatten()
+        .chain(figures.absent.iter())
+        .copied()
+        .collect();
     let unique: BTreeSet<TicketId> = queued.iter().copied().collect();
     prop_assert_eq!(unique.len(), queued.len(), "a ticket is queued twice");
     for queue in figures.queues.values() {
@@ -302,7 +393,7 @@ async fn check_invariants(app: &TestEngine, joined: &[TicketId]) -> Result<(), T
         .into_iter()
         .map(|entry| entry.change)
         .collect();
-    check_log(&log, &state)
+    check_log(&log, &state, away)
 }
 
 proptest! {
@@ -319,11 +410,13 @@ proptest! {
                 app.make_available(operator, services).await;
             }
             let mut joined: Vec<TicketId> = Vec::new();
+            let away = Mutex::new(HashSet::new());
             for batch in &batches {
                 // The actions of a batch run concurrently: real interleavings.
-                let results = futures_join_all(batch.iter().map(|action| perform(&app, &joined, action))).await;
+                let results = futures_join_all(batch.iter().map(|action| perform(&app, &joined, &away, action))).await;
                 joined.extend(results.into_iter().flatten());
-                check_invariants(&app, &joined).await?;
+                let away = away.lock().expect("lock").clone();
+                check_invariants(&app, &joined, &away).await?;
             }
             Ok::<(), TestCaseError>(())
         })?;

@@ -131,7 +131,7 @@ async fn each_event_records_what_it_means_once_the_store_has_committed_it() {
     assert_eq!(
         sample(
             &done,
-            r#"ventanilla_tickets_abandoned_total{service="CLAVE",state="waiting"}"#
+            r#"ventanilla_tickets_abandoned_total{service="CLAVE",state="waiting",reason="taxpayer"}"#
         ),
         1.0
     );

@@ -261,3 +261,32 @@ async fn redis_restarted_from_its_append_only_file_has_everything_acknowledged()
         Some(receipts[0].ticket_id.to_string())
     );
 }
+
+#[tokio::test]
+async fn on_redis_an_absence_abandonment_and_its_note_survive_a_restart() {
+    let server = RedisServer::start();
+    let (store, lease) = active_store(&server, "engine").await;
+    let app = engine_on(store).await;
+    let nif = dni(50);
+    let silent = app.join(&nif, "CLAVE").await.expect("join");
+    app.advance_without_polls(Duration::from_secs(150));
+    app.engine.sweep_presence().await.expect("sweep");
+    app.advance_without_polls(Duration::from_secs(600));
+    app.engine.sweep_presence().await.expect("sweep");
+    app.until_ticket(silent.ticket_id, "abandoned").await;
+
+    let (app, _lease) = restart_on(app, lease, &server).await;
+
+    let ticket = app.ticket(silent.ticket_id);
+    assert_eq!(ticket.state, "abandoned");
+    assert_eq!(ticket.abandon_reason, Some("absent"));
+    let history = app
+        .store
+        .history(&engine::domain::Nif::parse(&nif).expect("valid"))
+        .await
+        .expect("history");
+    assert_eq!(history.len(), 1, "the note for the next operator");
+    assert_eq!(history[0].operator_id, None);
+    let again = app.join(&nif, "CLAVE").await;
+    assert!(again.is_ok(), "the taxpayer may join again: {again:?}");
+}

@@ -298,7 +298,7 @@ async fn whole_attention(app: App, operator: Browser, taxpayer: Browser) {
     eprintln!("   waiting-room reminder on the operator's page {within:?} after Entrar");
 
     // Back to the ticket page (the room page and its reload after Entrar are
-    // in the history); it comes back from the tab's sessionStorage.
+    // in the history); it comes back from the browser's localStorage.
     for _ in 0..3 {
         taxpayer
             .client

@@ -10,6 +10,7 @@
 //! ticket → operator → dispatcher → store, so they can never form a cycle.
 
 pub mod dispatcher;
+pub mod janitor;
 pub mod operator;
 pub mod ticket;
 

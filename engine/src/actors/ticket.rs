@@ -13,7 +13,8 @@ use super::operator::{OperatorActor, TaxpayerAbandons, TaxpayerAccepts};
 use super::Shared;
 use crate::domain::{Observations, OperatorId};
 use crate::error::EngineError;
-use crate::store::TicketState;
+use crate::store::{AbandonReason, TicketState};
+use crate::ticket::TicketToken;
 use crate::views::{OperatorBadge, TicketView};
 
 pub struct TicketActor {
@@ -170,12 +171,15 @@ impl Handler<Accept> for TicketActor {
     }
 }
 
-/// Abandonar, from any state before the end.
+/// Abandonar, from any state before the end; or the engine ending an
+/// assigned ticket whose page went silent before the taxpayer accepted.
 #[derive(Message)]
 #[rtype(result = "Result<(), EngineError>")]
 pub struct Abandon {
     /// "Observaciones (en caso de abandonar)".
     pub observations: Observations,
+    /// Pressed Abandonar, or absent.
+    pub reason: AbandonReason,
 }
 
 impl Handler<Abandon> for TicketActor {
@@ -184,6 +188,16 @@ impl Handler<Abandon> for TicketActor {
     fn handle(&mut self, msg: Abandon, _ctx: &mut Context<Self>) -> Self::Result {
         let ticket = self.view.id;
         let observations = msg.observations;
+        let reason = msg.reason;
+        if reason == AbandonReason::Absent {
+            // Only an assignment not yet accepted ends for silence, and only
+            // if no poll came since the dispatcher decided.
+            let settings = &self.shared.catalog.presence;
+            let silent = self.view.seen.is_absent(self.shared.clock.now(), settings);
+            if !silent || !matches!(self.view.state, TicketState::Assigned { .. }) {
+                return ready(Err(EngineError::invalid_state(self.view.state.name())));
+            }
+        }
         let holder = match (&self.view.state, self.view.state.hold()) {
             (TicketState::Waiting, _) => None,
             (_, Some((operator, assigned_at))) => match &self.holder {
@@ -221,12 +235,13 @@ impl Handler<Abandon> for TicketActor {
                     .send(TaxpayerAbandons {
                         ticket,
                         observations,
+                        reason,
                     })
                     .await??;
                 Ok((Some((operator, assigned_at)), at))
             }
             .into_actor(self)
-            .map(|result: Result<_, EngineError>, this, ctx| {
+            .map(move |result: Result<_, EngineError>, this, ctx| {
                 let (held, abandoned_at) = result?;
                 this.publish(|view| {
                     view.slot = None;
@@ -234,6 +249,7 @@ impl Handler<Abandon> for TicketActor {
                         operator: held.as_ref().map(|(operator, _)| operator.clone()),
                         assigned_at: held.map(|(_, assigned_at)| assigned_at),
                         abandoned_at,
+                        reason,
                     };
                 });
                 this.end(ctx);
@@ -283,5 +299,51 @@ impl Handler<Finished> for TicketActor {
             }
         });
         self.end(ctx);
+    }
+}
+
+/// The dispatcher ended this waiting ticket: its page was silent past
+/// `absent_after + grace`. The abandonment is already committed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Expired {
+    /// When the abandonment was committed.
+    pub at: Timestamp,
+}
+
+impl Handler<Expired> for TicketActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Expired, ctx: &mut Context<Self>) {
+        if self.view.state != TicketState::Waiting {
+            return;
+        }
+        self.publish(|view| {
+            view.slot = None;
+            view.state = TicketState::Abandoned {
+                operator: None,
+                assigned_at: None,
+                abandoned_at: msg.at,
+                reason: AbandonReason::Absent,
+            };
+        });
+        self.end(ctx);
+    }
+}
+
+/// The taxpayer took their ticket up again from another browser (the
+/// directory verified them): the committed new token replaces the old one.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct TokenRenewed {
+    /// The token that works from now on.
+    pub token: TicketToken,
+}
+
+impl Handler<TokenRenewed> for TicketActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: TokenRenewed, _ctx: &mut Context<Self>) {
+        self.publish(|view| view.token = msg.token);
     }
 }

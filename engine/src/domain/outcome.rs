@@ -154,10 +154,11 @@ impl<'de> Deserialize<'de> for Observations {
 /// that NIF ("Anotaciones sobre el contribuyente").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Annotation {
-    /// When the operator finalized it.
+    /// When the operator finalized it (or the engine ended the ticket).
     pub at: Timestamp,
-    /// Who attended.
-    pub operator_id: OperatorId,
+    /// Who attended; none when the ticket ended before anyone did (the
+    /// taxpayer's page stopped answering while they waited).
+    pub operator_id: Option<OperatorId>,
     /// The service attended.
     pub service: ServiceCode,
     /// How it ended.
@@ -166,6 +167,14 @@ pub struct Annotation {
     pub observations: Observations,
     /// The represented taxpayer's NIF, where the service allows representation.
     pub represented_nif: Option<Nif>,
+    /// What the taxpayer wrote when pressing Abandonar ("Observaciones (en
+    /// caso de abandonar)"), shown beside the operator's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taxpayer_observations: Option<Observations>,
+    /// Why the taxpayer left, when they did: pressed Abandonar or lost the
+    /// connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abandon_reason: Option<crate::store::AbandonReason>,
 }
 
 #[cfg(test)]
@@ -229,11 +238,13 @@ mod tests {
     fn an_annotation_round_trips_through_json() {
         let annotation = Annotation {
             at: "2023-02-18T13:08:42Z".parse().expect("valid"),
-            operator_id: OperatorId::parse("op-0001").expect("valid"),
+            operator_id: Some(OperatorId::parse("op-0001").expect("valid")),
             service: ServiceCode::parse("CLAVE").expect("valid"),
             outcome: Outcome::TaxpayerAbandoned,
             observations: Observations::parse("No ha aparecido el contribuyente").expect("valid"),
             represented_nif: Some(Nif::parse("89890002E").expect("valid")),
+            taxpayer_observations: Some(Observations::parse("Me voy").expect("valid")),
+            abandon_reason: Some(crate::store::AbandonReason::Taxpayer),
         };
         let json = serde_json::to_string(&annotation).expect("serializes");
         assert!(json.contains("\"outcome\":\"taxpayer_abandoned\""));

@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use async_trait::async_trait;
 use parking_lot::Mutex;
 
-use super::{Change, LoggedChange, Store, StoreError, StoredState};
+use super::{Change, LoggedChange, Store, StoreError, StoredState, TrimCutoffs, TrimReport};
 use crate::domain::{Annotation, Nif};
 
 /// How many log entries the demo keeps by default; older ones are dropped so
@@ -59,10 +59,7 @@ impl Store for MemoryStore {
     async fn apply(&self, change: &Change) -> Result<(), StoreError> {
         let mut inner = self.inner.lock();
         inner.state.apply(change)?;
-        if let Change::AttentionFinalized {
-            ticket, annotation, ..
-        } = change
-        {
+        if let Some((ticket, annotation)) = change.annotation() {
             // unwrap-free: apply() has just checked that the ticket exists.
             if let Some(nif) = inner.state.tickets.get(ticket).map(|t| t.nif) {
                 inner
@@ -94,6 +91,29 @@ impl Store for MemoryStore {
             .get(nif)
             .cloned()
             .unwrap_or_default())
+    }
+
+    async fn trim(&self, cutoffs: &TrimCutoffs) -> Result<TrimReport, StoreError> {
+        let mut inner = self.inner.lock();
+        let mut report = TrimReport {
+            history_complete: true,
+            ..TrimReport::default()
+        };
+        while inner
+            .events
+            .front()
+            .is_some_and(|logged| logged.change.at() < cutoffs.events)
+        {
+            inner.events.pop_front();
+            report.events += 1;
+        }
+        inner.histories.retain(|_, annotations| {
+            let before = annotations.len();
+            annotations.retain(|annotation| annotation.at >= cutoffs.history);
+            report.annotations += (before - annotations.len()) as u64;
+            !annotations.is_empty()
+        });
+        Ok(report)
     }
 
     async fn events(&self, from: u64, limit: usize) -> Result<Vec<LoggedChange>, StoreError> {

@@ -58,6 +58,49 @@ pub trait Store: Send + Sync + 'static {
     async fn history(&self, nif: &Nif) -> Result<Vec<Annotation>, StoreError>;
     /// The event log from sequence number `from` on (at most `limit` entries).
     async fn events(&self, from: u64, limit: usize) -> Result<Vec<LoggedChange>, StoreError>;
+    /// One bounded retention pass: drops the event log's entries older than
+    /// `cutoffs.events` and the annotations older than `cutoffs.history`
+    /// (a taxpayer left with none has no history at all). Refused, like a
+    /// commit, by a store whose writer lost the dispatcher lease.
+    async fn trim(&self, cutoffs: &TrimCutoffs) -> Result<TrimReport, StoreError>;
+}
+
+/// What one retention pass of a store removes: everything older than these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrimCutoffs {
+    pub events: Timestamp,
+    pub history: Timestamp,
+}
+
+/// What one retention pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TrimReport {
+    /// Event log entries dropped.
+    pub events: u64,
+    /// Annotations dropped.
+    pub annotations: u64,
+    /// Whether every taxpayer's history was looked at (a store may spread
+    /// one sweep over several passes).
+    pub history_complete: bool,
+}
+
+impl Change {
+    /// When the change was committed, by the engine's clock.
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Change::TicketJoined { ticket } => ticket.joined_at,
+            Change::AvailabilitySet { at, .. }
+            | Change::OperatorWaiting { at, .. }
+            | Change::OperatorInterrupted { at, .. }
+            | Change::Matched { at, .. }
+            | Change::MeetingStarted { at, .. }
+            | Change::TicketAccepted { at, .. }
+            | Change::TicketAbandoned { at, .. }
+            | Change::TicketTokenRenewed { at, .. }
+            | Change::TicketForgotten { at, .. }
+            | Change::AttentionFinalized { at, .. } => *at,
+        }
+    }
 }
 
 /// One entry of the event log.
@@ -112,7 +155,25 @@ pub enum Change {
         /// What the taxpayer wrote on leaving, shown to the operator.
         observations: Observations,
         at: Timestamp,
+        /// Pressed Abandonar, or their page stopped answering.
+        #[serde(default)]
+        reason: AbandonReason,
+        /// Appended to the taxpayer's history: a ticket that ends in the queue
+        /// because its page went silent leaves a note for the next operator
+        /// (an abandonment after assignment is annotated at Finalizar).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        annotation: Option<Annotation>,
     },
+    /// A taxpayer verified by the directory took their live ticket up again
+    /// from another browser: the new token replaces the old one.
+    TicketTokenRenewed {
+        ticket: TicketId,
+        token: TicketToken,
+        at: Timestamp,
+    },
+    /// An ended ticket's retention (`[retention] ended_tickets`) ran out: its
+    /// record is deleted (its page answers 404). Only ended tickets go.
+    TicketForgotten { ticket: TicketId, at: Timestamp },
     /// Finalizar: the outcome is recorded on the taxpayer's history and the
     /// operator is free again.
     AttentionFinalized {
@@ -121,6 +182,44 @@ pub enum Change {
         annotation: Annotation,
         at: Timestamp,
     },
+}
+
+impl Change {
+    /// The annotation this change appends to its taxpayer's history, if any.
+    pub fn annotation(&self) -> Option<(&TicketId, &Annotation)> {
+        match self {
+            Change::AttentionFinalized {
+                ticket, annotation, ..
+            } => Some((ticket, annotation)),
+            Change::TicketAbandoned {
+                ticket,
+                annotation: Some(annotation),
+                ..
+            } => Some((ticket, annotation)),
+            _ => None,
+        }
+    }
+}
+
+/// Why a ticket was abandoned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbandonReason {
+    /// The taxpayer pressed Abandonar.
+    #[default]
+    Taxpayer,
+    /// The taxpayer's page stopped polling for longer than `[presence]` allows.
+    Absent,
+}
+
+impl AbandonReason {
+    /// The API's name of the reason.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AbandonReason::Taxpayer => "taxpayer",
+            AbandonReason::Absent => "absent",
+        }
+    }
 }
 
 /// A taxpayer's ticket as stored.
@@ -160,6 +259,8 @@ pub enum TicketState {
         operator: Option<OperatorId>,
         assigned_at: Option<Timestamp>,
         abandoned_at: Timestamp,
+        #[serde(default)]
+        reason: AbandonReason,
     },
 }
 
@@ -172,6 +273,15 @@ impl TicketState {
             TicketState::Accepted { .. } => "accepted",
             TicketState::Finished { .. } => "finished",
             TicketState::Abandoned { .. } => "abandoned",
+        }
+    }
+
+    /// When a finished or abandoned ticket ended.
+    pub fn ended_at(&self) -> Option<Timestamp> {
+        match self {
+            TicketState::Finished { finished_at, .. } => Some(*finished_at),
+            TicketState::Abandoned { abandoned_at, .. } => Some(*abandoned_at),
+            _ => None,
         }
     }
 
@@ -282,6 +392,9 @@ pub enum Duty {
         started_at: Option<Timestamp>,
         abandoned_at: Timestamp,
         taxpayer_observations: Observations,
+        /// Pressed Abandonar, or their page stopped answering.
+        #[serde(default)]
+        reason: AbandonReason,
     },
 }
 

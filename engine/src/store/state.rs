@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Change, Duty, OperatorRecord, StoreError, TicketRecord, TicketState};
+use super::{AbandonReason, Change, Duty, OperatorRecord, StoreError, TicketRecord, TicketState};
 use crate::domain::{Observations, OperatorId};
 use crate::ticket::TicketId;
 
@@ -158,7 +158,32 @@ impl StoredState {
                 operator,
                 observations,
                 at,
-            } => self.abandon(ticket, operator.as_ref(), observations, *at)?,
+                reason,
+                ..
+            } => self.abandon(ticket, operator.as_ref(), observations, *at, *reason)?,
+            Change::TicketForgotten { ticket, .. } => {
+                let stored = self
+                    .tickets
+                    .get(ticket)
+                    .ok_or_else(|| conflict(format!("unknown ticket {ticket}")))?;
+                if !stored.state.is_terminal() {
+                    return Err(conflict(format!(
+                        "ticket {ticket} forgotten while {}",
+                        stored.state.name()
+                    )));
+                }
+                self.tickets.remove(ticket);
+            }
+            Change::TicketTokenRenewed { ticket, token, .. } => {
+                let stored = self.ticket_mut(ticket)?;
+                if stored.state.is_terminal() {
+                    return Err(conflict(format!(
+                        "ticket {ticket} taken up again while {}",
+                        stored.state.name()
+                    )));
+                }
+                stored.token = *token;
+            }
             Change::AttentionFinalized {
                 operator,
                 ticket,
@@ -203,6 +228,7 @@ impl StoredState {
         operator: Option<&OperatorId>,
         observations: &Observations,
         at: jiff::Timestamp,
+        reason: AbandonReason,
     ) -> Result<(), StoreError> {
         let stored = self
             .tickets
@@ -223,6 +249,7 @@ impl StoredState {
                         started_at: None,
                         abandoned_at: at,
                         taxpayer_observations: observations.clone(),
+                        reason,
                     },
                     Duty::InMeeting {
                         ticket: held,
@@ -236,6 +263,7 @@ impl StoredState {
                         started_at: Some(*started_at),
                         abandoned_at: at,
                         taxpayer_observations: observations.clone(),
+                        reason,
                     },
                     _ => {
                         return Err(conflict(format!(
@@ -257,6 +285,7 @@ impl StoredState {
             operator: operator.cloned(),
             assigned_at,
             abandoned_at: at,
+            reason,
         };
         Ok(())
     }

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use parking_lot::Mutex;
 
 use crate::actors::dispatcher::JoinReceipt;
-use crate::clock::ManualClock;
+use crate::clock::{Clock as _, ManualClock};
 use crate::config::{Config, EngineSettings};
 use crate::domain::OperatorId;
 use crate::meeting::{LocalMeetings, MeetingError, MeetingProvider, MeetingRequest};
@@ -165,8 +165,38 @@ impl TestEngine {
         TestEngine::start_parts(settings, store, clock, meetings).await
     }
 
+    /// Moves the clock on while every taxpayer keeps their page open (each
+    /// live ticket polls at the new time), as on a real day.
     pub fn advance(&self, by: Duration) {
+        let then = self
+            .clock
+            .now()
+            .checked_add(jiff::SignedDuration::try_from(by).unwrap_or(jiff::SignedDuration::MAX))
+            .unwrap_or(Timestamp::MAX);
+        self.set_time(then);
+    }
+
+    /// Sets the clock to `at` while every taxpayer keeps their page open.
+    pub fn set_time(&self, at: Timestamp) {
+        // Polls first, stamped with the new time, so that no sweep or match
+        // ever sees a page that has not yet polled.
+        self.engine
+            .views()
+            .for_each_ticket(|view| self.engine.heartbeat_at(view, at));
+        self.clock.set(at);
+    }
+
+    /// Moves the clock on with no page polling: taxpayers who closed their
+    /// tab or lost the network. Presence tests then run a sweep.
+    pub fn advance_without_polls(&self, by: Duration) {
         self.clock.advance(by);
+    }
+
+    /// One poll of `ticket`'s page now (what the gateway does on a poll).
+    pub fn poll(&self, ticket: TicketId) {
+        if let Some(view) = self.engine.views().ticket(&ticket) {
+            self.engine.heartbeat(&view);
+        }
     }
 
     /// Marks `operator` available for exactly `services`.

@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use super::{dni, op};
 use crate::domain::{Annotation, Nif, Observations, Outcome, ServiceCode};
 use crate::store::{
-    Change, Duty, MeetingRecord, Store, StoreError, StoredState, TicketRecord, TicketState,
+    AbandonReason, Change, Duty, MeetingRecord, Store, StoreError, StoredState, TicketRecord,
+    TicketState, TrimCutoffs,
 };
 use crate::ticket::{TicketId, TicketToken};
 
@@ -61,7 +62,221 @@ where
     an_operator_never_holds_two_tickets(&make().await).await;
     a_whole_attention_leaves_a_history_entry(&make().await).await;
     abandonment_before_and_after_assignment(&make().await).await;
+    an_absent_ticket_ends_with_a_note_in_the_taxpayers_history(&make().await).await;
+    a_ticket_taken_up_again_keeps_only_its_new_token(&make().await).await;
+    an_ended_ticket_is_forgotten_and_a_live_one_never(&make().await).await;
+    a_retention_pass_trims_old_events_and_old_annotations(&make().await).await;
     the_event_log_replays_to_the_loaded_state(&make().await).await;
+}
+
+async fn an_absent_ticket_ends_with_a_note_in_the_taxpayers_history(store: &dyn Store) {
+    let silent = ticket(1, 7, "CLAVE");
+    let note = Annotation {
+        at: at(900),
+        operator_id: None,
+        service: service("CLAVE"),
+        outcome: Outcome::TaxpayerAbandoned,
+        observations: Observations::parse("El contribuyente perdió la conexión").expect("valid"),
+        represented_nif: None,
+        taxpayer_observations: None,
+        abandon_reason: Some(AbandonReason::Absent),
+    };
+    apply_all(
+        store,
+        &[
+            Change::TicketJoined {
+                ticket: silent.clone(),
+            },
+            Change::TicketAbandoned {
+                ticket: silent.id,
+                operator: None,
+                observations: Observations::default(),
+                at: at(900),
+                reason: AbandonReason::Absent,
+                annotation: Some(note.clone()),
+            },
+        ],
+    )
+    .await;
+    let state = store.load().await.expect("load");
+    assert!(matches!(
+        state.tickets[&silent.id].state,
+        TicketState::Abandoned {
+            reason: AbandonReason::Absent,
+            operator: None,
+            ..
+        }
+    ));
+    assert_eq!(
+        store.history(&silent.nif).await.expect("history"),
+        vec![note]
+    );
+}
+
+async fn an_ended_ticket_is_forgotten_and_a_live_one_never(store: &dyn Store) {
+    let (ended, live) = (ticket(1, 20, "CLAVE"), ticket(2, 21, "CLAVE"));
+    apply_all(
+        store,
+        &[
+            Change::TicketJoined {
+                ticket: ended.clone(),
+            },
+            Change::TicketJoined {
+                ticket: live.clone(),
+            },
+            Change::TicketAbandoned {
+                ticket: ended.id,
+                operator: None,
+                observations: Observations::default(),
+                at: at(10),
+                reason: AbandonReason::Taxpayer,
+                annotation: None,
+            },
+            Change::TicketForgotten {
+                ticket: ended.id,
+                at: at(100),
+            },
+        ],
+    )
+    .await;
+    let refused = store
+        .apply(&Change::TicketForgotten {
+            ticket: live.id,
+            at: at(101),
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    let state = store.load().await.expect("load");
+    assert!(!state.tickets.contains_key(&ended.id), "forgotten");
+    assert_eq!(state.tickets[&live.id].state, TicketState::Waiting);
+    assert_eq!(state.waiting_in_order().len(), 1);
+}
+
+async fn a_retention_pass_trims_old_events_and_old_annotations(store: &dyn Store) {
+    let old = ticket(1, 30, "CLAVE");
+    // Commit times follow commit order, as on one engine clock.
+    let recent = TicketRecord {
+        joined_at: at(250),
+        ..ticket(2, 31, "CLAVE")
+    };
+    let annotation = |seconds: i64| Annotation {
+        at: at(seconds),
+        operator_id: None,
+        service: service("CLAVE"),
+        outcome: Outcome::TaxpayerAbandoned,
+        observations: Observations::default(),
+        represented_nif: None,
+        taxpayer_observations: None,
+        abandon_reason: Some(AbandonReason::Absent),
+    };
+    let abandoned = |record: &TicketRecord, seconds: i64| Change::TicketAbandoned {
+        ticket: record.id,
+        operator: None,
+        observations: Observations::default(),
+        at: at(seconds),
+        reason: AbandonReason::Absent,
+        annotation: Some(annotation(seconds)),
+    };
+    apply_all(
+        store,
+        &[
+            Change::TicketJoined {
+                ticket: old.clone(),
+            },
+            abandoned(&old, 100),
+            Change::TicketJoined {
+                ticket: recent.clone(),
+            },
+            abandoned(&recent, 300),
+        ],
+    )
+    .await;
+    let before = store.events(0, usize::MAX).await.expect("events");
+    assert_eq!(before.len(), 4);
+
+    let report = store
+        .trim(&TrimCutoffs {
+            events: at(200),
+            history: at(200),
+        })
+        .await
+        .expect("trim");
+
+    assert_eq!(
+        report.events, 2,
+        "the join at 1 s and the abandonment at 100 s"
+    );
+    assert_eq!(report.annotations, 1);
+    assert!(report.history_complete);
+    let after = store.events(0, usize::MAX).await.expect("events");
+    assert_eq!(after.len(), 2);
+    assert!(after.iter().all(|logged| logged.change.at() >= at(200)));
+    assert_eq!(
+        after,
+        before[2..].to_vec(),
+        "the newer events are untouched"
+    );
+    assert!(store.history(&old.nif).await.expect("history").is_empty());
+    assert_eq!(
+        store.history(&recent.nif).await.expect("history"),
+        vec![annotation(300)]
+    );
+    // A second pass finds nothing more.
+    let again = store
+        .trim(&TrimCutoffs {
+            events: at(200),
+            history: at(200),
+        })
+        .await
+        .expect("trim");
+    assert_eq!((again.events, again.annotations), (0, 0));
+}
+
+async fn a_ticket_taken_up_again_keeps_only_its_new_token(store: &dyn Store) {
+    let waiting = ticket(1, 8, "CLAVE");
+    let renewed = TicketToken::random();
+    apply_all(
+        store,
+        &[
+            Change::TicketJoined {
+                ticket: waiting.clone(),
+            },
+            Change::TicketTokenRenewed {
+                ticket: waiting.id,
+                token: renewed,
+                at: at(60),
+            },
+        ],
+    )
+    .await;
+    let state = store.load().await.expect("load");
+    assert_eq!(state.tickets[&waiting.id].token, renewed);
+    assert_ne!(renewed, waiting.token);
+    assert_eq!(state.tickets[&waiting.id].state, TicketState::Waiting);
+    // A ticket that has ended cannot be taken up again.
+    apply_all(
+        store,
+        &[Change::TicketAbandoned {
+            ticket: waiting.id,
+            operator: None,
+            observations: Observations::default(),
+            at: at(61),
+            reason: AbandonReason::Taxpayer,
+            annotation: None,
+        }],
+    )
+    .await;
+    let again = store
+        .apply(&Change::TicketTokenRenewed {
+            ticket: waiting.id,
+            token: TicketToken::random(),
+            at: at(62),
+        })
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
 }
 
 async fn an_empty_store_loads_nothing(store: &dyn Store) {
@@ -191,11 +406,13 @@ async fn a_whole_attention_leaves_a_history_entry(store: &dyn Store) {
     let day = jiff::civil::date(2026, 11, 30);
     let annotation = Annotation {
         at: at(300),
-        operator_id: ana.clone(),
+        operator_id: Some(ana.clone()),
         service: service("CLAVE"),
         outcome: Outcome::Success,
         observations: Observations::parse("Todo bien <script>").expect("valid"),
         represented_nif: None,
+        taxpayer_observations: None,
+        abandon_reason: None,
     };
     apply_all(
         store,
@@ -269,6 +486,8 @@ async fn abandonment_before_and_after_assignment(store: &dyn Store) {
                 operator: None,
                 observations: left.clone(),
                 at: at(5),
+                reason: AbandonReason::Taxpayer,
+                annotation: None,
             },
             Change::Matched {
                 ticket: held.id,
@@ -286,6 +505,8 @@ async fn abandonment_before_and_after_assignment(store: &dyn Store) {
                 operator: Some(ana.clone()),
                 observations: left.clone(),
                 at: at(8),
+                reason: AbandonReason::Taxpayer,
+                annotation: None,
             },
         ],
     )
@@ -307,6 +528,8 @@ async fn abandonment_before_and_after_assignment(store: &dyn Store) {
             operator: None,
             observations: left,
             at: at(9),
+            reason: AbandonReason::Taxpayer,
+            annotation: None,
         })
         .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");

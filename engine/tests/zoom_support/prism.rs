@@ -42,12 +42,15 @@ fn on_path(program: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Zoom's API description prepared for prism: `$ZOOM_OPENAPI_SPEC`, else
-/// `../shared/zoom/openapi.v2.prism.json` beside the repository.
+/// Zoom's API description prepared for prism: `$ZOOM_OPENAPI_SPEC`, else the
+/// fixture kept in the repository (`engine/tests/fixtures/zoom/`, whose README
+/// says where it comes from and what was changed).
 pub fn spec_path() -> PathBuf {
     let path = std::env::var_os("ZOOM_OPENAPI_SPEC")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared/zoom/openapi.v2.prism.json"));
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/zoom/openapi.v2.prism.json")
+        });
     assert!(
         path.is_file(),
         "Zoom's API description is missing at {} (set ZOOM_OPENAPI_SPEC)",

@@ -281,13 +281,30 @@ fn history_html(history: &[HistoryLine], operator_name: &dyn Fn(&str) -> String)
          <th>Resultado</th><th>Observaciones/Anotaciones</th></tr></thead><tbody>",
     );
     for line in history {
+        let operator = match &line.operator_id {
+            Some(id) => escape(&operator_name(id)),
+            // The ticket ended in the queue: nobody attended it.
+            None => "Ninguno (la solicitud terminó en la cola)".to_string(),
+        };
+        let mut observations = escape(&line.observations);
+        if let Some(written) = &line.taxpayer_observations {
+            observations.push_str(&format!(
+                "<br><em>Observaciones del contribuyente al abandonar:</em> {}",
+                escape(written)
+            ));
+        }
+        if line.abandon_reason == Some("absent") && line.operator_id.is_some() {
+            observations.push_str(
+                "<br><em>El contribuyente perdió la conexión antes de aceptar la videoconferencia.</em>",
+            );
+        }
         html.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"obs\">{}</td></tr>",
             escape(&guide_datetime(&line.at)),
-            escape(&operator_name(&line.operator_id)),
+            operator,
             escape(&line.service),
             escape(line.outcome_label),
-            escape(&line.observations)
+            observations
         ));
     }
     html.push_str("</tbody></table>");

@@ -3,7 +3,7 @@
 //! videoasistencia" screen and the meeting link).
 //!
 //! The ticket's token never travels in a URL the server sees: the join form
-//! keeps it in the tab's sessionStorage (a `#token` fragment is accepted and
+//! keeps it in the browser's localStorage (a `#token` fragment is accepted and
 //! moved there), and the page's script sends it as a bearer token. So the
 //! ticket page is a shell the script fills in, always with `textContent`.
 
@@ -142,7 +142,7 @@ document.getElementById('solicitud').addEventListener('submit',async function(ev
   if(!body.service){showError('error-servicio','unknown_service');return;}
   const result=await api('POST','/api/v1/tickets',body);
   if(result.ok){
-    sessionStorage.setItem('ventanilla_ticket_'+result.data.ticket_id,result.data.token);
+    localStorage.setItem('ventanilla_ticket_'+result.data.ticket_id,result.data.token);
     location.href='/contribuyente/'+encodeURIComponent(result.data.ticket_id);
     return;
   }
@@ -172,6 +172,11 @@ async fn ticket_page(State(state): State<AppState>, Path(ticket_id): Path<String
              <p class=\"error\" id=\"error-general\" hidden></p>\
              <section id=\"sin-acceso\" hidden><p>No se encuentra el acceso a esta solicitud en este navegador. \
              Puede <a href=\"/contribuyente\">solicitar videoasistencia</a> de nuevo.</p></section>\
+             <section id=\"solicitud-caducada\" hidden><p>Esta solicitud ha finalizado y ya no se muestra: \
+             las solicitudes terminadas se conservan un tiempo limitado. Puede \
+             <a href=\"/contribuyente\">solicitar videoasistencia</a> de nuevo.</p></section>\
+             <section id=\"acceso-sustituido\" hidden><p>Esta solicitud se ha retomado desde otro navegador o dispositivo, \
+             y el acceso guardado en este ya no es válido. Siga la solicitud en el navegador desde el que la retomó.</p></section>\
              <section id=\"en-espera\" hidden><h2>Su solicitud está en espera</h2>\
              <dl class=\"datos\"><dt>Servicio:</dt><dd data-campo=\"servicio\"></dd>\
              <dt>Posición en la cola:</dt><dd data-campo=\"posicion\"></dd>\
@@ -199,8 +204,10 @@ async fn ticket_page(State(state): State<AppState>, Path(ticket_id): Path<String
              <p><a class=\"boton\" id=\"enlace-reunion\" hidden target=\"_blank\" rel=\"noopener noreferrer\">\
              Acceder a la videoconferencia</a></p></section>\
              <section id=\"terminado\" hidden><p>La videoasistencia ha finalizado. Gracias por utilizar el servicio.</p></section>\
-             <section id=\"abandonado\" hidden><p>Ha abandonado la videoasistencia. Puede \
-             <a href=\"/contribuyente\">solicitar videoasistencia</a> de nuevo.</p></section>\
+             <section id=\"abandonado\" hidden><p id=\"abandono-propio\">Ha abandonado la videoasistencia.</p>\
+             <p id=\"abandono-ausencia\" hidden>Su solicitud se ha dado por abandonada porque esta página dejó de \
+             responder durante demasiado tiempo (se cerró, perdió la conexión o el dispositivo se bloqueó).</p>\
+             <p>Puede <a href=\"/contribuyente\">solicitar videoasistencia</a> de nuevo.</p></section>\
              <section id=\"abandonar-bloque\" hidden>\
              <button type=\"button\" class=\"secundario\" id=\"abandonar\">Abandonar</button>\
              <label for=\"observaciones\">Observaciones (en caso de abandonar)</label>\
@@ -221,8 +228,10 @@ const root=field('ticket');
 const ticketId=root.dataset.ticket;
 const poll=Number(root.dataset.poll)||9;
 const key='ventanilla_ticket_'+ticketId;
-if(location.hash.length>1){sessionStorage.setItem(key,decodeURIComponent(location.hash.slice(1)));history.replaceState(null,'',location.pathname);}
-const token=sessionStorage.getItem(key);
+// localStorage, not sessionStorage: a taxpayer who closes the tab can open
+// the ticket page again in the same browser and keep their place.
+if(location.hash.length>1){localStorage.setItem(key,decodeURIComponent(location.hash.slice(1)));history.replaceState(null,'',location.pathname);}
+const token=localStorage.getItem(key);
 let etag=null;let remaining=poll;let finished=false;
 const sections={waiting:'en-espera',assigned:'asignado',accepted:'aceptado',finished:'terminado',abandoned:'abandonado'};
 function set(name,text){document.querySelectorAll('[data-campo="'+name+'"]').forEach(function(el){el.textContent=text==null?'':String(text);});}
@@ -251,16 +260,22 @@ function render(t){
   set('operador',t.operator?t.operator.name:'');set('identificacion',t.operator?t.operator.id_number:'');
   const link=field('enlace-reunion');
   if(t.join_url&&isWebLink(t.join_url)){link.href=t.join_url;link.hidden=false;field('enlace-pendiente').hidden=true;}
+  field('abandono-ausencia').hidden=(t.abandon_reason!=='absent');
+  field('abandono-propio').hidden=(t.abandon_reason==='absent');
   finished=(t.state==='finished'||t.state==='abandoned');
+  if(finished)localStorage.removeItem(key);
 }
-function noAccess(){Object.keys(sections).forEach(function(state){field(sections[state]).hidden=true;});field('abandonar-bloque').hidden=true;field('sin-acceso').hidden=false;finished=true;}
+function noAccess(section){Object.keys(sections).forEach(function(state){field(sections[state]).hidden=true;});field('abandonar-bloque').hidden=true;field(section||'sin-acceso').hidden=false;finished=true;}
 async function refresh(){
   if(!token){noAccess();return;}
   const headers={'Authorization':'Bearer '+token};if(etag)headers['If-None-Match']=etag;
   let response;
   try{response=await fetch('/api/v1/tickets/'+encodeURIComponent(ticketId),{headers:headers,cache:'no-store'});}catch(e){return;}
   if(response.status===304)return;
-  if(response.status===401||response.status===404){noAccess();return;}
+  // A token this browser kept that no longer opens the ticket: it was taken up elsewhere.
+  if(response.status===401){localStorage.removeItem(key);noAccess('acceso-sustituido');return;}
+  // Unknown here: it ended and its retention ran out.
+  if(response.status===404){localStorage.removeItem(key);noAccess('solicitud-caducada');return;}
   if(!response.ok)return;
   etag=response.headers.get('ETag');
   render(await response.json());
@@ -273,6 +288,12 @@ setInterval(function(){
   if(remaining<=0){remaining=poll;refresh();}
 },1000);
 const bearer={'Authorization':'Bearer '+token};
+// Closing the tab says so at once (a reload says it too, then polls again
+// within a second: the server never ends a ticket on this alone).
+window.addEventListener('pagehide',function(){
+  if(!token||finished)return;
+  try{fetch('/api/v1/tickets/'+encodeURIComponent(ticketId)+'/leave',{method:'POST',headers:bearer,keepalive:true});}catch(e){}
+});
 field('aceptar').addEventListener('click',async function(){
   clearErrors();
   const result=await api('POST','/api/v1/tickets/'+encodeURIComponent(ticketId)+'/accept',undefined,bearer);

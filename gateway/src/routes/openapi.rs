@@ -74,6 +74,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         tickets::poll,
         tickets::accept,
         tickets::abandon,
+        tickets::leave,
         openapi,
         webhooks::zoom,
         health::healthz,

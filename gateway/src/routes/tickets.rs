@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tickets/{id}", get(poll))
         .route("/api/v1/tickets/{id}/accept", post(accept))
         .route("/api/v1/tickets/{id}/abandon", post(abandon))
+        .route("/api/v1/tickets/{id}/leave", post(leave))
 }
 
 /// `POST /api/v1/tickets`: the join form.
@@ -99,6 +100,7 @@ fn authorized_ticket(
     request_body = JoinRequest,
     responses(
         (status = 201, description = "The ticket and its token (the Bearer of the ticket calls)", body = JoinBody),
+        (status = 200, description = "identity.mode = directory only: the taxpayer already had a live ticket in this service; the same ticket, its current place and a new token (the old token stops working)", body = JoinBody),
         (status = 400, description = "error codes: invalid_nif, invalid_request", body = ErrorBody),
         (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
         (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
@@ -128,9 +130,16 @@ pub(crate) async fn join(
         })
         .await?;
     // The ticket id only: the NIF and name never reach a log.
-    tracing::info!(ticket = %receipt.ticket_id, position = receipt.position, "taxpayer joined");
+    tracing::info!(ticket = %receipt.ticket_id, position = receipt.position, resumed = receipt.resumed, "taxpayer joined");
+    // A verified taxpayer who takes their live ticket up again gets 200, a
+    // new ticket 201.
+    let status = if receipt.resumed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok(no_store(
-        StatusCode::CREATED,
+        status,
         JoinBody {
             ticket_id: receipt.ticket_id.to_string(),
             token: receipt.token.to_hex(),
@@ -165,8 +174,35 @@ pub(crate) async fn poll(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let view = authorized_ticket(&state, &id, &headers)?;
+    // Every authenticated poll is the taxpayer's heartbeat.
+    state.engine.heartbeat(&view);
     let body = render::ticket(state.engine.views(), &view, state.engine.now());
     Ok(poll_response(&headers, body.etag(), &body))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/leave",
+    tag = "taxpayers",
+    summary = "The ticket page was closed (its pagehide beacon): absent at once until its next poll; never ends the ticket",
+    params(("id" = String, Path, description = "The ticket id (16 hex digits)", pattern = "^[0-9a-f]{16}$")),
+    responses(
+        (status = 204, description = "Noted: the ticket counts as absent until its page polls again"),
+        (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
+        (status = 404, description = "error codes: not_found", body = ErrorBody),
+    ),
+    security(("ticket_token" = [])),
+)]
+pub(crate) async fn leave(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let view = authorized_ticket(&state, &id, &headers)?;
+    state.engine.leave(&view);
+    Ok(axum::response::IntoResponse::into_response(
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 #[utoipa::path(

@@ -10,6 +10,7 @@ mod meetings;
 mod openapi;
 mod operator;
 mod pages;
+mod presence;
 mod rate_limits;
 mod services;
 mod session;

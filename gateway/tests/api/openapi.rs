@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::helpers::{send, spawn_app};
 
 /// Every call of the router, with its methods.
-const CALLS: [(&str, &str); 19] = [
+const CALLS: [(&str, &str); 20] = [
     ("post", "/api/v1/session"),
     ("delete", "/api/v1/session"),
     ("get", "/api/v1/operator/availability"),
@@ -21,6 +21,7 @@ const CALLS: [(&str, &str); 19] = [
     ("get", "/api/v1/tickets/{id}"),
     ("post", "/api/v1/tickets/{id}/accept"),
     ("post", "/api/v1/tickets/{id}/abandon"),
+    ("post", "/api/v1/tickets/{id}/leave"),
     ("get", "/api/v1/openapi.json"),
     ("post", "/webhooks/zoom"),
     ("get", "/healthz"),
@@ -120,6 +121,11 @@ const API_MD_ERRORS: &[DocumentedErrors] = &[
         "post",
         "/api/v1/tickets/{id}/abandon",
         &[(401, "unauthenticated"), (409, "invalid_state")],
+    ),
+    (
+        "post",
+        "/api/v1/tickets/{id}/leave",
+        &[(401, "unauthenticated"), (404, "not_found")],
     ),
 ];
 

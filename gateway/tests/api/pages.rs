@@ -383,7 +383,8 @@ async fn the_ticket_page_holds_the_guides_access_screen_and_never_the_token() {
             "Observaciones (en caso de abandonar)",
             "Posición en la cola:",
             "Tiempo estimado de espera:",
-            "sessionStorage",
+            "localStorage",
+            "pagehide",
         ],
     );
     assert!(!answer.text.contains(&ticket.token));

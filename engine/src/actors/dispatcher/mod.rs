@@ -3,14 +3,18 @@
 //! before either party hears of it.
 
 mod operators;
+mod presence;
 mod taxpayers;
 mod upkeep;
 
-pub use operators::{AttentionClosed, OperatorReady, Readiness, WithdrawOperator, Withdrawal};
+pub use operators::{
+    AttentionClosed, OperatorReady, Readiness, WaitingServicesChanged, WithdrawOperator, Withdrawal,
+};
+pub use presence::{PresenceSweep, SweepPresence, TicketReturned};
 pub use taxpayers::{AbandonWaiting, Abandonment, Join, JoinReceipt, TicketEnded};
 pub use upkeep::{DispatcherFigures, Inspect, RetryMatches};
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +26,8 @@ use super::ticket::{self, TicketActor};
 use super::{commit_then, Shared};
 use crate::domain::{Nif, Observations, OperatorId, ServiceCode};
 use crate::error::EngineError;
-use crate::store::{Change, StoreError, TicketRecord, TicketState};
+use crate::presence::Seen;
+use crate::store::{AbandonReason, Change, StoreError, TicketRecord, TicketState};
 use crate::ticket::{TicketId, TicketToken};
 use crate::views::TicketView;
 
@@ -31,8 +36,18 @@ const MATCH_RETRY: Duration = Duration::from_secs(1);
 
 pub struct Dispatcher {
     shared: Arc<Shared>,
-    /// Waiting tickets per service, keyed by global join sequence.
+    /// Waiting tickets per service whose pages answer, keyed by global join
+    /// sequence: the only ones a match considers.
     queues: HashMap<ServiceCode, BTreeMap<u64, Queued>>,
+    /// Waiting tickets set aside because their page went silent, by join
+    /// sequence: they keep their place and go back into `queues` at it.
+    absent: BTreeMap<u64, AbsentTicket>,
+    /// When each absent ticket ends if it stays silent, soonest first.
+    expiries: BTreeSet<(Timestamp, u64)>,
+    /// Absent tickets per service, for the metrics.
+    absent_count: HashMap<ServiceCode, usize>,
+    /// Where the presence sweep goes on scanning each queue from.
+    sweep_cursor: HashMap<ServiceCode, u64>,
     /// Waiting operators per service, keyed by the order they started waiting.
     waiting: HashMap<ServiceCode, BTreeMap<u64, OperatorId>>,
     waiting_operators: HashMap<OperatorId, WaitingOperator>,
@@ -43,8 +58,9 @@ pub struct Dispatcher {
     /// "operators serving the service".
     on_duty: HashMap<OperatorId, Vec<ServiceCode>>,
     serving: HashMap<ServiceCode, u32>,
-    /// One live ticket per NIF and service.
-    live: HashSet<(Nif, ServiceCode)>,
+    /// One live ticket per NIF and service (a taxpayer who comes back from
+    /// another browser takes it up again).
+    live: HashMap<(Nif, ServiceCode), TicketId>,
     operators: HashMap<OperatorId, Addr<OperatorActor>>,
     next_seq: u64,
     next_wait_seq: u64,
@@ -55,9 +71,19 @@ pub struct Dispatcher {
 struct Queued {
     id: TicketId,
     slot: usize,
+    /// The page's last poll, shared with the ticket's snapshot.
+    seen: Arc<Seen>,
     /// The wait its taxpayer was told at join, in seconds (none after a
     /// restart): the metrics compare it with the real wait at assignment.
     estimated_wait_secs: Option<u32>,
+}
+
+/// A waiting ticket set aside as absent.
+struct AbsentTicket {
+    service: ServiceCode,
+    queued: Queued,
+    /// Its entry in `expiries`.
+    expires_at: Timestamp,
 }
 
 struct WaitingOperator {
@@ -71,19 +97,31 @@ struct Holder {
     assigned_at: Timestamp,
     /// The ticket's service: whose attention times the hold adds to.
     service: ServiceCode,
+    /// The page's last poll: an assignment not accepted ends when it goes silent.
+    seen: Arc<Seen>,
+    /// The sweep asked the ticket to end for silence, at this last poll.
+    ending: Option<Timestamp>,
 }
+
+/// How often the presence sweep runs (it reads the engine's clock, so on a
+/// manual clock it decides nothing until the test moves time).
+const PRESENCE_SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 impl Actor for Dispatcher {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(PRESENCE_SWEEP_EVERY, |_, ctx| ctx.notify(SweepPresence));
+    }
 }
 
 /// What the engine recovered for the dispatcher.
 pub struct DispatcherSeed {
     pub operators: HashMap<OperatorId, Addr<OperatorActor>>,
-    /// Waiting tickets in join order, with their slots and actors.
-    pub queued: Vec<(TicketRecord, usize)>,
-    /// Live tickets held by an operator.
-    pub held: Vec<TicketRecord>,
+    /// Waiting tickets in join order, with their slots and presence.
+    pub queued: Vec<(TicketRecord, usize, Arc<Seen>)>,
+    /// Live tickets held by an operator, with their presence.
+    pub held: Vec<(TicketRecord, Arc<Seen>)>,
     /// Operators waiting, in the order they started, with their services.
     pub waiting_operators: Vec<(OperatorId, Vec<ServiceCode>)>,
     /// Operators attending, with their services.
@@ -101,14 +139,20 @@ impl Dispatcher {
             holding: HashMap::new(),
             on_duty: HashMap::new(),
             serving: HashMap::new(),
-            live: HashSet::new(),
+            live: HashMap::new(),
+            absent: BTreeMap::new(),
+            expiries: BTreeSet::new(),
+            sweep_cursor: HashMap::new(),
+            absent_count: HashMap::new(),
             operators: seed.operators,
             next_seq: seed.next_seq,
             next_wait_seq: 0,
             shared,
         };
-        for (record, slot) in seed.queued {
-            dispatcher.live.insert((record.nif, record.service.clone()));
+        for (record, slot, seen) in seed.queued {
+            dispatcher
+                .live
+                .insert((record.nif, record.service.clone()), record.id);
             dispatcher
                 .queues
                 .entry(record.service.clone())
@@ -118,6 +162,7 @@ impl Dispatcher {
                     Queued {
                         id: record.id,
                         slot,
+                        seen,
                         estimated_wait_secs: None,
                     },
                 );
@@ -126,12 +171,14 @@ impl Dispatcher {
         for service in &services {
             dispatcher.publish_oldest(service);
         }
-        for record in seed.held {
+        for (record, seen) in seed.held {
             let Some((operator, assigned_at)) = record.state.hold() else {
                 continue;
             };
             let operator = operator.clone();
-            dispatcher.live.insert((record.nif, record.service.clone()));
+            dispatcher
+                .live
+                .insert((record.nif, record.service.clone()), record.id);
             dispatcher.holding.insert(operator.clone(), record.id);
             dispatcher.holders.insert(
                 record.id,
@@ -139,6 +186,8 @@ impl Dispatcher {
                     operator,
                     assigned_at,
                     service: record.service.clone(),
+                    seen,
+                    ending: None,
                 },
             );
         }
@@ -163,11 +212,17 @@ impl Dispatcher {
             .map(|(_, operator)| operator.clone())
     }
 
-    /// The longest-waiting ticket among `services`: (service, join seq).
+    /// The longest-waiting present ticket among `services`: (service, join
+    /// seq). Heads whose page went silent are set aside on the way, so a
+    /// match never goes to a taxpayer who is not there.
     fn longest_waiting_ticket(
-        &self,
+        &mut self,
         services: &[ServiceCode],
     ) -> Option<(ServiceCode, u64, TicketId)> {
+        let now = self.shared.clock.now();
+        for service in services {
+            self.set_aside_silent_heads(service, now);
+        }
         services
             .iter()
             .filter_map(|service| {
@@ -179,20 +234,37 @@ impl Dispatcher {
             .min_by_key(|(_, seq, _)| *seq)
     }
 
-    /// The oldest pair that should be matched now (after a failed commit).
-    fn any_pending_pair(&self) -> Option<(ServiceCode, u64, TicketId, OperatorId)> {
-        let mut operators: Vec<(&OperatorId, &WaitingOperator)> =
-            self.waiting_operators.iter().collect();
-        operators.sort_by_key(|(_, waiting)| waiting.wait_seq);
-        operators.into_iter().find_map(|(operator, waiting)| {
-            self.longest_waiting_ticket(&waiting.services)
-                .map(|(service, seq, ticket)| (service, seq, ticket, operator.clone()))
+    /// The oldest pair that should be matched now (after a failed commit,
+    /// a return, a change of availability).
+    fn any_pending_pair(&mut self) -> Option<(ServiceCode, u64, TicketId, OperatorId)> {
+        let mut operators: Vec<(u64, OperatorId, Vec<ServiceCode>)> = self
+            .waiting_operators
+            .iter()
+            .map(|(operator, waiting)| {
+                (waiting.wait_seq, operator.clone(), waiting.services.clone())
+            })
+            .collect();
+        operators.sort_by_key(|(wait_seq, _, _)| *wait_seq);
+        operators.into_iter().find_map(|(_, operator, services)| {
+            self.longest_waiting_ticket(&services)
+                .map(|(service, seq, ticket)| (service, seq, ticket, operator))
         })
     }
 
     fn add_waiting_operator(&mut self, operator: OperatorId, services: Vec<ServiceCode>) {
         let wait_seq = self.next_wait_seq;
         self.next_wait_seq += 1;
+        self.insert_waiting_operator(operator, wait_seq, services);
+    }
+
+    /// Registers a waiting operator at `wait_seq` (their place among the
+    /// operators waiting) for `services`.
+    fn insert_waiting_operator(
+        &mut self,
+        operator: OperatorId,
+        wait_seq: u64,
+        services: Vec<ServiceCode>,
+    ) {
         for service in &services {
             self.waiting
                 .entry(service.clone())
@@ -291,7 +363,9 @@ impl Dispatcher {
             Some(figures) => figures.enqueue(),
             None => 0,
         };
-        self.live.insert((record.nif, record.service.clone()));
+        self.live
+            .insert((record.nif, record.service.clone()), record.id);
+        let seen = Arc::new(Seen::new(record.joined_at));
         let view = TicketView {
             version: 1,
             id: record.id,
@@ -305,6 +379,7 @@ impl Dispatcher {
             slot: Some(slot),
             operator: None,
             join_url: None,
+            seen: Arc::clone(&seen),
         };
         let id = view.id;
         let addr = TicketActor::new(Arc::clone(&self.shared), view).start();
@@ -314,6 +389,7 @@ impl Dispatcher {
             Queued {
                 id,
                 slot,
+                seen,
                 estimated_wait_secs: None,
             },
         );
@@ -364,6 +440,8 @@ impl Dispatcher {
                 operator: operator.clone(),
                 assigned_at,
                 service: service.clone(),
+                seen: Arc::clone(&queued.seen),
+                ending: None,
             },
         );
         self.holding.insert(operator.clone(), queued.id);

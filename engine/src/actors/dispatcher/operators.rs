@@ -179,3 +179,35 @@ impl Handler<AttentionClosed> for Dispatcher {
         }
     }
 }
+
+/// A waiting operator changed their availability ("Gestión disponibilidad
+/// operador" while "A la espera"): it takes effect at once, both ways.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct WaitingServicesChanged {
+    /// The operator whose availability changed.
+    pub operator: OperatorId,
+    /// Every service they are available for now.
+    pub services: Vec<ServiceCode>,
+}
+
+impl Handler<WaitingServicesChanged> for Dispatcher {
+    type Result = ();
+
+    fn handle(&mut self, msg: WaitingServicesChanged, ctx: &mut Context<Self>) {
+        let Some(wait_seq) = self
+            .waiting_operators
+            .get(&msg.operator)
+            .map(|waiting| waiting.wait_seq)
+        else {
+            // Matched or withdrawn meanwhile: the next Atender reads the new
+            // availability anyway.
+            return;
+        };
+        // Same place among the waiting operators, new services.
+        self.remove_waiting_operator(&msg.operator);
+        self.insert_waiting_operator(msg.operator.clone(), wait_seq, msg.services);
+        // A taxpayer may already wait in a service just added.
+        ctx.notify(RetryMatches);
+    }
+}

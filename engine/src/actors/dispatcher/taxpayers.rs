@@ -12,6 +12,10 @@ pub struct Join {
     pub name: String,
     /// The service they queue for.
     pub service: ServiceCode,
+    /// The identity was verified against the directory: a taxpayer who
+    /// already has a live ticket in the service takes it up again (a new
+    /// token) instead of being refused.
+    pub may_resume: bool,
 }
 
 /// What a taxpayer gets back from joining.
@@ -25,14 +29,19 @@ pub struct JoinReceipt {
     pub estimated_wait: Option<Duration>,
     /// The estimated start of the attention is after the service's closing time today.
     pub estimate_past_closing: bool,
+    /// The taxpayer took up the ticket they already had (same id, new token).
+    pub resumed: bool,
 }
 
 impl Handler<Join> for Dispatcher {
     type Result = AtomicResponse<Self, Result<JoinReceipt, EngineError>>;
 
     fn handle(&mut self, msg: Join, _ctx: &mut Context<Self>) -> Self::Result {
-        if self.live.contains(&(msg.nif, msg.service.clone())) {
-            return ready(Err(EngineError::AlreadyWaiting));
+        if let Some(ticket) = self.live.get(&(msg.nif, msg.service.clone())).copied() {
+            if !msg.may_resume {
+                return ready(Err(EngineError::AlreadyWaiting));
+            }
+            return self.resume(ticket);
         }
         let now = self.shared.clock.now();
         let record = TicketRecord {
@@ -95,6 +104,7 @@ impl Handler<Join> for Dispatcher {
                             position: 0,
                             estimated_wait: Some(Duration::ZERO),
                             estimate_past_closing: false,
+                            resumed: false,
                         });
                     }
                     (Some(_), Some(Err(error))) => {
@@ -131,6 +141,7 @@ impl Handler<Join> for Dispatcher {
                     position,
                     estimated_wait: estimate.wait,
                     estimate_past_closing: estimate.past_closing,
+                    resumed: false,
                 })
             },
         )))
@@ -171,11 +182,7 @@ impl Handler<AbandonWaiting> for Dispatcher {
     type Result = AtomicResponse<Self, Result<Abandonment, EngineError>>;
 
     fn handle(&mut self, msg: AbandonWaiting, _ctx: &mut Context<Self>) -> Self::Result {
-        let queued = self
-            .queues
-            .get(&msg.service)
-            .and_then(|queue| queue.get(&msg.seq))
-            .is_some_and(|queued| queued.id == msg.ticket);
+        let queued = self.waits_at(msg.ticket, &msg.service, msg.seq);
         if !queued {
             let held = self.holders.get(&msg.ticket).and_then(|holder| {
                 self.operators
@@ -194,6 +201,8 @@ impl Handler<AbandonWaiting> for Dispatcher {
             operator: None,
             observations: msg.observations.clone(),
             at,
+            reason: AbandonReason::Taxpayer,
+            annotation: None,
         };
         commit_then(self, &self.shared.store, change, move |this, _ctx| {
             if let Some(queued) = this.queue(&msg.service).remove(&msg.seq) {
@@ -201,8 +210,14 @@ impl Handler<AbandonWaiting> for Dispatcher {
                     figures.dequeue(queued.slot);
                 }
             }
+            // Set aside as absent: its slot already left the position tree.
+            this.forget_absent(msg.seq);
             this.publish_oldest(&msg.service);
-            crate::metrics::record_abandon(&msg.service, crate::metrics::AbandonedWhile::Waiting);
+            crate::metrics::record_abandon(
+                &msg.service,
+                crate::metrics::AbandonedWhile::Waiting,
+                AbandonReason::Taxpayer,
+            );
             this.live.remove(&(msg.nif, msg.service));
             Ok(Abandonment::Abandoned { at })
         })
@@ -225,5 +240,53 @@ impl Handler<TicketEnded> for Dispatcher {
 
     fn handle(&mut self, msg: TicketEnded, _ctx: &mut Context<Self>) {
         self.live.remove(&(msg.nif, msg.service));
+    }
+}
+
+impl Dispatcher {
+    /// A verified taxpayer asks again for a service where their ticket is
+    /// still live: the same ticket, its current place and a new token (the
+    /// old one stops working).
+    fn resume(
+        &mut self,
+        ticket: TicketId,
+    ) -> AtomicResponse<Self, Result<JoinReceipt, EngineError>> {
+        let token = TicketToken::random();
+        let change = Change::TicketTokenRenewed {
+            ticket,
+            token,
+            at: self.shared.clock.now(),
+        };
+        commit_then(self, &self.shared.store, change, move |this, _ctx| {
+            let Some(addr) = this.shared.tickets.get(&ticket).map(|e| e.value().clone()) else {
+                return Err(EngineError::UnknownTicket);
+            };
+            addr.do_send(super::ticket::TokenRenewed { token });
+            let now = this.shared.clock.now();
+            let (position, estimate) = this
+                .shared
+                .views
+                .ticket(&ticket)
+                .and_then(|view| {
+                    let figures = this.shared.views.figures(&view.service)?;
+                    let position = figures.position(view.slot?);
+                    // Still waiting: re-estimated now; held: being served.
+                    let estimate = matches!(view.state, TicketState::Waiting).then(|| {
+                        this.shared
+                            .views
+                            .estimate(&view.service, position.saturating_sub(1), now)
+                    });
+                    Some((position, estimate))
+                })
+                .unwrap_or((0, None));
+            Ok(JoinReceipt {
+                ticket_id: ticket,
+                token,
+                position,
+                estimated_wait: estimate.map_or(Some(Duration::ZERO), |estimate| estimate.wait),
+                estimate_past_closing: estimate.is_some_and(|estimate| estimate.past_closing),
+                resumed: true,
+            })
+        })
     }
 }

@@ -53,6 +53,8 @@ pub struct DispatcherFigures {
     pub waiting_operators: Vec<OperatorId>,
     /// Ticket held by each operator.
     pub holding: BTreeMap<OperatorId, TicketId>,
+    /// Waiting tickets set aside as absent, in join order.
+    pub absent: Vec<TicketId>,
 }
 
 impl Handler<Inspect> for Dispatcher {
@@ -76,6 +78,11 @@ impl Handler<Inspect> for Dispatcher {
                 .map(|(_, operator)| operator.clone())
                 .collect(),
             holding: self.holding.iter().map(|(o, t)| (o.clone(), *t)).collect(),
+            absent: self
+                .absent
+                .values()
+                .map(|absent| absent.queued.id)
+                .collect(),
         })
     }
 }

@@ -29,19 +29,34 @@ impl Handler<Finalize> for OperatorActor {
     type Result = Reply<()>;
 
     fn handle(&mut self, msg: Finalize, _ctx: &mut Context<Self>) -> Self::Result {
-        let (ticket, meeting, started_at, abandoned) = match &self.duty {
+        let (ticket, meeting, started_at, abandoned, left) = match &self.duty {
             Duty::InMeeting {
                 ticket,
                 meeting,
                 started_at,
                 ..
-            } => (*ticket, Some(meeting.clone()), Some(*started_at), false),
+            } => (
+                *ticket,
+                Some(meeting.clone()),
+                Some(*started_at),
+                false,
+                None,
+            ),
             Duty::TaxpayerAbandoned {
                 ticket,
                 meeting,
                 started_at,
+                taxpayer_observations,
+                reason,
                 ..
-            } => (*ticket, meeting.clone(), *started_at, true),
+            } => (
+                *ticket,
+                meeting.clone(),
+                *started_at,
+                true,
+                // The history keeps why they left and what they wrote.
+                Some((taxpayer_observations.clone(), *reason)),
+            ),
             _ => return ready(Err(EngineError::invalid_state(self.state_name()))),
         };
         // Where the console's attention-time warning counts from (for the metrics).
@@ -74,11 +89,16 @@ impl Handler<Finalize> for OperatorActor {
             ticket,
             annotation: Annotation {
                 at: now,
-                operator_id: self.id().clone(),
+                operator_id: Some(self.id().clone()),
                 service: assignment.service.clone(),
                 outcome,
                 observations: msg.observations,
                 represented_nif: msg.represented_nif,
+                taxpayer_observations: left
+                    .as_ref()
+                    .map(|(written, _)| written.clone())
+                    .filter(|written| !written.as_str().is_empty()),
+                abandon_reason: left.map(|(_, reason)| reason),
             },
             at: now,
         };

@@ -17,7 +17,8 @@ use actix::prelude::*;
 use jiff::Timestamp;
 
 use super::dispatcher::{
-    AttentionClosed, OperatorReady, Readiness, TicketEnded, WithdrawOperator, Withdrawal,
+    AttentionClosed, OperatorReady, Readiness, TicketEnded, WaitingServicesChanged,
+    WithdrawOperator, Withdrawal,
 };
 use super::ticket::{self};
 use super::{commit_then, Shared};
@@ -338,6 +339,14 @@ impl Handler<SetAvailability> for OperatorActor {
         };
         commit_then(self, &self.shared.store, change, move |this, _ctx| {
             this.availability = Arc::new(availability);
+            if matches!(this.duty, Duty::Waiting { .. }) {
+                // Waiting operators are matched by the dispatcher on the
+                // services it knows: tell it now, not at the next Atender.
+                this.shared.dispatcher.do_send(WaitingServicesChanged {
+                    operator: this.id().clone(),
+                    services: this.available_services(),
+                });
+            }
             this.publish();
             Ok(())
         })

@@ -2,6 +2,7 @@
 //! the ticket: accept and abandon.
 
 use super::*;
+use crate::store::AbandonReason;
 
 /// The taxpayer pressed "Aceptar y Acceder a la videoconferencia".
 #[derive(Message)]
@@ -49,13 +50,18 @@ pub struct TaxpayerAbandons {
     pub ticket: TicketId,
     /// What they wrote on leaving.
     pub observations: Observations,
+    /// Pressed Abandonar, or their page went silent before they accepted.
+    pub reason: AbandonReason,
 }
 
 impl Handler<TaxpayerAbandons> for OperatorActor {
     type Result = Reply<Timestamp>;
 
     fn handle(&mut self, msg: TaxpayerAbandons, _ctx: &mut Context<Self>) -> Self::Result {
+        let reason = msg.reason;
         let next_duty = |at: Timestamp, observations: Observations| match &self.duty {
+            // A silent page ends an assignment only before the meeting: once
+            // it started, the operator sees the taxpayer (or not) in Zoom.
             Duty::Assigned {
                 ticket,
                 assigned_at,
@@ -66,20 +72,24 @@ impl Handler<TaxpayerAbandons> for OperatorActor {
                 started_at: None,
                 abandoned_at: at,
                 taxpayer_observations: observations,
+                reason,
             }),
             Duty::InMeeting {
                 ticket,
                 assigned_at,
                 meeting,
                 started_at,
-            } if *ticket == msg.ticket => Some(Duty::TaxpayerAbandoned {
-                ticket: *ticket,
-                assigned_at: *assigned_at,
-                meeting: Some(meeting.clone()),
-                started_at: Some(*started_at),
-                abandoned_at: at,
-                taxpayer_observations: observations,
-            }),
+            } if *ticket == msg.ticket && reason == AbandonReason::Taxpayer => {
+                Some(Duty::TaxpayerAbandoned {
+                    ticket: *ticket,
+                    assigned_at: *assigned_at,
+                    meeting: Some(meeting.clone()),
+                    started_at: Some(*started_at),
+                    abandoned_at: at,
+                    taxpayer_observations: observations,
+                    reason,
+                })
+            }
             _ => None,
         };
         let now = self.shared.clock.now();
@@ -91,6 +101,8 @@ impl Handler<TaxpayerAbandons> for OperatorActor {
             operator: Some(self.id().clone()),
             observations: msg.observations,
             at: now,
+            reason,
+            annotation: None,
         };
         commit_then(self, &self.shared.store, change, move |this, _ctx| {
             this.duty = duty;
@@ -99,6 +111,7 @@ impl Handler<TaxpayerAbandons> for OperatorActor {
                 crate::metrics::record_abandon(
                     &assignment.service,
                     crate::metrics::AbandonedWhile::Assigned,
+                    reason,
                 );
                 this.shared.dispatcher.do_send(TicketEnded {
                     nif: assignment.nif,

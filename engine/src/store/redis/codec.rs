@@ -16,6 +16,8 @@
 //!   holds them until the attention is finalized, and replaying the log must
 //!   rebuild that operator state exactly; dropping them would make the log
 //!   unable to replay to the loaded state.
+//! - `TicketTokenRenewed` is logged without the new token, and completed
+//!   from the stored record like a join.
 //! - Every other change holds ids, codes, times and meeting links only.
 
 use jiff::Timestamp;
@@ -36,11 +38,33 @@ pub fn kind(change: &Change) -> &'static str {
         Change::MeetingStarted { .. } => "meeting_started",
         Change::TicketAccepted { .. } => "ticket_accepted",
         Change::TicketAbandoned { .. } => "ticket_abandoned",
+        Change::TicketTokenRenewed { .. } => RENEWED,
+        Change::TicketForgotten { .. } => "ticket_forgotten",
         Change::AttentionFinalized { .. } => "attention_finalized",
     }
 }
 
 const JOINED: &str = "ticket_joined";
+const RENEWED: &str = "ticket_token_renewed";
+
+/// A ticket taken up again, as the stream holds it: without the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoggedRenewal {
+    pub ticket: TicketId,
+    pub at: Timestamp,
+}
+
+impl LoggedRenewal {
+    /// The change, with the token from the ticket's stored record: exact for
+    /// a ticket's latest renewal (earlier ones read back its current token).
+    pub fn renewed(&self, stored: &TicketRecord) -> Change {
+        Change::TicketTokenRenewed {
+            ticket: self.ticket,
+            token: stored.token,
+            at: self.at,
+        }
+    }
+}
 
 /// A join as the stream holds it: no NIF, name or token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,6 +103,10 @@ pub fn event_json(change: &Change) -> Result<String, StoreError> {
             seq: ticket.seq,
             joined_at: ticket.joined_at,
         }),
+        Change::TicketTokenRenewed { ticket, at, .. } => to_json(&LoggedRenewal {
+            ticket: *ticket,
+            at: *at,
+        }),
         other => to_json(other),
     }
 }
@@ -88,12 +116,26 @@ pub fn event_json(change: &Change) -> Result<String, StoreError> {
 pub enum Entry {
     Change(Change),
     Join(LoggedJoin),
+    Renewal(LoggedRenewal),
+}
+
+impl Entry {
+    /// The ticket whose stored record completes this entry, if it needs one.
+    pub fn incomplete_ticket(&self) -> Option<TicketId> {
+        match self {
+            Entry::Join(join) => Some(join.ticket),
+            Entry::Renewal(renewal) => Some(renewal.ticket),
+            Entry::Change(_) => None,
+        }
+    }
 }
 
 /// Parses one stream entry from its `kind` and `change` fields.
 pub fn parse_entry(kind: &str, json: &str) -> Result<Entry, StoreError> {
     if kind == JOINED {
         from_json(json).map(Entry::Join)
+    } else if kind == RENEWED {
+        from_json(json).map(Entry::Renewal)
     } else {
         from_json(json).map(Entry::Change)
     }
@@ -164,6 +206,7 @@ mod tests {
             operator: None,
             assigned_at: None,
             abandoned_at: ticket.joined_at,
+            reason: crate::store::AbandonReason::Taxpayer,
         };
         assert_eq!(join.rejoin(&moved_on), change);
     }

@@ -86,6 +86,11 @@ impl Keys {
     pub fn history(&self, nif: &Nif) -> String {
         format!("{}history:{}", self.prefix, nif.as_str())
     }
+
+    /// The `SCAN MATCH` pattern of every taxpayer's history.
+    pub fn history_pattern(&self) -> String {
+        format!("{}history:*", self.prefix)
+    }
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@
 mod codec;
 pub mod keys;
 mod lease;
+mod trim;
 mod writer;
 
 use std::sync::Arc;
@@ -65,7 +66,7 @@ use deadpool_redis::{Connection, Manager, Pool, PoolError, Runtime};
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Change, LoggedChange, Store, StoreError, StoredState};
+use super::{Change, LoggedChange, Store, StoreError, StoredState, TrimCutoffs, TrimReport};
 use crate::domain::{Annotation, Nif};
 use crate::ticket::TicketId;
 use codec::Entry;
@@ -134,6 +135,8 @@ impl RedisOptions {
 pub struct RedisStore {
     shared: Arc<Shared>,
     commands: mpsc::Sender<Command>,
+    /// Where the next retention pass goes on scanning histories from.
+    trim_cursor: Arc<Mutex<u64>>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -164,6 +167,7 @@ struct Scripts {
     acquire: redis::Script,
     renew: redis::Script,
     release: redis::Script,
+    trim: redis::Script,
 }
 
 impl Scripts {
@@ -174,6 +178,7 @@ impl Scripts {
             acquire: redis::Script::new(include_str!("scripts/acquire.lua")),
             renew: redis::Script::new(include_str!("scripts/renew.lua")),
             release: redis::Script::new(include_str!("scripts/release.lua")),
+            trim: redis::Script::new(include_str!("scripts/trim.lua")),
         }
     }
 }
@@ -416,6 +421,7 @@ impl RedisStore {
         Ok(RedisStore {
             shared,
             commands: sender,
+            trim_cursor: Arc::new(Mutex::new(0)),
         })
     }
 
@@ -469,6 +475,17 @@ impl Store for RedisStore {
             .on_runtime(move |shared| async move { read_events(&shared, from, limit).await })
             .await
     }
+
+    async fn trim(&self, cutoffs: &TrimCutoffs) -> Result<TrimReport, StoreError> {
+        let cutoffs = *cutoffs;
+        let cursor = *self.trim_cursor.lock();
+        let (report, next) = self
+            .shared
+            .on_runtime(move |shared| async move { trim::trim(&shared, cutoffs, cursor).await })
+            .await?;
+        *self.trim_cursor.lock() = next;
+        Ok(report)
+    }
 }
 
 async fn read_events(
@@ -504,10 +521,7 @@ async fn read_events(
     // Joins are logged without personal data: complete them from the tickets hash.
     let joined: Vec<TicketId> = entries
         .iter()
-        .filter_map(|(_, entry)| match entry {
-            Entry::Join(join) => Some(join.ticket),
-            Entry::Change(_) => None,
-        })
+        .filter_map(|(_, entry)| entry.incomplete_ticket())
         .collect();
     let mut records = std::collections::HashMap::new();
     if !joined.is_empty() {
@@ -533,17 +547,22 @@ async fn read_events(
                 Entry::Change(change) => change,
                 Entry::Join(join) => match records.get(&join.ticket) {
                     Some(record) => join.rejoin(record),
-                    None => {
-                        return Err(StoreError::Corrupt(format!(
-                            "event {seq}: ticket {} is no longer in the tickets hash",
-                            join.ticket
-                        )))
-                    }
+                    None => return Err(missing_record(seq, join.ticket)),
+                },
+                Entry::Renewal(renewal) => match records.get(&renewal.ticket) {
+                    Some(record) => renewal.renewed(record),
+                    None => return Err(missing_record(seq, renewal.ticket)),
                 },
             };
             Ok(LoggedChange { seq, change })
         })
         .collect()
+}
+
+fn missing_record(seq: u64, ticket: TicketId) -> StoreError {
+    StoreError::Corrupt(format!(
+        "event {seq}: ticket {ticket} is no longer in the tickets hash"
+    ))
 }
 
 #[cfg(test)]

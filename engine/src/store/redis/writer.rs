@@ -384,9 +384,10 @@ impl Writer {
     /// The batch is in Redis: the mirror takes its records.
     fn adopt(&mut self, batch: &Batch) {
         for id in &batch.tickets {
-            if let Some(record) = batch.scratch.tickets.get(id) {
-                self.mirror.tickets.insert(*id, record.clone());
-            }
+            match batch.scratch.tickets.get(id) {
+                Some(record) => self.mirror.tickets.insert(*id, record.clone()),
+                None => self.mirror.tickets.remove(id),
+            };
         }
         for id in &batch.operators {
             if let Some(record) = batch.scratch.operators.get(id) {
@@ -416,6 +417,9 @@ fn touched(change: &Change) -> (Option<TicketId>, Option<&OperatorId>) {
         | Change::OperatorWaiting { operator, .. }
         | Change::OperatorInterrupted { operator, .. } => (None, Some(operator)),
         Change::TicketJoined { ticket } => (Some(ticket.id), None),
+        Change::TicketTokenRenewed { ticket, .. } | Change::TicketForgotten { ticket, .. } => {
+            (Some(*ticket), None)
+        }
         Change::Matched {
             ticket, operator, ..
         }
@@ -460,6 +464,8 @@ fn script_input(shared: &Shared, batch: &Batch) -> Result<(Vec<String>, Vec<Stri
     }
     for id in &batch.tickets {
         let Some(record) = batch.scratch.tickets.get(id) else {
+            // Forgotten: its retention ran out.
+            args.extend(["T-".to_string(), id.to_string()]);
             continue;
         };
         let field = id.to_string();
@@ -486,10 +492,7 @@ fn script_input(shared: &Shared, batch: &Batch) -> Result<(Vec<String>, Vec<Stri
     }
     let mut history_keys: HashMap<String, usize> = HashMap::new();
     for (change, _) in &batch.accepted {
-        if let Change::AttentionFinalized {
-            ticket, annotation, ..
-        } = change
-        {
+        if let Some((ticket, annotation)) = change.annotation() {
             let Some(record) = batch.scratch.tickets.get(ticket) else {
                 continue;
             };

@@ -12,6 +12,7 @@
 -- ARGV[7..] operations, each a code and its arguments:
 --   E kind json      append an event (all E come first)
 --   T id json        store a ticket record
+--   T- id            delete a ticket record (an ended ticket's retention ran out)
 --   Q+ id score      the ticket waits (score: its join seq)
 --   Q- id            the ticket no longer waits
 --   O id json        store an operator record
@@ -49,7 +50,7 @@ if applied ~= tonumber(ARGV[5]) then
   return redis.error_reply('DIVERGED last applied write is ' .. applied .. ', not ' .. ARGV[5])
 end
 
-local widths = { E = 3, T = 3, ['Q+'] = 3, ['Q-'] = 2, O = 3, H = 3, S = 2 }
+local widths = { E = 3, T = 3, ['T-'] = 2, ['Q+'] = 3, ['Q-'] = 2, O = 3, H = 3, S = 2 }
 local events, i = 0, 7
 while i <= #ARGV do
   local width = widths[ARGV[i]]
@@ -79,6 +80,8 @@ while i <= #ARGV do
     next_event = next_event + 1
   elseif op == 'T' then
     redis.call('HSET', KEYS[4], ARGV[i + 1], ARGV[i + 2])
+  elseif op == 'T-' then
+    redis.call('HDEL', KEYS[4], ARGV[i + 1])
   elseif op == 'Q+' then
     redis.call('ZADD', KEYS[6], ARGV[i + 2], ARGV[i + 1])
   elseif op == 'Q-' then
