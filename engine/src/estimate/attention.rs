@@ -18,7 +18,7 @@ pub const WINDOW: usize = 256;
 
 /// Below this many of today's attentions, the configured attention time
 /// fills the gap (each missing sample is one copy of it).
-pub const MIN_SAMPLES: usize = 8;
+pub const MIN_SAMPLES: usize = 4;
 
 /// The most recent attention times of one service today. Plain data: the
 /// dispatcher owns one per service and records into it.
@@ -165,10 +165,10 @@ mod tests {
             times.record(Duration::from_secs(60), today);
         }
         let distribution = times.distribution(today, Duration::from_secs(240));
-        // 2 real samples of 60 s and 6 copies of 240 s.
+        // 2 real samples of 60 s and 2 copies of 240 s.
         assert_eq!(
             distribution.mean_seconds(),
-            (2.0 * 60.0 + 6.0 * 240.0) / 8.0
+            (2.0 * 60.0 + 2.0 * 240.0) / 4.0
         );
         for _ in 0..MIN_SAMPLES {
             times.record(Duration::from_secs(60), today);
