@@ -502,4 +502,31 @@ mod tests {
         assert_eq!(wait.len(), 1);
         assert!((wait.max() as i64 - 250_000).abs() < 500);
     }
+
+    #[test]
+    fn what_the_taxpayer_was_told_is_judged_once_the_wait_is_known() {
+        let ledger = Ledger::default();
+        let metrics = Metrics::new(0);
+        ledger.joined("t1", "token", Some(20));
+        let mut waiting = seen("waiting");
+        waiting.estimated_wait_seconds = Some(9);
+        ledger.taxpayer_sees("t1", &waiting, &metrics);
+        assert_eq!(metrics.estimates.report().taxpayers, 0);
+
+        // Assigned 10 s after joining: told 20 s at join, 100 % off.
+        ledger.console_shows(
+            "op-1",
+            "t1",
+            Some("2026-11-30T10:00:00.000+01:00"),
+            Some("2026-11-30T10:00:10.000+01:00"),
+            &metrics,
+        );
+
+        let report = metrics.estimates.report();
+        assert_eq!(report.taxpayers, 1);
+        assert_eq!(report.at_join.median_percent, Some(100.0));
+        // The poll came at once: told 9 s of the 10 s left, 10 % off.
+        assert_eq!(report.at_polls.count, 1);
+        assert_eq!(report.at_polls.median_percent, Some(10.0));
+    }
 }
