@@ -260,3 +260,56 @@ fn shorten(text: &str, width: usize) -> String {
         format!("{kept}…")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::estimates::Told;
+    use crate::metrics::Metrics;
+    use crate::report::{build, RunFacts, TargetSummary};
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn the_summary_shows_how_true_the_estimated_waits_were() {
+        let metrics = Metrics::new(0);
+        let told = Told {
+            at_join: Some(Some(20)),
+            polls: vec![(Duration::from_secs(5), Some(4))],
+        };
+        metrics.estimates.record(&told, Duration::from_secs(10));
+        let report = build(
+            &metrics,
+            RunFacts {
+                scenario: Scenario::load("mmc-honest-wait").expect("shipped"),
+                seed: 15,
+                target: TargetSummary {
+                    url: "http://127.0.0.1:1".into(),
+                    spawned: false,
+                    store: None,
+                },
+                started_at: "2026-12-01T10:00:00Z".into(),
+                elapsed_seconds: 1.0,
+                interrupted: false,
+                series: Vec::new(),
+                consistency: None,
+            },
+        );
+
+        let text = render(&report);
+
+        assert!(
+            text.contains("estimated waits (|told − real| / real, real waits ≥ 3 s): 1 taxpayers"),
+            "{text}"
+        );
+        assert!(
+            text.contains("median 100 % · p90 100 % · on average told 20.0 s, waited 10.0 s"),
+            "{text}"
+        );
+        assert!(
+            text.contains("at polls:      1 judged · median 20 %"),
+            "{text}"
+        );
+    }
+}
