@@ -36,6 +36,9 @@ const RUNNING_LONG_QUANTILE: f64 = 0.9;
 
 const NOBODY_LEFT: i64 = i64::MIN;
 
+/// Shares of shared operators are rounded to this many steps.
+const SHARE_STEPS: f64 = 64.0;
+
 /// One operator on duty, as the roster shows them.
 #[derive(Debug, Clone)]
 pub struct DutyEntry {
@@ -241,6 +244,9 @@ impl Waits {
                         .filter(|code| *code != service)
                         .map(waiting),
                 );
+                // In 64ths: one more taxpayer in a long queue does not
+                // invalidate the cached replay (shares are part of its key).
+                let share = (share * SHARE_STEPS).round().max(1.0) / SHARE_STEPS;
                 let busy = entry.busy.as_ref().map(|(since, code)| {
                     ((second_ms - since.as_millisecond()).max(0), code.clone())
                 });

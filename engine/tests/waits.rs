@@ -134,3 +134,27 @@ async fn observed_attention_times_replace_the_configured_one_as_the_day_goes_on(
     // Assert
     assert_eq!(waiting.estimated_wait, Some(Duration::from_secs(60)));
 }
+
+#[tokio::test]
+async fn an_operator_shared_with_a_longer_queue_counts_for_their_share_of_it() {
+    // Arrange: op-0002 serves both services and is 40 s from the end of an
+    // APOYOIRPF attention; op-0001 serves CLAVE only and has just started.
+    let app = TestEngine::start_at(madrid(MONDAY_10)).await;
+    app.make_available("op-0002", &["CLAVE", "APOYOIRPF"]).await;
+    app.make_available("op-0001", &["CLAVE"]).await;
+    app.join(&dni(40), "APOYOIRPF").await.expect("join");
+    app.engine.attend(&op("op-0002")).await.expect("attend");
+    app.advance(Duration::from_secs(200));
+    busy(&app, "op-0001", 41).await;
+    for taxpayer in 42..45 {
+        app.join(&dni(taxpayer), "APOYOIRPF").await.expect("join");
+    }
+
+    // Act: a CLAVE taxpayer joins behind nobody.
+    let clave = app.join(&dni(45), "CLAVE").await.expect("join");
+
+    // Assert: three of op-0002's next four taxpayers are APOYOIRPF's, so
+    // the CLAVE taxpayer counts on op-0001 (240 s), not on op-0002's 40 s.
+    assert_eq!(clave.position, 1);
+    assert_eq!(clave.estimated_wait, Some(Duration::from_secs(240)));
+}
