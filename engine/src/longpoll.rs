@@ -208,7 +208,7 @@ pub async fn ticket(
         let now = engine.now();
         let depends = ticket_depends(&view);
         let mut figures = figure_notifications(views, &depends);
-        let body = render::ticket(views, &view);
+        let body = render::ticket(views, &view, now);
         let etag = body.etag();
         if (!unchanged(&etag) && !leaving_queue(&body)) || Instant::now() >= deadline {
             return Some((view, Held { body, etag }));

@@ -47,7 +47,11 @@ pub struct JoinBody {
     pub ticket_id: String,
     pub token: String,
     pub position: u32,
-    pub estimated_wait_seconds: u64,
+    /// Null when no operator is serving the service right now.
+    #[schema(required = true)]
+    pub estimated_wait_seconds: Option<u64>,
+    /// The estimated start of the attention is after the service's closing time today.
+    pub estimate_past_closing: bool,
 }
 
 /// `POST /api/v1/tickets/{id}/abandon`; the body may be omitted.
@@ -110,7 +114,7 @@ fn wrong_token() -> ApiError {
         (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
         (status = 401, description = "error codes: identity_not_verified", body = ErrorBody),
         (status = 404, description = "error codes: unknown_service", body = ErrorBody),
-        (status = 409, description = "error codes: service_closed, already_waiting", body = ErrorBody),
+        (status = 409, description = "error codes: service_closed, already_waiting, service_closing (with [dispatch] refuse_joins_past_closing: the estimated start is after closing time)", body = ErrorBody),
         (status = 429, description = "error codes: rate_limited (with Retry-After)", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
     ),
@@ -148,7 +152,10 @@ pub(crate) async fn join(
             ticket_id: receipt.ticket_id.to_string(),
             token: receipt.token.to_hex(),
             position: receipt.position,
-            estimated_wait_seconds: receipt.estimated_wait.as_secs(),
+            estimated_wait_seconds: receipt
+                .estimated_wait
+                .map(|wait| wait.as_secs_f64().round() as u64),
+            estimate_past_closing: receipt.estimate_past_closing,
         },
     ))
 }
@@ -204,7 +211,7 @@ pub(crate) async fn poll(
         response.extensions_mut().insert(held_for);
         return Ok(response);
     }
-    let body = render::ticket(state.engine.views(), &view);
+    let body = render::ticket(state.engine.views(), &view, state.engine.now());
     Ok(poll_response(&headers, body.etag(), &body))
 }
 
@@ -303,6 +310,6 @@ pub(crate) async fn abandon(
         .await?;
     tracing::info!(ticket = %view.id, "taxpayer abandoned");
     let latest = state.engine.views().ticket(&view.id).unwrap_or(view);
-    let body = render::ticket(state.engine.views(), &latest);
+    let body = render::ticket(state.engine.views(), &latest, state.engine.now());
     Ok(poll_response(&HeaderMap::new(), body.etag(), &body))
 }
