@@ -25,6 +25,9 @@ pub struct Catalog {
     pub operators: Vec<OperatorProfile>,
     pub identity: IdentityCheck,
     pub interrupt_margin: Duration,
+    /// `[dispatch] refuse_joins_past_closing`: a join whose estimated start
+    /// is after closing time is refused instead of warned.
+    pub refuse_joins_past_closing: bool,
     pub poll_seconds: u32,
     /// When a silent taxpayer page is absent, then gone.
     pub presence: crate::presence::PresenceSettings,
@@ -56,6 +59,7 @@ impl Catalog {
             operators: settings.operators,
             identity: settings.identity,
             interrupt_margin: settings.interrupt_margin,
+            refuse_joins_past_closing: settings.refuse_joins_past_closing,
             poll_seconds: settings.poll_seconds,
             presence: settings.presence,
             retention: settings.retention,
@@ -110,7 +114,8 @@ impl Catalog {
 }
 
 /// Per-service figures the dispatcher publishes after each change, so ticket
-/// polls compute position and estimated wait without messaging anybody.
+/// polls compute their position without messaging anybody (the estimate
+/// reads these and `crate::waits`).
 #[derive(Debug)]
 pub struct ServiceFigures {
     waiting: AtomicU32,
@@ -121,7 +126,7 @@ pub struct ServiceFigures {
     oldest_joined_ms: AtomicI64,
     /// Waiting tickets by join slot: a ticket's position is a prefix sum.
     positions: RwLock<Fenwick>,
-    /// Held polls wake on these (API.md "Instant updates"): every mutator
+    /// Held polls wake on these (docs/api.md "Instant updates"): every mutator
     /// that can change what a poll renders from these figures notifies.
     changes: FigureChanges,
 }
@@ -185,16 +190,6 @@ impl ServiceFigures {
         self.positions.read().prefix_sum(slot)
     }
 
-    /// Estimated wait for the ticket at `position`: the taxpayers ahead are
-    /// shared among the operators serving the service, each taking the
-    /// average attention time; with nobody serving we assume one operator.
-    /// `ceil(position / max(operators, 1)) × average_attention`.
-    pub fn estimated_wait(&self, position: u32) -> Duration {
-        let operators = self.serving_operators().max(1);
-        let rounds = position.div_ceil(operators);
-        self.average_attention() * rounds
-    }
-
     pub(crate) fn enqueue(&self) -> usize {
         let slot = self.positions.write().push(1);
         if self.waiting.fetch_add(1, Ordering::AcqRel) == 0 {
@@ -253,16 +248,6 @@ pub type FiguresByService = HashMap<ServiceCode, Arc<ServiceFigures>>;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_estimate_shares_the_queue_among_serving_operators() {
-        let figures = ServiceFigures::new(Duration::from_secs(240));
-        assert_eq!(figures.estimated_wait(1), Duration::from_secs(240));
-        assert_eq!(figures.estimated_wait(3), Duration::from_secs(720));
-        figures.set_serving_operators(2);
-        assert_eq!(figures.estimated_wait(3), Duration::from_secs(480));
-        assert_eq!(figures.estimated_wait(4), Duration::from_secs(480));
-    }
 
     #[test]
     fn the_average_moves_toward_real_attention_times() {

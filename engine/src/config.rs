@@ -275,12 +275,15 @@ impl Default for CalendarConfig {
 pub struct DispatchConfig {
     /// Interrupt is refused this close to closing time while taxpayers wait.
     pub interrupt_margin_minutes: u32,
+    /// A join whose estimated start is after closing time gets 409 `service_closing`.
+    pub refuse_joins_past_closing: bool,
 }
 
 impl Default for DispatchConfig {
     fn default() -> Self {
         DispatchConfig {
             interrupt_margin_minutes: 15,
+            refuse_joins_past_closing: false,
         }
     }
 }
@@ -441,6 +444,8 @@ pub struct EngineSettings {
     pub identity: IdentityCheck,
     /// Interrupt is refused this close to closing time while taxpayers wait.
     pub interrupt_margin: Duration,
+    /// `[dispatch] refuse_joins_past_closing`.
+    pub refuse_joins_past_closing: bool,
     /// Console refresh period in seconds.
     pub poll_seconds: u32,
     /// When a silent taxpayer page is absent, then gone.
@@ -528,6 +533,7 @@ impl Config {
             interrupt_margin: Duration::from_secs(
                 u64::from(self.dispatch.interrupt_margin_minutes) * 60,
             ),
+            refuse_joins_past_closing: self.dispatch.refuse_joins_past_closing,
             poll_seconds: self.server.poll_seconds,
             presence: self.presence.validate()?,
             retention: self.retention.validate()?,

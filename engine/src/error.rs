@@ -34,6 +34,8 @@ pub enum EngineError {
     IdentityNotVerified,
     #[error("the service is closed now")]
     ServiceClosed,
+    #[error("the estimated start of the attention is after the service's closing time today")]
+    ServiceClosing,
     #[error("this taxpayer is already waiting or being served in this service")]
     AlreadyWaiting,
     #[error("unknown operator")]
@@ -63,6 +65,7 @@ impl EngineError {
             EngineError::UnknownService { .. } => "unknown_service",
             EngineError::IdentityNotVerified => "identity_not_verified",
             EngineError::ServiceClosed => "service_closed",
+            EngineError::ServiceClosing => "service_closing",
             EngineError::AlreadyWaiting => "already_waiting",
             EngineError::UnknownOperator => "unknown_operator",
             EngineError::UnknownTicket => "not_found",

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod duration;
 pub mod engine;
 pub mod error;
+pub mod estimate;
 pub mod fenwick;
 pub mod longpoll;
 pub mod meeting;
@@ -24,6 +25,7 @@ pub mod testsuite;
 pub mod ticket;
 pub mod views;
 pub mod watchers;
+pub mod waits;
 
 pub use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
 pub use error::EngineError;

@@ -1,4 +1,4 @@
-//! Held polls (API.md "Instant updates (v1.1)"): a console or ticket poll
+//! Held polls (docs/api.md "Instant updates"): a console or ticket poll
 //! with `?wait=N` and `If-None-Match` is answered as soon as what it would
 //! render differs from the client's ETag, or when its time is up.
 //!
@@ -208,7 +208,7 @@ pub async fn ticket(
         let now = engine.now();
         let depends = ticket_depends(&view);
         let mut figures = figure_notifications(views, &depends);
-        let body = render::ticket(views, &view);
+        let body = render::ticket(views, &view, now);
         let etag = body.etag();
         if (!unchanged(&etag) && !leaving_queue(&body)) || Instant::now() >= deadline {
             return Some((view, Held { body, etag }));

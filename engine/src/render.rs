@@ -371,8 +371,19 @@ pub struct TicketBody {
     pub name: String,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub position: Option<u32>,
+    /// Re-estimated on every poll; null when no operator is serving the
+    /// service right now (and once the ticket no longer waits).
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub estimated_wait_seconds: Option<u64>,
+    /// The estimated start of the attention is after the service's closing time today.
+    pub estimate_past_closing: bool,
+    /// What would explain the estimate having risen since an earlier poll, if
+    /// anything does now (the page says it when the estimate rises).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, value_type = Option<EstimateReasonName>)
+    )]
+    pub estimate_reason: Option<&'static str>,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub operator: Option<OperatorBadge>,
     pub recording_notice: &'static str,
@@ -407,21 +418,35 @@ pub enum TicketStateName {
     Abandoned,
 }
 
+/// The codes of [`TicketBody::estimate_reason`] (`EstimateReason::as_str`),
+/// for the OpenAPI document only.
+#[cfg(feature = "openapi")]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EstimateReasonName {
+    NoOperator,
+    OperatorLeft,
+    AttentionRunningLong,
+}
+
 impl TicketBody {
     /// Version plus the queue figures, which move without the ticket changing.
     pub fn etag(&self) -> String {
         format!(
-            "\"t{}-{}-{}\"",
+            "\"t{}-{}-{}-{}{}\"",
             self.version,
             self.position.unwrap_or(0),
-            self.estimated_wait_seconds.unwrap_or(0)
+            self.estimated_wait_seconds
+                .map_or_else(|| "n".to_string(), |secs| secs.to_string()),
+            u8::from(self.estimate_past_closing),
+            self.estimate_reason.unwrap_or("")
         )
     }
 }
 
-/// Renders a ticket page as of now: position and estimate come from the
-/// service's published figures.
-pub fn ticket(views: &Views, view: &TicketView) -> TicketBody {
+/// Renders a ticket page as of `now`: the position comes from the service's
+/// published figures, the estimate is made afresh from the duty roster.
+pub fn ticket(views: &Views, view: &TicketView, now: Timestamp) -> TicketBody {
     let catalog = views.catalog();
     let calendar = &catalog.calendar;
     let figures = views.figures(&view.service);
@@ -434,10 +459,10 @@ pub fn ticket(views: &Views, view: &TicketView) -> TicketBody {
         }
         _ => None,
     };
-    let estimated_wait_seconds = match (position, figures) {
-        (Some(position), Some(figures)) => Some(figures.estimated_wait(position).as_secs()),
-        _ => None,
-    };
+    // Only present taxpayers count ahead: absent ones have left the position
+    // tree (and come back to it at their place).
+    let estimate =
+        position.map(|position| views.estimate(&view.service, position.saturating_sub(1), now));
     let (assigned_at, finished_at) = match &view.state {
         TicketState::Waiting => (None, None),
         TicketState::Assigned { assigned_at, .. } | TicketState::Accepted { assigned_at, .. } => {
@@ -470,7 +495,11 @@ pub fn ticket(views: &Views, view: &TicketView) -> TicketBody {
         nif: view.nif.as_str().to_string(),
         name: view.name.clone(),
         position,
-        estimated_wait_seconds,
+        estimated_wait_seconds: estimate.and_then(|estimate| estimate.wait_seconds()),
+        estimate_past_closing: estimate.is_some_and(|estimate| estimate.past_closing),
+        estimate_reason: estimate
+            .and_then(|estimate| estimate.reason)
+            .map(|reason| reason.as_str()),
         operator: view.operator.clone(),
         recording_notice: RECORDING_NOTICE,
         join_url,

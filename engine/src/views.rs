@@ -21,6 +21,7 @@ use crate::domain::{Annotation, Nif, OperatorId, ServiceCode};
 use crate::meeting::activity::MeetingLive;
 use crate::store::{AttendedCount, MeetingRecord, TicketState};
 use crate::ticket::{TicketId, TicketToken};
+use crate::waits::{WaitEstimate, Waits};
 use crate::watchers::{Watch, Watchers};
 
 /// The guide's recording notice (Ley Orgánica 3/2018), shown to every taxpayer
@@ -167,6 +168,7 @@ pub struct Views {
     /// Held ticket polls wait here; empty while nobody holds one.
     ticket_watchers: Watchers<TicketId>,
     figures: FiguresByService,
+    waits: Waits,
     changed: Notify,
     /// Ended tickets by when they ended, for retention: the oldest go first.
     ended: parking_lot::Mutex<std::collections::BTreeSet<(Timestamp, TicketId)>>,
@@ -179,6 +181,7 @@ impl Views {
         figures: FiguresByService,
     ) -> Views {
         Views {
+            waits: Waits::new(&catalog),
             catalog,
             operators: operators
                 .into_iter()
@@ -232,6 +235,18 @@ impl Views {
 
     pub fn figures(&self, service: &ServiceCode) -> Option<&ServiceFigures> {
         self.figures.get(service).map(|figures| figures.as_ref())
+    }
+
+    /// The duty roster and attention times the wait estimates read.
+    pub fn waits(&self) -> &Waits {
+        &self.waits
+    }
+
+    /// The estimate for the taxpayer of `service` with `ahead` present
+    /// taxpayers before them, as of `now`.
+    pub fn estimate(&self, service: &ServiceCode, ahead: u32, now: Timestamp) -> WaitEstimate {
+        self.waits
+            .estimate(&self.catalog, &self.figures, service, ahead, now)
     }
 
     /// Whether Interrumpir is refused now for an operator with `availability`:

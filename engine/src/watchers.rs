@@ -1,6 +1,6 @@
 //! Change notifications created only while somebody waits for them.
 //!
-//! A held ticket poll (API.md "Instant updates") waits for its ticket's next
+//! A held ticket poll (docs/api.md "Instant updates") waits for its ticket's next
 //! snapshot. Most tickets have nobody holding a poll at any moment, and there
 //! may be a million of them: instead of a notification per ticket, a
 //! [`Watchers`] map holds one `Notify` per key *while watched* and drops it

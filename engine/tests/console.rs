@@ -481,7 +481,9 @@ async fn a_taxpayer_who_abandons_in_the_queue_leaves_it_and_the_others_move_up()
         ids.push(app.join(nif, "CLAVE").await.expect("join").ticket_id);
     }
     assert_eq!(app.ticket(ids[2]).position, Some(3));
-    assert_eq!(app.ticket(ids[2]).estimated_wait_seconds, Some(3 * 240));
+    // Nobody on duty for the service: no number, and the page says why.
+    assert_eq!(app.ticket(ids[2]).estimated_wait_seconds, None);
+    assert_eq!(app.ticket(ids[2]).estimate_reason, Some("no_operator"));
 
     app.engine.abandon(ids[1], "").await.expect("abandon");
 

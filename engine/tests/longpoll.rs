@@ -1,4 +1,4 @@
-//! Held polls (API.md "Instant updates"): what wakes them, and what they
+//! Held polls (docs/api.md "Instant updates"): what wakes them, and what they
 //! answer, on a real engine.
 
 use std::time::Duration;

@@ -54,9 +54,15 @@ async fn each_event_records_what_it_means_once_the_store_has_committed_it() {
     let app = TestEngine::start_at(madrid(MONDAY_10)).await;
     metrics::initialize(app.engine.catalog());
     app.make_available("op-0001", &["CLAVE"]).await;
+    // An operator of both services is busy with an APOYOIRPF taxpayer, just
+    // assigned: the CLAVE estimates count on them (4 minutes configured).
+    app.make_available("op-0002", &["CLAVE", "APOYOIRPF"]).await;
+    app.join(&dni(9), "APOYOIRPF").await.expect("join");
+    app.engine.attend(&op("op-0002")).await.expect("attend");
 
-    // Act: two taxpayers queue (told 4 and 8 minutes); the second leaves
-    // after 150 s; the first is attended after 150 s in a 5-minute meeting.
+    // Act: two taxpayers queue (told 240 s, and 140 + 240 s 100 s later);
+    // the second leaves after 150 s; the first is attended after 150 s in a
+    // 5-minute meeting.
     let first = app.join(&dni(1), "CLAVE").await.expect("join");
     app.advance(Duration::from_secs(100));
     let second = app.join(&dni(2), "CLAVE").await.expect("join");
@@ -81,8 +87,8 @@ async fn each_event_records_what_it_means_once_the_store_has_committed_it() {
     let done = scrape(&app);
 
     // Assert: while both waited, the oldest had waited 150 s.
-    assert_eq!(first.estimated_wait, Duration::from_secs(240));
-    assert_eq!(second.estimated_wait, Duration::from_secs(480));
+    assert_eq!(first.estimated_wait, Some(Duration::from_secs(240)));
+    assert_eq!(second.estimated_wait, Some(Duration::from_secs(380)));
     let clave = r#"{service="CLAVE"}"#;
     assert_eq!(
         sample(&queued, &format!("ventanilla_tickets_waiting{clave}")),
@@ -175,17 +181,22 @@ async fn each_event_records_what_it_means_once_the_store_has_committed_it() {
     );
     assert_eq!(sample(&done, r#"ventanilla_operators{state="idle"}"#), 1.0);
     assert_eq!(
+        sample(&done, r#"ventanilla_operators{state="assigned"}"#),
+        1.0
+    );
+    assert_eq!(
         sample(&done, r#"ventanilla_operators{state="unavailable"}"#),
-        2.0
+        1.0
     );
     assert_eq!(sample(&done, "ventanilla_taxpayers_attended_today"), 1.0);
     assert_eq!(
         sample(&done, r#"ventanilla_actors_alive{kind="operator"}"#),
         3.0
     );
+    // The APOYOIRPF taxpayer is still with op-0002.
     assert_eq!(
         sample(&done, r#"ventanilla_actors_alive{kind="ticket"}"#),
-        0.0
+        1.0
     );
     assert!(
         sample(

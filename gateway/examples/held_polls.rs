@@ -1,4 +1,4 @@
-//! Benchmark of held polls (API.md "Instant updates", BENCHMARKS.md): many
+//! Benchmark of held polls (docs/api.md "Instant updates", BENCHMARKS.md): many
 //! console and ticket polls held at once by one `ventanilla` process, over
 //! real loopback sockets.
 //!

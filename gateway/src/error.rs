@@ -147,6 +147,7 @@ fn status_of(error: &EngineError) -> StatusCode {
         | EngineError::InvalidState { .. }
         | EngineError::AlreadyWaiting
         | EngineError::ServiceClosed
+        | EngineError::ServiceClosing
         | EngineError::RepresentationNotAllowed
         | EngineError::InterruptRefusedEndOfDay => StatusCode::CONFLICT,
         EngineError::InvalidOutcome
@@ -232,6 +233,7 @@ mod tests {
             ),
             (EngineError::AlreadyWaiting, 409, "already_waiting"),
             (EngineError::ServiceClosed, 409, "service_closed"),
+            (EngineError::ServiceClosing, 409, "service_closing"),
             (
                 EngineError::RepresentationNotAllowed,
                 409,

@@ -19,7 +19,8 @@ pub const EXIT_RUN_FAILED: i32 = 1;
 #[command(name = "ventanilla-load", version, about, after_help = after_help())]
 pub struct Cli {
     /// A scenario file, or the name of a shipped scenario
-    /// (smoke, campaign-day, flood, max-polls, lifecycles)
+    /// (smoke, campaign-day, flood, max-polls, lifecycles, mmc-honest-wait,
+    /// lognormal-honest-wait, shared-honest-wait)
     #[arg(value_name = "SCENARIO")]
     pub scenario: String,
     /// A running gateway to drive (loopback only), e.g. http://127.0.0.1:8080

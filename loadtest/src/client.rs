@@ -312,12 +312,18 @@ pub struct JoinAnswer {
     pub token: String,
     #[serde(default)]
     pub position: u64,
+    /// Null when no operator serves the service.
+    #[serde(default)]
+    pub estimated_wait_seconds: Option<u64>,
 }
 
 /// The ticket view of API.md (the fields the load tester reads).
 #[derive(Debug, Clone, Deserialize)]
 pub struct TicketAnswer {
     pub state: String,
+    /// The estimate this poll told (null: no operator, or no longer waiting).
+    #[serde(default)]
+    pub estimated_wait_seconds: Option<u64>,
     #[serde(default)]
     pub operator: Option<OperatorBadge>,
     #[serde(default)]

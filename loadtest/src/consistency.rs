@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use dashmap::DashMap;
 use parking_lot::Mutex;
@@ -17,6 +18,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{elapsed_between, Api, Call, Credentials, Reply, ServicesAnswer, TicketAnswer};
+use crate::estimates::Told;
 use crate::metrics::{Endpoint, Metrics};
 
 /// How many violations are listed verbatim in the report.
@@ -39,6 +41,10 @@ pub struct TicketRecord {
     pub finalized_by: Option<String>,
     /// The join-to-assignment wait was already recorded.
     pub wait_recorded: bool,
+    /// When the join was answered (the client's clock), for the polls' "wait left".
+    pub joined_instant: Option<Instant>,
+    /// The estimates told until the wait was known.
+    pub told: Told,
 }
 
 /// A ticket state's place in the only order tickets move in.
@@ -75,9 +81,12 @@ impl Ledger {
         }
     }
 
-    /// A join was answered 201.
-    pub fn joined(&self, ticket_id: &str, token: &str) {
-        self.tickets.entry(ticket_id.to_string()).or_default().token = Some(token.to_string());
+    /// A join was answered 201, telling `estimated_wait_seconds`.
+    pub fn joined(&self, ticket_id: &str, token: &str, estimated_wait_seconds: Option<u64>) {
+        let mut record = self.tickets.entry(ticket_id.to_string()).or_default();
+        record.token = Some(token.to_string());
+        record.joined_instant = Some(Instant::now());
+        record.told.at_join = Some(estimated_wait_seconds);
     }
 
     /// The number of tickets known.
@@ -103,6 +112,8 @@ impl Ledger {
         if let (Some(joined_at), Some(assigned_at)) = (joined_at, assigned_at) {
             if let Some(wait) = elapsed_between(joined_at, assigned_at) {
                 metrics.record_wait(wait);
+                metrics.estimates.record(&record.told, wait);
+                record.told = Told::default();
                 record.wait_recorded = true;
             }
         }
@@ -149,6 +160,13 @@ impl Ledger {
                     self.violation(text);
                 }
                 record.badges.push(badge.id_number.clone());
+            }
+        }
+        if answer.state == "waiting" && !record.wait_recorded {
+            if let Some(joined) = record.joined_instant {
+                record
+                    .told
+                    .poll(joined.elapsed(), answer.estimated_wait_seconds);
             }
         }
         record.last_state = Some(answer.state.clone());
@@ -397,6 +415,7 @@ mod tests {
     fn seen(state: &str) -> TicketAnswer {
         TicketAnswer {
             state: state.into(),
+            estimated_wait_seconds: None,
             operator: None,
             joined_at: None,
             assigned_at: None,
@@ -482,5 +501,32 @@ mod tests {
         let wait = metrics.wait.lock();
         assert_eq!(wait.len(), 1);
         assert!((wait.max() as i64 - 250_000).abs() < 500);
+    }
+
+    #[test]
+    fn what_the_taxpayer_was_told_is_judged_once_the_wait_is_known() {
+        let ledger = Ledger::default();
+        let metrics = Metrics::new(0);
+        ledger.joined("t1", "token", Some(20));
+        let mut waiting = seen("waiting");
+        waiting.estimated_wait_seconds = Some(9);
+        ledger.taxpayer_sees("t1", &waiting, &metrics);
+        assert_eq!(metrics.estimates.report().taxpayers, 0);
+
+        // Assigned 10 s after joining: told 20 s at join, 100 % off.
+        ledger.console_shows(
+            "op-1",
+            "t1",
+            Some("2026-11-30T10:00:00.000+01:00"),
+            Some("2026-11-30T10:00:10.000+01:00"),
+            &metrics,
+        );
+
+        let report = metrics.estimates.report();
+        assert_eq!(report.taxpayers, 1);
+        assert_eq!(report.at_join.median_percent, Some(100.0));
+        // The poll came at once: told 9 s of the 10 s left, 10 % off.
+        assert_eq!(report.at_polls.count, 1);
+        assert_eq!(report.at_polls.median_percent, Some(10.0));
     }
 }

@@ -9,6 +9,7 @@
 //!   classifying each call.
 //! - [`metrics`]: HDR histograms (corrected for coordinated omission) and counters.
 //! - [`consistency`]: what each ticket went through, and the final check.
+//! - [`estimates`]: how true the waits told at join and at each poll were.
 //! - [`spawn`]: `--spawn`, a gateway of the run's own.
 //! - [`run`]: one run from start to report; [`report`]: terminal, JSON, HTML.
 //! - [`cli`]: the command line and the exit status.
@@ -17,6 +18,7 @@ pub mod arrivals;
 pub mod cli;
 pub mod client;
 pub mod consistency;
+pub mod estimates;
 pub mod metrics;
 pub mod operator;
 pub mod report;

@@ -207,6 +207,8 @@ pub struct Metrics {
     pub wait_window: Mutex<Histogram<u64>>,
     /// One slot per simulated operator.
     pub operator_phases: Vec<AtomicU8>,
+    /// The estimates told to taxpayers against their real waits.
+    pub estimates: crate::estimates::EstimateAccuracy,
 }
 
 /// How many error messages are kept verbatim.
@@ -228,6 +230,7 @@ impl Metrics {
             wait: Mutex::new(new_histogram()),
             wait_window: Mutex::new(new_histogram()),
             operator_phases: (0..operators).map(|_| AtomicU8::new(0)).collect(),
+            estimates: crate::estimates::EstimateAccuracy::default(),
         }
     }
 

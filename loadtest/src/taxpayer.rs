@@ -137,7 +137,11 @@ pub async fn run(context: Arc<RunContext>, plan: TaxpayerPlan) {
         }
     };
     counters.joined.fetch_add(1, Ordering::Relaxed);
-    context.ledger.joined(&joined.ticket_id, &joined.token);
+    context.ledger.joined(
+        &joined.ticket_id,
+        &joined.token,
+        joined.estimated_wait_seconds,
+    );
     let Ok(credentials) = Credentials::bearer(&joined.token) else {
         api.metrics()
             .record_error(Endpoint::Join, "unusable token", &joined.ticket_id);

@@ -265,7 +265,7 @@ impl TestEngine {
         let view = views
             .ticket(&ticket)
             .unwrap_or_else(|| panic!("unknown ticket {ticket}"));
-        render::ticket(views, &view)
+        render::ticket(views, &view, self.engine.now())
     }
 
     /// Waits (without sleeping) until the operator's console shows `state`.

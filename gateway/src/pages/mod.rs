@@ -61,6 +61,7 @@ pub fn spanish_message(code: &str) -> &'static str {
         "rate_limited" => "Demasiados intentos seguidos. Espere un minuto y vuelva a intentarlo.",
         "identity_not_verified" => "No se ha podido verificar su identidad: revise el NIF/NIE y la Fecha/Dato de contraste.",
         "service_closed" => "El servicio se encuentra fuera de horario.",
+        "service_closing" => "Con la cola actual, su atención empezaría después de la hora de cierre del servicio, y este servicio no atiende fuera de su horario. Inténtelo otro día.",
         "already_waiting" => "Ya tiene una solicitud de videoasistencia en curso para este servicio.",
         "unknown_service" => "Seleccione un servicio.",
         "not_found" => "No se encuentra la solicitud de videoasistencia.",
@@ -72,7 +73,7 @@ pub fn spanish_message(code: &str) -> &'static str {
 }
 
 /// Every code a page may meet, for the scripts' message table.
-const MESSAGE_CODES: [&str; 21] = [
+const MESSAGE_CODES: [&str; 22] = [
     "not_available",
     "services_closed",
     "invalid_state",
@@ -86,6 +87,7 @@ const MESSAGE_CODES: [&str; 21] = [
     "rate_limited",
     "identity_not_verified",
     "service_closed",
+    "service_closing",
     "already_waiting",
     "unknown_service",
     "not_found",
@@ -141,7 +143,7 @@ textarea{height:5em}
 "#;
 
 /// Helpers every page script uses: the message table, a JSON fetch, and the
-/// held-poll loop (API.md "Instant updates"): `ask` polls with
+/// held-poll loop (docs/api.md "Instant updates"): `ask` polls with
 /// `?wait=WAIT_SECONDS` and says "changed", "same", "failed" or "stop"; a
 /// poll that was not held (an error, or a 304 at once because the server
 /// holds no more) waits a poll period before the next.

@@ -25,11 +25,22 @@ pub fn router() -> Router<AppState> {
 
 async fn join_page(State(state): State<AppState>) -> Response {
     let services = public_services(&state).services;
+    let notices: Vec<Option<String>> = services
+        .iter()
+        .map(|service| join_notice(&state, &service.code, service.waiting))
+        .collect();
     let options: String = services
         .iter()
-        .map(|service| {
+        .zip(&notices)
+        .map(|(service, notice)| {
+            // The notice travels with the option, so that the form shows it
+            // as soon as the service is chosen, before joining.
+            let notice = notice
+                .as_ref()
+                .map(|text| format!(" data-aviso=\"{}\"", escape(text)))
+                .unwrap_or_default();
             format!(
-                "<option value=\"{}\">{} - {}{}</option>",
+                "<option value=\"{}\"{notice}>{} - {}{}</option>",
                 escape(&service.code),
                 escape(&service.code),
                 escape(&service.description),
@@ -43,12 +54,28 @@ async fn join_page(State(state): State<AppState>) -> Response {
         .collect();
     let hours: String = services
         .iter()
-        .map(|service| {
+        .zip(&notices)
+        .map(|(service, notice)| {
+            let nobody = state
+                .engine
+                .catalog()
+                .service_by_text(&service.code)
+                .filter(|_| service.open)
+                .is_some_and(|found| state.engine.views().waits().on_duty(&found.code) == 0);
             format!(
-                "<li>{}: {} - {}</li>",
+                "<li>{}: {} - {}{}{}</li>",
                 escape(&service.code),
                 escape(&service.description),
-                escape(&service.hours)
+                escape(&service.hours),
+                if nobody {
+                    format!(" <em>{}</em>", escape(NO_OPERATOR))
+                } else {
+                    String::new()
+                },
+                notice
+                    .as_ref()
+                    .map(|text| format!(" <strong>{}</strong>", escape(text)))
+                    .unwrap_or_default(),
             )
         })
         .collect();
@@ -60,6 +87,7 @@ async fn join_page(State(state): State<AppState>) -> Response {
              <form id=\"solicitud\" novalidate>\
              <label for=\"servicio\">Servicio</label>\
              <select id=\"servicio\"><option value=\"\">(Seleccionar)</option>{options}</select>\
+             <p class=\"aviso\" id=\"aviso-servicio\" hidden></p>\
              <p class=\"error\" id=\"error-servicio\" hidden></p>\
              <label for=\"nif\">NIF/NIE</label>\
              <input type=\"text\" id=\"nif\" maxlength=\"20\" autocomplete=\"off\">\
@@ -79,8 +107,35 @@ async fn join_page(State(state): State<AppState>) -> Response {
     .render()
 }
 
+/// What the pages say instead of a number when nobody serves the service.
+const NO_OPERATOR: &str = "Ahora mismo no hay ningún operador atendiendo este servicio.";
+
+/// The join form's word about `code` for someone joining now, if the
+/// estimate says their attention would start after closing time today.
+fn join_notice(state: &AppState, code: &str, waiting: u32) -> Option<String> {
+    let engine = &state.engine;
+    let service = engine.catalog().service_by_text(code)?;
+    let estimate = engine
+        .views()
+        .estimate(&service.code, waiting, engine.now());
+    if !estimate.past_closing {
+        return None;
+    }
+    Some(if engine.catalog().refuse_joins_past_closing {
+        "Con la cola actual, la atención de quien lo solicite ahora empezaría después de la hora de cierre de hoy, y este servicio no atiende fuera de su horario: no se admiten nuevas solicitudes hasta que la cola avance.".to_string()
+    } else {
+        "Aviso: con la cola actual, la atención de quien lo solicite ahora empezaría previsiblemente después de la hora de cierre de hoy. Puede solicitarla igualmente: se atiende a todos los que ya están en la cola.".to_string()
+    })
+}
+
 const JOIN_JS: &str = r#"
 function field(id){return document.getElementById(id);}
+field('servicio').addEventListener('change',function(){
+  const chosen=field('servicio').selectedOptions[0];
+  const notice=field('aviso-servicio');
+  const text=chosen?chosen.getAttribute('data-aviso'):null;
+  notice.textContent=text||'';notice.hidden=!text;
+});
 document.getElementById('solicitud').addEventListener('submit',async function(event){
   event.preventDefault();clearErrors();
   const body={service:field('servicio').value,nif:field('nif').value.trim(),name:field('nombre').value.trim(),contrast:field('contraste').value.trim()};
@@ -95,7 +150,7 @@ document.getElementById('solicitud').addEventListener('submit',async function(ev
   const message=(result.data&&result.data.error&&result.data.error.message)||'';
   if(result.code==='invalid_nif')target='error-nif';
   else if(result.code==='identity_not_verified')target='error-contraste';
-  else if(['unknown_service','service_closed','already_waiting'].indexOf(result.code)>=0)target='error-servicio';
+  else if(['unknown_service','service_closed','service_closing','already_waiting'].indexOf(result.code)>=0)target='error-servicio';
   else if(result.code==='invalid_request'&&message.indexOf('name')===0)target='error-nombre';
   else if(result.code==='invalid_request'&&message.indexOf('contrast')===0)target='error-contraste';
   showError(target,result.code);
@@ -112,7 +167,7 @@ async fn ticket_page(State(state): State<AppState>, Path(ticket_id): Path<String
         title: "Acceso a videoasistencia",
         nav: String::new(),
         body: format!(
-            "<div id=\"ticket\" data-ticket=\"{id}\" data-poll=\"{poll}\">\
+            "<div id=\"ticket\" data-ticket=\"{id}\" data-poll=\"{poll}\" data-sin-operador=\"{no_operator}\">\
              <h1>Videoasistencia</h1>\
              <p class=\"error\" id=\"error-general\" hidden></p>\
              <section id=\"sin-acceso\" hidden><p>No se encuentra el acceso a esta solicitud en este navegador. \
@@ -126,6 +181,10 @@ async fn ticket_page(State(state): State<AppState>, Path(ticket_id): Path<String
              <dl class=\"datos\"><dt>Servicio:</dt><dd data-campo=\"servicio\"></dd>\
              <dt>Posición en la cola:</dt><dd data-campo=\"posicion\"></dd>\
              <dt>Tiempo estimado de espera:</dt><dd data-campo=\"espera\"></dd></dl>\
+             <p class=\"aviso\" id=\"aviso-subida\" hidden></p>\
+             <p class=\"aviso\" id=\"aviso-cierre\" hidden>Según la estimación actual, su atención empezaría después \
+             de la hora de cierre del servicio. Se atiende a todos los que ya están en la cola, pero puede que tenga que \
+             esperar más allá del horario. Puede seguir esperando o abandonar.</p>\
              <p>Próxima actualización en: <span id=\"cuenta-atras\">{poll}</span> seg.</p>\
              <p>No cierre esta página: cuando se le asigne un operador aparecerá aquí el acceso a la videoasistencia.</p></section>\
              <section id=\"asignado\" hidden><h2>Acceso a videoasistencia</h2>\
@@ -156,6 +215,7 @@ async fn ticket_page(State(state): State<AppState>, Path(ticket_id): Path<String
              <p class=\"error\" id=\"error-observaciones\" hidden></p></section></div>",
             id = escape(&ticket_id),
             poll = state.poll_seconds(),
+            no_operator = escape(NO_OPERATOR),
         ),
         script: TICKET_JS.to_string(),
     }
@@ -180,7 +240,19 @@ let etag=null;let finished=false;
 let nextPoll=Date.now()+poll*1000;
 const sections={waiting:'en-espera',assigned:'asignado',accepted:'aceptado',finished:'terminado',abandoned:'abandonado'};
 function set(name,text){document.querySelectorAll('[data-campo="'+name+'"]').forEach(function(el){el.textContent=text==null?'':String(text);});}
-function waitText(seconds){if(seconds==null)return '';const minutes=Math.ceil(seconds/60);return minutes<=1?'1 minuto aproximadamente':minutes+' minutos aproximadamente';}
+const noOperator=root.dataset.sinOperador;
+const riseReasons={operator_left:'El tiempo estimado ha aumentado porque un operador ha dejado de atender este servicio.',attention_running_long:'El tiempo estimado ha aumentado porque alguna de las atenciones en curso está durando más de lo habitual.'};
+let lastMinutes=null;
+function minutesOf(seconds){return Math.max(1,Math.round(seconds/60));}
+function waitText(seconds){if(seconds==null)return noOperator;if(seconds<30)return 'menos de 1 minuto';const minutes=minutesOf(seconds);return minutes===1?'1 minuto aproximadamente':minutes+' minutos aproximadamente';}
+function showRise(t){
+  const rise=field('aviso-subida');
+  if(t.state!=='waiting'||t.estimated_wait_seconds==null){rise.hidden=true;return;}
+  const minutes=minutesOf(t.estimated_wait_seconds);
+  if(lastMinutes!=null&&minutes>lastMinutes){rise.textContent=riseReasons[t.estimate_reason]||'El tiempo estimado ha aumentado: las atenciones en curso se están alargando.';rise.hidden=false;}
+  else if(lastMinutes!=null&&minutes<lastMinutes){rise.hidden=true;}
+  lastMinutes=minutes;
+}
 // The demo room on this site needs the ticket's token: it travels in the
 // fragment, which no server sees.
 function roomLink(url){return /^\/reunion\/[0-9]+$/.test(url)&&token?url+'#'+encodeURIComponent(token):url;}
@@ -190,6 +262,8 @@ function render(t){
   field('abandonar-bloque').hidden=!(t.state==='waiting'||t.state==='assigned'||t.state==='accepted');
   set('servicio',t.service_description||t.service);
   set('posicion',t.position);set('espera',waitText(t.estimated_wait_seconds));
+  field('aviso-cierre').hidden=!(t.state==='waiting'&&t.estimate_past_closing);
+  showRise(t);
   set('nif',t.nif);set('nombre',t.name);set('aviso-grabacion',t.recording_notice);
   set('operador',t.operator?t.operator.name:'');set('identificacion',t.operator?t.operator.id_number:'');
   const link=field('enlace-reunion');

@@ -1,4 +1,4 @@
-//! Held polls in the gateway (API.md "Instant updates (v1.1)"): the `wait`
+//! Held polls in the gateway (docs/api.md "Instant updates"): the `wait`
 //! query parameter of the two polls, and the bound on how many polls one
 //! process holds at once. What a held poll waits for is the engine's
 //! (`engine::longpoll`).

@@ -47,7 +47,11 @@ pub struct JoinBody {
     pub ticket_id: String,
     pub token: String,
     pub position: u32,
-    pub estimated_wait_seconds: u64,
+    /// Null when no operator is serving the service right now.
+    #[schema(required = true)]
+    pub estimated_wait_seconds: Option<u64>,
+    /// The estimated start of the attention is after the service's closing time today.
+    pub estimate_past_closing: bool,
 }
 
 /// `POST /api/v1/tickets/{id}/abandon`; the body may be omitted.
@@ -110,7 +114,7 @@ fn wrong_token() -> ApiError {
         (status = 415, description = "error codes: invalid_request (not JSON)", body = ErrorBody),
         (status = 401, description = "error codes: identity_not_verified", body = ErrorBody),
         (status = 404, description = "error codes: unknown_service", body = ErrorBody),
-        (status = 409, description = "error codes: service_closed, already_waiting", body = ErrorBody),
+        (status = 409, description = "error codes: service_closed, already_waiting, service_closing (with [dispatch] refuse_joins_past_closing: the estimated start is after closing time)", body = ErrorBody),
         (status = 429, description = "error codes: rate_limited (with Retry-After)", body = ErrorBody),
         (status = 503, description = "error codes: store_unavailable, engine_unavailable (with Retry-After)", body = ErrorBody),
     ),
@@ -148,7 +152,10 @@ pub(crate) async fn join(
             ticket_id: receipt.ticket_id.to_string(),
             token: receipt.token.to_hex(),
             position: receipt.position,
-            estimated_wait_seconds: receipt.estimated_wait.as_secs(),
+            estimated_wait_seconds: receipt
+                .estimated_wait
+                .map(|wait| wait.as_secs_f64().round() as u64),
+            estimate_past_closing: receipt.estimate_past_closing,
         },
     ))
 }
@@ -182,10 +189,12 @@ pub(crate) async fn poll(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let view = authorized_ticket(&state, &id, &headers)?;
-    // Every authenticated poll is the taxpayer's heartbeat (a held one too:
-    // it is answered within 30 s, well inside absent_after).
+    // Every authenticated poll is the taxpayer's heartbeat, when it starts.
     state.engine.heartbeat(&view);
-    let wait = hold::wait_of(query.as_deref())?;
+    // A hold longer than half of `[presence] absent_after` would let a
+    // taxpayer whose page is open be taken for gone before its next poll.
+    let absent_after = state.engine.catalog().presence.absent_after;
+    let wait = hold::wait_of(query.as_deref())?.map(|wait| wait.min(absent_after / 2));
     let held = hold::hold(&state.held_polls, wait, |deadline| {
         longpoll::ticket(&state.engine, view.id, deadline, |etag| {
             etag_matches(&headers, etag)
@@ -202,7 +211,7 @@ pub(crate) async fn poll(
         response.extensions_mut().insert(held_for);
         return Ok(response);
     }
-    let body = render::ticket(state.engine.views(), &view);
+    let body = render::ticket(state.engine.views(), &view, state.engine.now());
     Ok(poll_response(&headers, body.etag(), &body))
 }
 
@@ -301,6 +310,6 @@ pub(crate) async fn abandon(
         .await?;
     tracing::info!(ticket = %view.id, "taxpayer abandoned");
     let latest = state.engine.views().ticket(&view.id).unwrap_or(view);
-    let body = render::ticket(state.engine.views(), &latest);
+    let body = render::ticket(state.engine.views(), &latest, state.engine.now());
     Ok(poll_response(&HeaderMap::new(), body.etag(), &body))
 }

@@ -1,4 +1,4 @@
-//! Held polls (API.md "Instant updates (v1.1)"): `?wait=N` with
+//! Held polls (docs/api.md "Instant updates"): `?wait=N` with
 //! `If-None-Match` on the console and ticket polls, through the router and
 //! through a real socket.
 
@@ -291,4 +291,33 @@ async fn over_a_socket_a_held_console_poll_answers_the_assignment() {
         console_answer.json()["assignment"]["ticket_id"],
         ticket.id.as_str()
     );
+}
+
+#[tokio::test]
+async fn a_ticket_poll_is_held_at_most_half_of_absent_after_so_an_open_page_stays_present() {
+    // Arrange: taxpayers count as gone after 2 s without a poll.
+    let app = spawn_app_with(AppOptions {
+        config: crate::helpers::DEFAULT_CONFIG
+            .replace("absent_after = \"150s\"", "absent_after = \"2s\""),
+        ..AppOptions::default()
+    })
+    .await;
+    let ticket = app.joined(&dni(10), "CLAVE").await;
+    let etag = etag_of(&app, ticket_request(&ticket, "", None)).await;
+
+    // Act: asks for 30 s; the hold must end well before the taxpayer would
+    // be taken for gone, so that the page's next poll keeps them present.
+    let held = spawn_oneshot(
+        app.router(),
+        ticket_request(&ticket, "?wait=30", Some(&etag)),
+    );
+    let answer = tokio::time::timeout(Duration::from_secs(10), held)
+        .await
+        .expect("answered long before the 30 s asked for")
+        .expect("poll task");
+    let after = app.oneshot(ticket_request(&ticket, "", None)).await;
+
+    // Assert
+    assert_eq!(answer.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(after.json()["present"], true);
 }

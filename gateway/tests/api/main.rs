@@ -22,3 +22,4 @@ mod session;
 mod text_fields;
 mod tickets;
 mod timeouts;
+mod waits;

@@ -103,6 +103,7 @@ const API_MD_ERRORS: &[DocumentedErrors] = &[
             (404, "unknown_service"),
             (409, "service_closed"),
             (409, "already_waiting"),
+            (409, "service_closing"),
             (429, "rate_limited"),
         ],
     ),
@@ -287,6 +288,22 @@ async fn the_openapi_document_is_valid_openapi_3_with_the_errors_of_api_md() {
     );
     let detail = serde_json::to_value(&components.schemas["ErrorDetail"]).unwrap();
     assert_eq!(detail["required"], serde_json::json!(["code", "message"]));
+    // Honest waits: the join answer and the ticket view say whether the
+    // estimated start is after closing, always; the estimate may be null.
+    for schema in ["JoinBody", "TicketBody"] {
+        let body = serde_json::to_value(&components.schemas[schema]).unwrap();
+        let required = body["required"].to_string();
+        for field in ["estimated_wait_seconds", "estimate_past_closing"] {
+            assert!(
+                required.contains(field),
+                "{schema} requires {field}: {required}"
+            );
+        }
+        assert_eq!(
+            body["properties"]["estimate_past_closing"]["type"], "boolean",
+            "{schema}"
+        );
+    }
     // The polls answer the engine's bodies, with 304 on If-None-Match.
     for (path, schema) in [
         ("/api/v1/operator/console", "ConsoleBody"),
@@ -298,7 +315,7 @@ async fn the_openapi_document_is_valid_openapi_3_with_the_errors_of_api_md() {
             format!("#/components/schemas/{schema}")
         );
         assert!(responses["304"].is_object(), "{path} 304");
-        // API.md "Instant updates": `?wait=N`, 1 to 30 seconds, with If-None-Match.
+        // docs/api.md "Instant updates": `?wait=N`, 1 to 30 seconds, with If-None-Match.
         let parameters = document["paths"][path]["get"]["parameters"]
             .as_array()
             .unwrap_or_else(|| panic!("{path} has no parameters"));

@@ -20,8 +20,9 @@ async fn a_taxpayer_joins_and_gets_a_ticket_with_position_and_estimated_wait() {
     assert_eq!(body["ticket_id"].as_str().expect("id").len(), 16);
     assert_eq!(body["token"].as_str().expect("token").len(), 32);
     assert_eq!(body["position"], 2);
-    // Nobody serving: ceil(2 / 1) × 4 minutes.
-    assert_eq!(body["estimated_wait_seconds"], 480);
+    // Nobody serving the service: no number, and nothing past closing.
+    assert_eq!(body["estimated_wait_seconds"], serde_json::Value::Null);
+    assert_eq!(body["estimate_past_closing"], false);
 }
 
 #[tokio::test]
@@ -37,7 +38,9 @@ async fn the_ticket_poll_shows_the_waiting_ticket_to_its_token_holder() {
     assert_eq!(body["state"], "waiting");
     assert_eq!(body["service"], "CLAVE");
     assert_eq!(body["position"], 1);
-    assert_eq!(body["estimated_wait_seconds"], 240);
+    assert_eq!(body["estimated_wait_seconds"], serde_json::Value::Null);
+    assert_eq!(body["estimate_past_closing"], false);
+    assert_eq!(body["estimate_reason"], "no_operator");
     assert_eq!(body["operator"], serde_json::Value::Null);
     assert_eq!(body["join_url"], serde_json::Value::Null);
     assert_eq!(body["joined_at"], "2026-11-30T10:00:00.000+01:00");

@@ -14,6 +14,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use crate::consistency::ConsistencyReport;
+use crate::estimates::EstimateReport;
 use crate::metrics::{Endpoint, Metrics};
 use crate::scenario::Scenario;
 
@@ -50,6 +51,9 @@ pub struct Report {
     pub endpoints: Vec<EndpointReport>,
     /// `assigned_at − joined_at` from the engine's timestamps.
     pub wait: LatencySummary,
+    /// The estimates told at join and at each poll against the real waits.
+    #[serde(default)]
+    pub estimates: EstimateReport,
     pub errors: ErrorReport,
     /// Time series, one sample per `sample_interval_seconds`.
     pub series: Vec<Sample>,
@@ -315,6 +319,7 @@ pub fn build(metrics: &Metrics, facts: RunFacts) -> Report {
         outcomes: metrics.outcomes.lock().clone(),
         endpoints,
         wait: LatencySummary::from_histogram(&wait_histogram),
+        estimates: metrics.estimates.report(),
         errors: ErrorReport {
             by_kind: metrics.error_kinds.lock().clone(),
             samples: metrics.error_samples.lock().clone(),

@@ -5,6 +5,47 @@ use std::fmt::Write as _;
 
 use super::{LatencySummary, Report};
 
+/// How true the estimated waits were (only when some taxpayer's is known).
+fn render_estimates(out: &mut String, estimates: &crate::estimates::EstimateReport) {
+    if estimates.taxpayers == 0 {
+        return;
+    }
+    let percent =
+        |value: Option<f64>| value.map_or_else(|| "-".to_string(), |v| format!("{v:.0} %"));
+    let seconds =
+        |value: Option<f64>| value.map_or_else(|| "-".to_string(), |v| format!("{v:.1} s"));
+    let _ = writeln!(
+        out,
+        "\nestimated waits (|told − real| / real, real waits ≥ 3 s): {} taxpayers",
+        estimates.taxpayers
+    );
+    let _ = writeln!(
+        out,
+        "  at join:  {:>6} judged · median {} · p90 {} · on average told {}, waited {}",
+        estimates.at_join.count,
+        percent(estimates.at_join.median_percent),
+        percent(estimates.at_join.p90_percent),
+        seconds(estimates.mean_told_seconds),
+        seconds(estimates.mean_waited_seconds),
+    );
+    let _ = writeln!(
+        out,
+        "  at polls: {:>6} judged · median {} · p90 {}",
+        estimates.at_polls.count,
+        percent(estimates.at_polls.median_percent),
+        percent(estimates.at_polls.p90_percent),
+    );
+    let _ = writeln!(
+        out,
+        "  told no wait: {} (of whom {} waited ≥ 1 s) · served within 1 s: {} (of whom {} had been told to wait) · told no operator: {}",
+        estimates.told_no_wait,
+        estimates.told_no_wait_but_waited,
+        estimates.served_within_a_second,
+        estimates.served_within_a_second_told_to_wait,
+        estimates.told_no_operator,
+    );
+}
+
 /// The summary as text.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -112,6 +153,8 @@ pub fn render(report: &Report) -> String {
         percentiles(&report.wait)
     );
 
+    render_estimates(&mut out, &report.estimates);
+
     if !report.errors.by_kind.is_empty() {
         let _ = writeln!(out, "\nerrors:");
         for (kind, count) in &report.errors.by_kind {
@@ -215,5 +258,58 @@ fn shorten(text: &str, width: usize) -> String {
     } else {
         let kept: String = text.chars().take(width - 1).collect();
         format!("{kept}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::estimates::Told;
+    use crate::metrics::Metrics;
+    use crate::report::{build, RunFacts, TargetSummary};
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn the_summary_shows_how_true_the_estimated_waits_were() {
+        let metrics = Metrics::new(0);
+        let told = Told {
+            at_join: Some(Some(20)),
+            polls: vec![(Duration::from_secs(5), Some(4))],
+        };
+        metrics.estimates.record(&told, Duration::from_secs(10));
+        let report = build(
+            &metrics,
+            RunFacts {
+                scenario: Scenario::load("mmc-honest-wait").expect("shipped"),
+                seed: 15,
+                target: TargetSummary {
+                    url: "http://127.0.0.1:1".into(),
+                    spawned: false,
+                    store: None,
+                },
+                started_at: "2026-12-01T10:00:00Z".into(),
+                elapsed_seconds: 1.0,
+                interrupted: false,
+                series: Vec::new(),
+                consistency: None,
+            },
+        );
+
+        let text = render(&report);
+
+        assert!(
+            text.contains("estimated waits (|told − real| / real, real waits ≥ 3 s): 1 taxpayers"),
+            "{text}"
+        );
+        assert!(
+            text.contains("median 100 % · p90 100 % · on average told 20.0 s, waited 10.0 s"),
+            "{text}"
+        );
+        assert!(
+            text.contains("at polls:      1 judged · median 20 %"),
+            "{text}"
+        );
     }
 }

@@ -18,7 +18,7 @@ pub use distribution::Distribution;
 
 /// The scenarios shipped in `loadtest/scenarios/`, by name, so that
 /// `ventanilla-load smoke` works from any directory.
-pub const SHIPPED: [(&str, &str); 5] = [
+pub const SHIPPED: [(&str, &str); 8] = [
     ("smoke", include_str!("../../scenarios/smoke.toml")),
     (
         "campaign-day",
@@ -29,6 +29,18 @@ pub const SHIPPED: [(&str, &str); 5] = [
     (
         "lifecycles",
         include_str!("../../scenarios/lifecycles.toml"),
+    ),
+    (
+        "mmc-honest-wait",
+        include_str!("../../scenarios/mmc-honest-wait.toml"),
+    ),
+    (
+        "lognormal-honest-wait",
+        include_str!("../../scenarios/lognormal-honest-wait.toml"),
+    ),
+    (
+        "shared-honest-wait",
+        include_str!("../../scenarios/shared-honest-wait.toml"),
     ),
 ];
 

@@ -95,6 +95,8 @@ struct WaitingOperator {
 struct Holder {
     operator: OperatorId,
     assigned_at: Timestamp,
+    /// The ticket's service: whose attention times the hold adds to.
+    service: ServiceCode,
     /// The page's last poll: an assignment not accepted ends when it goes silent.
     seen: Arc<Seen>,
     /// The sweep asked the ticket to end for silence, at this last poll.
@@ -183,6 +185,7 @@ impl Dispatcher {
                 Holder {
                     operator,
                     assigned_at,
+                    service: record.service.clone(),
                     seen,
                     ending: None,
                 },
@@ -289,7 +292,8 @@ impl Dispatcher {
             *self.serving.entry(service.clone()).or_default() += 1;
         }
         self.publish_serving(&services);
-        self.on_duty.insert(operator, services);
+        self.on_duty.insert(operator.clone(), services);
+        self.publish_duty(&operator);
     }
 
     fn set_off_duty(&mut self, operator: &OperatorId) {
@@ -300,7 +304,25 @@ impl Dispatcher {
                 }
             }
             self.publish_serving(&services);
+            self.publish_duty(operator);
         }
+    }
+
+    /// Publishes one operator's line of the duty roster the wait estimates
+    /// read: their services and the attention in progress, if any.
+    fn publish_duty(&self, operator: &OperatorId) {
+        let entry = self.on_duty.get(operator).map(|services| {
+            let busy = self
+                .holding
+                .get(operator)
+                .and_then(|ticket| self.holders.get(ticket))
+                .map(|holder| (holder.assigned_at, holder.service.clone()));
+            crate::waits::DutyEntry {
+                services: services.as_slice().into(),
+                busy,
+            }
+        });
+        self.shared.views.waits().set_duty(operator, entry);
     }
 
     /// Publishes when the head of `service`'s queue joined (for the metrics'
@@ -417,11 +439,13 @@ impl Dispatcher {
             Holder {
                 operator: operator.clone(),
                 assigned_at,
+                service: service.clone(),
                 seen: Arc::clone(&queued.seen),
                 ending: None,
             },
         );
         self.holding.insert(operator.clone(), queued.id);
+        self.publish_duty(operator);
         let Some(operator_addr) = self.operators.get(operator).cloned() else {
             return;
         };

@@ -47,25 +47,37 @@ impl Handler<OperatorReady> for Dispatcher {
                 at: now,
             },
         };
-        commit_then(
-            self,
-            &self.shared.store,
-            change,
-            move |this, _ctx| match best {
-                Some((service, seq, ticket)) => {
-                    this.set_on_duty(msg.operator.clone(), msg.services);
-                    this.commit_match(&service, seq, &msg.operator, now, false);
-                    Ok(Readiness::Matched {
-                        ticket,
-                        assigned_at: now,
-                    })
-                }
-                None => {
-                    this.add_waiting_operator(msg.operator, msg.services);
-                    Ok(Readiness::Waiting { since: now })
-                }
-            },
-        )
+        let store = Arc::clone(&self.shared.store);
+        AtomicResponse::new(Box::pin(
+            async move { store.apply(&change).await }
+                .into_actor(self)
+                .map(move |result, this, _ctx| {
+                    if let Err(error) = result {
+                        // An operator between Finalizar and this Atender was
+                        // kept on duty for the estimates: not any more.
+                        if !this.holding.contains_key(&msg.operator)
+                            && !this.waiting_operators.contains_key(&msg.operator)
+                        {
+                            this.set_off_duty(&msg.operator);
+                        }
+                        return Err(error.into());
+                    }
+                    match best {
+                        Some((service, seq, ticket)) => {
+                            this.set_on_duty(msg.operator.clone(), msg.services);
+                            this.commit_match(&service, seq, &msg.operator, now, false);
+                            Ok(Readiness::Matched {
+                                ticket,
+                                assigned_at: now,
+                            })
+                        }
+                        None => {
+                            this.add_waiting_operator(msg.operator, msg.services);
+                            Ok(Readiness::Waiting { since: now })
+                        }
+                    }
+                }),
+        ))
     }
 }
 
@@ -107,8 +119,11 @@ impl Handler<WithdrawOperator> for Dispatcher {
             at: self.shared.clock.now(),
         };
         commit_then(self, &self.shared.store, change, move |this, _ctx| {
+            let services = this.on_duty.get(&msg.operator).cloned().unwrap_or_default();
             this.remove_waiting_operator(&msg.operator);
             this.set_off_duty(&msg.operator);
+            let now = this.shared.clock.now();
+            this.shared.views.waits().operator_left(&services, now);
             Ok(Withdrawal::Withdrawn)
         })
     }
@@ -126,17 +141,37 @@ pub struct AttentionClosed {
     pub service: ServiceCode,
     /// From Iniciar Videoasistencia to Finalizar, when a meeting took place.
     pub attention: Option<Duration>,
+    /// Finalizar e Interrumpir (or nothing left to attend): the operator
+    /// goes off duty; otherwise they press Atender again at once.
+    pub leaving: bool,
 }
 
 impl Handler<AttentionClosed> for Dispatcher {
     type Result = ();
 
     fn handle(&mut self, msg: AttentionClosed, _ctx: &mut Context<Self>) {
-        self.holders.remove(&msg.ticket);
+        let now = self.shared.clock.now();
+        if let Some(holder) = self.holders.remove(&msg.ticket) {
+            // From assignment to Finalizar: how long the queue lost this operator.
+            let took =
+                Duration::try_from(now.duration_since(holder.assigned_at)).unwrap_or_default();
+            let today = self.shared.catalog.calendar.local_date(now);
+            self.shared
+                .views
+                .waits()
+                .record_attention(&holder.service, took, today);
+        }
         if self.holding.get(&msg.operator) == Some(&msg.ticket) {
             self.holding.remove(&msg.operator);
         }
-        self.set_off_duty(&msg.operator);
+        if msg.leaving {
+            let services = self.on_duty.get(&msg.operator).cloned().unwrap_or_default();
+            self.set_off_duty(&msg.operator);
+            self.shared.views.waits().operator_left(&services, now);
+        } else {
+            // Back in a moment (Finalizar y Atender siguiente): on duty and free.
+            self.publish_duty(&msg.operator);
+        }
         if let (Some(took), Some(figures)) =
             (msg.attention, self.shared.views.figures(&msg.service))
         {

@@ -25,7 +25,10 @@ pub struct JoinReceipt {
     pub token: TicketToken,
     /// 1-based position in the queue; 0 when an operator took it at once.
     pub position: u32,
-    pub estimated_wait: Duration,
+    /// `None` when no operator is serving the service right now.
+    pub estimated_wait: Option<Duration>,
+    /// The estimated start of the attention is after the service's closing time today.
+    pub estimate_past_closing: bool,
     /// The taxpayer took up the ticket they already had (same id, new token).
     pub resumed: bool,
 }
@@ -52,6 +55,22 @@ impl Handler<Join> for Dispatcher {
             state: TicketState::Waiting,
         };
         let operator = self.longest_waiting_operator(&record.service);
+        if operator.is_none() && self.shared.catalog.refuse_joins_past_closing {
+            // Everybody waiting is ahead of the newcomer.
+            let ahead = self
+                .shared
+                .views
+                .figures(&record.service)
+                .map_or(0, |figures| figures.waiting());
+            if self
+                .shared
+                .views
+                .estimate(&record.service, ahead, now)
+                .past_closing
+            {
+                return ready(Err(EngineError::ServiceClosing));
+            }
+        }
         let joined = Change::TicketJoined {
             ticket: record.clone(),
         };
@@ -83,7 +102,8 @@ impl Handler<Join> for Dispatcher {
                             ticket_id: id,
                             token,
                             position: 0,
-                            estimated_wait: Duration::ZERO,
+                            estimated_wait: Some(Duration::ZERO),
+                            estimate_past_closing: false,
                             resumed: false,
                         });
                     }
@@ -93,29 +113,34 @@ impl Handler<Join> for Dispatcher {
                     }
                     _ => {}
                 }
-                let (position, estimated_wait) = this
+                let position = this
                     .shared
                     .views
                     .ticket(&id)
                     .and_then(|view| {
                         let figures = this.shared.views.figures(&service)?;
-                        let position = figures.position(view.slot?);
-                        Some((position, figures.estimated_wait(position)))
+                        Some(figures.position(view.slot?))
                     })
-                    .unwrap_or((1, Duration::ZERO));
+                    .unwrap_or(1);
+                let estimate =
+                    this.shared
+                        .views
+                        .estimate(&service, position.saturating_sub(1), now);
                 if let Some(queued) = this
                     .queues
                     .get_mut(&service)
                     .and_then(|queue| queue.get_mut(&seq))
                 {
-                    queued.estimated_wait_secs =
-                        Some(u32::try_from(estimated_wait.as_secs()).unwrap_or(u32::MAX));
+                    queued.estimated_wait_secs = estimate
+                        .wait_seconds()
+                        .map(|secs| u32::try_from(secs).unwrap_or(u32::MAX));
                 }
                 Ok(JoinReceipt {
                     ticket_id: id,
                     token,
                     position,
-                    estimated_wait,
+                    estimated_wait: estimate.wait,
+                    estimate_past_closing: estimate.past_closing,
                     resumed: false,
                 })
             },
@@ -237,21 +262,29 @@ impl Dispatcher {
                 return Err(EngineError::UnknownTicket);
             };
             addr.do_send(super::ticket::TokenRenewed { token });
-            let (position, estimated_wait) = this
+            let now = this.shared.clock.now();
+            let (position, estimate) = this
                 .shared
                 .views
                 .ticket(&ticket)
                 .and_then(|view| {
                     let figures = this.shared.views.figures(&view.service)?;
                     let position = figures.position(view.slot?);
-                    Some((position, figures.estimated_wait(position)))
+                    // Still waiting: re-estimated now; held: being served.
+                    let estimate = matches!(view.state, TicketState::Waiting).then(|| {
+                        this.shared
+                            .views
+                            .estimate(&view.service, position.saturating_sub(1), now)
+                    });
+                    Some((position, estimate))
                 })
-                .unwrap_or((0, Duration::ZERO));
+                .unwrap_or((0, None));
             Ok(JoinReceipt {
                 ticket_id: ticket,
                 token,
                 position,
-                estimated_wait,
+                estimated_wait: estimate.map_or(Some(Duration::ZERO), |estimate| estimate.wait),
+                estimate_past_closing: estimate.is_some_and(|estimate| estimate.past_closing),
                 resumed: true,
             })
         })

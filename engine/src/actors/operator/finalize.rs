@@ -149,20 +149,25 @@ impl Handler<Finalize> for OperatorActor {
                         crate::render::attention_time_exceeded(service, started_at, now)
                     });
                 crate::metrics::record_outcome(&assignment.service, outcome, attention, over_time);
+                // Decided before telling the dispatcher, so that an operator
+                // about to press Atender again stays on duty for the estimates.
+                let services = match next {
+                    Next::Interrupt => None,
+                    // With nothing to attend the console shows why (closed
+                    // or not available).
+                    Next::Attend => this.services_to_attend(this.shared.clock.now()).ok(),
+                };
                 this.shared.dispatcher.do_send(AttentionClosed {
                     operator: this.id().clone(),
                     ticket,
                     service: assignment.service.clone(),
                     attention,
+                    leaving: services.is_none(),
                 });
-                if next == Next::Interrupt {
-                    return Box::pin(actix::fut::ready(Ok(())));
-                }
-                match this.services_to_attend(this.shared.clock.now()) {
-                    // Finalized either way; with nothing to attend the
-                    // console shows why (closed or not available).
-                    Err(_) => Box::pin(actix::fut::ready(Ok(()))),
-                    Ok(services) => this.become_ready(services),
+                match services {
+                    // Finalized either way.
+                    None => Box::pin(actix::fut::ready(Ok(()))),
+                    Some(services) => this.become_ready(services),
                 }
             },
         )))
