@@ -24,8 +24,8 @@ pub mod store;
 pub mod testsuite;
 pub mod ticket;
 pub mod views;
-pub mod watchers;
 pub mod waits;
+pub mod watchers;
 
 pub use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
 pub use error::EngineError;

@@ -211,6 +211,9 @@ pub(crate) async fn poll(
         response.extensions_mut().insert(held_for);
         return Ok(response);
     }
+    // Not held (or the ticket went while it was): answer from the latest
+    // snapshot, which a retention pass may have removed meanwhile.
+    let view = authorized_ticket(&state, &id, &headers)?;
     let body = render::ticket(state.engine.views(), &view, state.engine.now());
     Ok(poll_response(&headers, body.etag(), &body))
 }

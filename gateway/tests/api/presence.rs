@@ -179,3 +179,34 @@ async fn an_ended_ticket_answers_404_once_its_retention_runs_out() {
     .text;
     assert!(page.contains("Esta solicitud ha finalizado y ya no se muestra"));
 }
+
+#[tokio::test]
+async fn a_poll_held_on_a_ticket_whose_retention_runs_out_answers_404() {
+    let app = spawn_app().await;
+    let ticket = app.joined(&dni(66), "CLAVE").await;
+    ticket.post(&app, "abandon", None).await;
+    let etag = ticket.get(&app).await.header("etag").expect("an ETag");
+    let held = {
+        let request = app
+            .client()
+            .get(app.url(&format!("/api/v1/tickets/{}?wait=20", ticket.id)))
+            .bearer_auth(&ticket.token)
+            .header("If-None-Match", etag);
+        tokio::spawn(send(request))
+    };
+    // The hold has started before the ticket is forgotten.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.test_engine
+        .advance(Duration::from_secs(24 * 60 * 60 + 1));
+    app.test_engine.engine.prune_now().await.expect("prune");
+
+    let answer = tokio::time::timeout(Duration::from_secs(10), held)
+        .await
+        .expect("answered long before its wait")
+        .expect("the request task");
+
+    assert_eq!(
+        (answer.status, answer.error_code().as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+}
