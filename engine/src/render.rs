@@ -54,6 +54,10 @@ pub struct ConsoleBody {
     pub assignment: Option<AssignmentBody>,
     pub warnings: Vec<Warning>,
     pub next_poll_seconds: u32,
+    /// This process's epoch (not sent): in the ETag, so a 304 can never be
+    /// stale across a restart, whose versions start again.
+    #[serde(skip)]
+    pub epoch: u32,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -158,7 +162,12 @@ impl ConsoleBody {
         for line in &self.services {
             (line.open, line.active).hash(&mut hasher);
         }
-        format!("\"o{}-{:x}\"", self.version, hasher.finish() & 0xffff_ffff)
+        format!(
+            "\"o{:x}-{}-{:x}\"",
+            self.epoch,
+            self.version,
+            hasher.finish() & 0xffff_ffff
+        )
     }
 }
 
@@ -268,6 +277,7 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
         assignment,
         warnings,
         next_poll_seconds: catalog.poll_seconds,
+        epoch: views.epoch(),
     }
 }
 
@@ -403,6 +413,9 @@ pub struct TicketBody {
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub abandon_reason: Option<&'static str>,
     pub next_poll_seconds: u32,
+    /// This process's epoch (not sent): in the ETag, like the console's.
+    #[serde(skip)]
+    pub epoch: u32,
 }
 
 /// The ticket states a [`TicketBody`] names (`TicketState::name`), for the
@@ -433,12 +446,14 @@ impl TicketBody {
     /// Version plus the queue figures, which move without the ticket changing.
     pub fn etag(&self) -> String {
         format!(
-            "\"t{}-{}-{}-{}{}\"",
+            "\"t{:x}-{}-{}-{}-{}{}{}\"",
+            self.epoch,
             self.version,
             self.position.unwrap_or(0),
             self.estimated_wait_seconds
                 .map_or_else(|| "n".to_string(), |secs| secs.to_string()),
             u8::from(self.estimate_past_closing),
+            u8::from(self.present),
             self.estimate_reason.unwrap_or("")
         )
     }
@@ -512,5 +527,6 @@ pub fn ticket(views: &Views, view: &TicketView, now: Timestamp) -> TicketBody {
             _ => None,
         },
         next_poll_seconds: catalog.poll_seconds,
+        epoch: views.epoch(),
     }
 }

@@ -172,6 +172,9 @@ pub struct Views {
     changed: Notify,
     /// Ended tickets by when they ended, for retention: the oldest go first.
     ended: parking_lot::Mutex<std::collections::BTreeSet<(Timestamp, TicketId)>>,
+    /// Drawn at start: every ETag carries it, so a client's ETag from before
+    /// a restart (whose versions start again at 1) never earns a stale 304.
+    epoch: u32,
 }
 
 impl Views {
@@ -199,7 +202,13 @@ impl Views {
             figures,
             changed: Notify::new(),
             ended: parking_lot::Mutex::new(std::collections::BTreeSet::new()),
+            epoch: rand::random(),
         }
+    }
+
+    /// This process's ETag epoch.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
     }
 
     pub fn catalog(&self) -> &Catalog {
