@@ -5,7 +5,10 @@
 //! BENCHMARKS.md. Sizes can be lowered for a quick look:
 //! `ops/bench --tickets 100000 --operators 64 --seconds 5`; the presence
 //! case alone (half the queue absent against all present):
-//! `ops/bench --only presence`.
+//! `ops/bench --only presence`. With `--json` the rows go to stderr and
+//! stdout gets one JSON object of named figures (`matches_per_second`,
+//! `durable_matches_per_second`, `durable_joins_per_second`,
+//! `recovery_seconds`, `bytes_per_waiting_ticket`, …).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +22,8 @@ use hdrhistogram::Histogram;
 
 #[path = "bench/presence.rs"]
 mod presence;
+#[path = "bench/report.rs"]
+mod report;
 
 /// Counts live heap bytes, so memory per ticket is measured exactly rather
 /// than through RSS (which freed-but-kept pages blur).
@@ -68,7 +73,11 @@ fn options() -> Options {
         only_presence: false,
         min_replicas: 0,
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "--json") {
+        args.retain(|arg| arg != "--json");
+        report::use_json();
+    }
     for pair in args.chunks(2) {
         let value = pair.get(1).and_then(|v| v.parse::<u64>().ok());
         if pair[0] == "--redis" {
@@ -85,7 +94,7 @@ fn options() -> Options {
             ("--seconds", Some(v)) => options.seconds = v,
             ("--min-replicas", Some(v)) => options.min_replicas = v as u32,
             _ => {
-                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence]");
+                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence] [--json]");
                 std::process::exit(2);
             }
         }
@@ -317,7 +326,9 @@ async fn redis_store(
 /// Durable matches per second and recovery time, on Redis.
 async fn redis_benchmarks(url: &str, tickets: u32, operators: u32, min_replicas: u32) {
     let (store, lease) = redis_store(url, min_replicas).await;
-    println!("| min_replicas (WAIT before answering) | {min_replicas} |");
+    report::row(&format!(
+        "| min_replicas (WAIT before answering) | {min_replicas} |"
+    ));
     let settings = settings_from(&config(operators));
     let engine = Engine::start(EngineParts {
         settings,
@@ -328,20 +339,27 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32, min_replicas:
     .await
     .expect("engine starts");
     let sequential = join_latency(&engine, 0, 1_000).await;
-    println!(
+    report::row(&format!(
         "| durable join latency, one client: p50 / p99 | {:.2} ms / {:.2} ms |",
         micros(&sequential, 0.5) / 1000.0,
         micros(&sequential, 0.99) / 1000.0
-    );
+    ));
     let started = Instant::now();
     let latency = timed_join_range(&engine, 1_000, tickets + operators, 64).await;
     let joins = f64::from(tickets + operators - 1_000) / started.elapsed().as_secs_f64();
-    println!("| durable joins per second (64 concurrent clients) | {joins:.0} /s |");
-    println!(
+    report::row(&format!(
+        "| durable joins per second (64 concurrent clients) | {joins:.0} /s |"
+    ));
+    report::figure("durable_joins_per_second", joins);
+    report::figure(
+        "durable_join_p99_ms_64_clients",
+        micros(&latency, 0.99) / 1000.0,
+    );
+    report::row(&format!(
         "| durable join latency, 64 concurrent clients: p50 / p99 | {:.2} ms / {:.2} ms |",
         micros(&latency, 0.5) / 1000.0,
         micros(&latency, 0.99) / 1000.0
-    );
+    ));
     let map = std::collections::BTreeMap::from([("BENCH".to_string(), true)]);
     let ids: Vec<engine::domain::OperatorId> = (0..operators)
         .map(|n| engine::domain::OperatorId::parse(&format!("op-{n:05}")).expect("id"))
@@ -373,7 +391,8 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32, min_replicas:
         task.await.expect("attend task");
     }
     let matches = f64::from(operators) / started.elapsed().as_secs_f64();
-    println!("| durable matches per second, {operators} operators pressing Atender (64 concurrent) | {matches:.0} /s |");
+    report::row(&format!("| durable matches per second, {operators} operators pressing Atender (64 concurrent) | {matches:.0} /s |"));
+    report::figure("durable_matches_per_second", matches);
     drop(engine);
     lease.release().await.expect("release the lease");
     drop(store);
@@ -405,16 +424,17 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32, min_replicas:
     .await
     .expect("engine recovers");
     let recovery = started.elapsed();
+    report::figure("recovery_seconds", recovery.as_secs_f64());
     let waiting = engine
         .views()
         .figures(&engine.catalog().services()[0].code)
         .map_or(0, |f| f.waiting());
-    println!(
+    report::row(&format!(
         "| recovery to ready with {waiting} waiting tickets and {operators} operators ({} held) | {:.2} s (after {:.2} s waiting for the lease) |",
         operators,
         recovery.as_secs_f64(),
         lease_wait.as_secs_f64()
-    );
+    ));
     drop(lease);
 }
 
@@ -429,10 +449,12 @@ async fn main() {
             options.min_replicas,
         )
         .await;
+        report::finish();
         return;
     }
     if options.only_presence {
         presence::presence_benchmarks(options.tickets).await;
+        report::finish();
         return;
     }
 
@@ -448,44 +470,51 @@ async fn main() {
     let filled = f64::from(options.tickets - 20_000);
     let heap_per_ticket = (heap_after - heap_before) as f64 / filled;
     let rss_per_ticket = rss_after.saturating_sub(rss_before) as f64 / filled;
+    report::figure("bytes_per_waiting_ticket", heap_per_ticket);
+    report::figure("rss_bytes_per_waiting_ticket", rss_per_ticket);
     let waiting = engine
         .views()
         .figures(&engine.catalog().services()[0].code)
         .map_or(0, |f| f.waiting());
-    println!("| waiting tickets at the end of the fill | {waiting} |");
-    println!(
+    report::row(&format!(
+        "| waiting tickets at the end of the fill | {waiting} |"
+    ));
+    report::row(&format!(
         "| memory per waiting ticket: live heap (actor, mailbox, snapshot, queue entry, store record) | {heap_per_ticket:.0} bytes ({:.2} KiB) |",
         heap_per_ticket / 1024.0
-    );
-    println!(
+    ));
+    report::row(&format!(
         "| memory per waiting ticket: process RSS growth | {rss_per_ticket:.0} bytes ({:.2} KiB) |",
         rss_per_ticket / 1024.0
-    );
-    println!(
+    ));
+    report::row(&format!(
         "| join latency at ~10k waiting: p50 / p99 | {:.1} µs / {:.1} µs |",
         micros(&small, 0.5),
         micros(&small, 0.99)
-    );
-    println!(
+    ));
+    report::row(&format!(
         "| join latency at ~{}k waiting: p50 / p99 | {:.1} µs / {:.1} µs |",
         options.tickets / 1000,
         micros(&large, 0.5),
         micros(&large, 0.99)
-    );
-    println!(
+    ));
+    report::row(&format!(
         "| join p50 ratio (large / small queue) | {:.2} |",
         micros(&large, 0.5) / micros(&small, 0.5)
-    );
+    ));
     drop(engine);
 
     let burst = burst_of_matches(10_000).await;
-    println!("| matches per second, 10,000 operators pressing Atender against a deep queue | {burst:.0} /s |");
+    report::figure("matches_per_second", burst);
+    report::row(&format!("| matches per second, 10,000 operators pressing Atender against a deep queue | {burst:.0} /s |"));
 
     let (matches, rate) = matches_per_second(options.operators, options.seconds).await;
-    println!(
+    report::figure("attention_cycles_per_second", rate);
+    report::row(&format!(
         "| matches per second ({} operators; each match is one Iniciar + Finalizar y Atender siguiente cycle: 3 commits) | {rate:.0} /s ({matches} matches) |",
         options.operators
-    );
+    ));
 
     presence::presence_benchmarks(options.tickets).await;
+    report::finish();
 }

@@ -68,14 +68,14 @@ pub async fn presence_benchmarks(tickets: u32) {
         (Case::HalfAbsentNotYetSwept, &unswept),
     ] {
         let figures = best(runs);
-        println!(
+        crate::report::row(&format!(
             "| presence, {} against all present (best of each): join p50 ratio / matches per second ratio / engine CPU per match ratio / per join ratio | {:.2} / {:.2} / {:.2} / {:.2} |",
             case.label(),
             figures.join_p50 / present.join_p50,
             figures.matches / present.matches,
             figures.match_cpu / present.match_cpu,
             figures.join_cpu / present.join_cpu,
-        );
+        ));
     }
 }
 
@@ -153,19 +153,19 @@ async fn run(case: Case, tickets: u32) -> Figures {
         join_cpu,
     };
     let absent = engine.inspect().await.expect("inspect").absent.len();
-    println!(
+    crate::report::row(&format!(
         "| presence, {}: {tickets} waiting, {silent} silent | join p50 / p99 {:.1} µs / {:.1} µs, engine CPU {join_cpu:.1} µs per join; {matches:.0} matches/s ({OPERATORS} operators pressing Atender), engine CPU {match_cpu:.1} µs per match; {absent} held aside at the end (fill {:.1} s) |",
         case.label(),
         figures.join_p50,
         figures.join_p99,
         fill.as_secs_f64(),
-    );
+    ));
     if case == Case::HalfAbsentSetAside {
-        println!(
+        crate::report::row(&format!(
             "| presence: setting {silent} silent tickets aside | {sweeps} sweeps, {:.2} s; live heap {:+.0} bytes per ticket set aside |",
             sweeping.as_secs_f64(),
             heap_aside as f64 / f64::from(silent.max(1)),
-        );
+        ));
     }
     drop(engine);
     figures
