@@ -226,6 +226,9 @@ pub(crate) async fn poll(
     params(("id" = String, Path, description = "The ticket id (16 hex digits)", pattern = "^[0-9a-f]{16}$")),
     responses(
         (status = 204, description = "Noted: the ticket counts as absent until its page polls again"),
+        (status = 400, description = "error codes: invalid_request (the path is not percent-encoded UTF-8)", body = ErrorBody),
+        (status = 413, description = "error codes: invalid_request (body too large)", body = ErrorBody),
+        (status = 415, description = "error codes: invalid_request (a body that is not empty and not JSON: this call takes none)", body = ErrorBody),
         (status = 401, description = "error codes: unauthenticated (missing or wrong ticket token)", body = ErrorBody),
         (status = 404, description = "error codes: not_found", body = ErrorBody),
     ),
