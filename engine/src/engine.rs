@@ -225,14 +225,19 @@ impl Engine {
                 })
             }
         };
-        self.operator(operator)?
+        let meeting_end = self
+            .operator(operator)?
             .send(Finalize {
                 outcome,
                 observations,
                 represented_nif,
                 next,
             })
-            .await?
+            .await??;
+        // Answer once the provider has ended the meeting, as the guide's
+        // "end it for everybody" expects; no actor waits meanwhile.
+        meeting_end.finished().await;
+        Ok(())
     }
 
     /// A taxpayer joins a queue: checks the form, the identity and the hours.

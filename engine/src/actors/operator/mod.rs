@@ -3,10 +3,12 @@
 
 mod finalize;
 mod meeting;
+mod start;
 mod taxpayer;
 
-pub use finalize::{Finalize, Next};
-pub use meeting::{EndMeeting, MeetingEvent, Start, StartReceipt};
+pub use finalize::{Finalize, MeetingEnd, Next};
+pub use meeting::{EndMeeting, MeetingEvent};
+pub use start::{Start, StartReceipt};
 pub use taxpayer::{TaxpayerAbandons, TaxpayerAccepts};
 
 use std::collections::BTreeMap;
@@ -48,6 +50,8 @@ pub struct OperatorActor {
     /// The provider's quota warning at the last Iniciar Videoasistencia (not
     /// stored: the next start asks again).
     quota_warning: Option<Arc<str>>,
+    /// An Iniciar Videoasistencia waiting for the provider.
+    starting: Option<start::Starting>,
     version: u64,
 }
 
@@ -86,6 +90,7 @@ impl OperatorActor {
             attended: record.attended,
             meeting_live: MeetingLive::default(),
             quota_warning: None,
+            starting: None,
             version: 0,
         };
         actor.shared.views.publish_operator(actor.view(1));
