@@ -8,6 +8,14 @@
 //! now. Replies that need another actor wait with `AtomicResponse`, so an
 //! actor handles one command at a time; waits only point down the chain
 //! ticket → operator → dispatcher → store, so they can never form a cycle.
+//!
+//! No actor waits for the meeting provider: the operator's create (Iniciar)
+//! and end (Finalizar, "Finalizar la reunión para todos") run on their own
+//! tasks and come back as messages, so a taxpayer's Abandonar or a webhook
+//! is handled while Zoom is slow; a meeting that arrives for an attention no
+//! longer waiting for it is ended (`operator/start.rs`). A match carries the
+//! ticket's details from the dispatcher's queue entry (`TicketDetails`):
+//! nobody reads a snapshot to learn who they were matched with.
 
 pub mod dispatcher;
 pub mod janitor;
