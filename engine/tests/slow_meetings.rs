@@ -15,6 +15,7 @@ use engine::meeting::MeetingProvider;
 use engine::render::ConsoleState;
 use engine::store::{MemoryStore, Store};
 use engine::testsuite::{default_settings, dni, op, ScriptedMeetings, TestEngine};
+use engine::ticket::TicketId;
 use engine::{EngineError, EngineParts};
 use zoom_support::fake::{FakeZoom, Reply, MEETING_ID};
 use zoom_support::{clock, provider, settings};
@@ -48,7 +49,7 @@ async fn engine_on_slow_zoom(fake: &FakeZoom) -> TestEngine {
 }
 
 /// `op-0001` holds taxpayer `taxpayer`'s ticket (CLAVE); answers the ticket.
-async fn assigned(app: &TestEngine, taxpayer: u32) -> engine::ticket::TicketId {
+async fn assigned(app: &TestEngine, taxpayer: u32) -> TicketId {
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
     let receipt = app.join(&dni(taxpayer), "CLAVE").await.expect("join");
@@ -67,16 +68,26 @@ async fn eventually(what: &str, done: impl Fn() -> bool) {
     panic!("never happened: {what}");
 }
 
-#[tokio::test]
-async fn abandonar_answers_while_iniciar_waits_for_zoom_and_the_late_meeting_is_ended() {
+/// The Iniciar being answered.
+type PendingStart =
+    tokio::task::JoinHandle<Result<engine::actors::operator::StartReceipt, EngineError>>;
+
+/// `op-0001` holds taxpayer `taxpayer`'s ticket and has pressed Iniciar;
+/// the scripted Zoom got the create and will answer it in 6 s.
+async fn iniciar_pending(taxpayer: u32) -> (FakeZoom, TestEngine, TicketId, PendingStart) {
     let fake = FakeZoom::start().await;
     fake.script_create([Reply::Hang(ZOOM_DELAY)]);
     let app = engine_on_slow_zoom(&fake).await;
-    let ticket = assigned(&app, 1).await;
-
+    let ticket = assigned(&app, taxpayer).await;
     let engine = app.engine.clone();
     let start = tokio::spawn(async move { engine.start_meeting(&op("op-0001")).await });
     eventually("Zoom receives the create", || fake.creates().len() == 1).await;
+    (fake, app, ticket, start)
+}
+
+#[tokio::test]
+async fn abandonar_answers_while_iniciar_waits_for_zoom_and_the_late_meeting_is_ended() {
+    let (fake, app, ticket, start) = iniciar_pending(1).await;
     let abandoned = app.engine.abandon(ticket, "Me tengo que ir").await;
     // Nothing was ended yet: the create had not answered when Abandonar did.
     let ends_when_abandoned = fake.ends().len();
@@ -115,14 +126,7 @@ async fn abandonar_answers_while_iniciar_waits_for_zoom_and_the_late_meeting_is_
 
 #[tokio::test]
 async fn the_operator_s_commands_are_answered_while_iniciar_waits_and_iniciar_gets_its_meeting() {
-    let fake = FakeZoom::start().await;
-    fake.script_create([Reply::Hang(ZOOM_DELAY)]);
-    let app = engine_on_slow_zoom(&fake).await;
-    let ticket = assigned(&app, 2).await;
-
-    let engine = app.engine.clone();
-    let start = tokio::spawn(async move { engine.start_meeting(&op("op-0001")).await });
-    eventually("Zoom receives the create", || fake.creates().len() == 1).await;
+    let (fake, app, ticket, start) = iniciar_pending(2).await;
     // The taxpayer's Aceptar, another Iniciar, a wrong command and a change
     // of availability are all answered while the create is pending.
     let accepted = app.engine.accept(ticket).await;

@@ -8,6 +8,7 @@
 use tokio::sync::oneshot;
 
 use super::*;
+use crate::actors::commit_and;
 use crate::meeting::MeetingError;
 
 /// Iniciar Videoasistencia.
@@ -153,43 +154,43 @@ impl Handler<MeetingCreated> for OperatorActor {
             meeting: meeting.clone(),
             at: started_at,
         };
-        let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(
-            async move { store.apply(&change).await }
-                .into_actor(self)
-                .map(move |result, this, ctx| {
-                    if let Err(error) = result {
-                        // Not recorded: do not leave a meeting nobody will use.
-                        this.end_unused(meeting);
-                        this.answer_start(Err(error.into()));
-                        return;
-                    }
-                    // Zoom's daily cap: the operator hears of it before reaching it.
-                    this.quota_warning = this
-                        .shared
-                        .meetings
-                        .quota_warning(this.profile.zoom_user.as_deref())
-                        .map(Arc::<str>::from);
-                    this.meeting_live = MeetingLive::default();
-                    this.shared
-                        .meetings_by_id
-                        .insert(meeting.id.clone(), ctx.address());
-                    this.duty = Duty::InMeeting {
-                        ticket,
-                        assigned_at,
-                        meeting: meeting.clone(),
-                        started_at,
-                    };
-                    this.publish();
-                    if let Some(addr) = this.shared.tickets.get(&ticket) {
-                        addr.do_send(ticket::MeetingStarted {
-                            join_url: meeting.join_url.clone(),
-                        });
-                    }
-                    this.answer_start(Ok(StartReceipt {
-                        start_url: meeting.start_url,
-                    }));
-                }),
-        ))
+        commit_and(
+            self,
+            &self.shared.store,
+            change,
+            move |result, this, ctx| {
+                if let Err(error) = result {
+                    // Not recorded: do not leave a meeting nobody will use.
+                    this.end_unused(meeting);
+                    this.answer_start(Err(error.into()));
+                    return;
+                }
+                // Zoom's daily cap: the operator hears of it before reaching it.
+                this.quota_warning = this
+                    .shared
+                    .meetings
+                    .quota_warning(this.profile.zoom_user.as_deref())
+                    .map(Arc::<str>::from);
+                this.meeting_live = MeetingLive::default();
+                this.shared
+                    .meetings_by_id
+                    .insert(meeting.id.clone(), ctx.address());
+                this.duty = Duty::InMeeting {
+                    ticket,
+                    assigned_at,
+                    meeting: meeting.clone(),
+                    started_at,
+                };
+                this.publish();
+                if let Some(addr) = this.shared.tickets.get(&ticket) {
+                    addr.do_send(ticket::MeetingStarted {
+                        join_url: meeting.join_url.clone(),
+                    });
+                }
+                this.answer_start(Ok(StartReceipt {
+                    start_url: meeting.start_url,
+                }));
+            },
+        )
     }
 }
