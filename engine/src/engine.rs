@@ -110,8 +110,18 @@ impl Engine {
         let catalog = Arc::new(Catalog::new(parts.settings));
         let state = parts.store.load().await?;
         let mut histories = HashMap::new();
-        for record in state.operators.values() {
-            if let Some(ticket) = record.duty.ticket().and_then(|id| state.tickets.get(&id)) {
+        for (operator, record) in &state.operators {
+            if let Some(held) = record.duty.ticket() {
+                // No console shows an attention whose ticket is gone.
+                let ticket =
+                    state
+                        .tickets
+                        .get(&held)
+                        .ok_or_else(|| EngineError::StoreUnavailable {
+                            reason: format!(
+                            "operator {operator} holds ticket {held}, which the store does not have"
+                        ),
+                        })?;
                 let mut history = parts.store.history(&ticket.nif).await?;
                 history.reverse();
                 histories.insert(ticket.id, history);
@@ -225,14 +235,19 @@ impl Engine {
                 })
             }
         };
-        self.operator(operator)?
+        let meeting_end = self
+            .operator(operator)?
             .send(Finalize {
                 outcome,
                 observations,
                 represented_nif,
                 next,
             })
-            .await?
+            .await??;
+        // Answer once the provider has ended the meeting, as the guide's
+        // "end it for everybody" expects; no actor waits meanwhile.
+        meeting_end.finished().await;
+        Ok(())
     }
 
     /// A taxpayer joins a queue: checks the form, the identity and the hours.

@@ -3,8 +3,23 @@
 use std::fmt;
 use std::str::FromStr;
 
+use jiff::Timestamp;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+
+use crate::domain::{Nif, ServiceCode};
+
+/// What a match tells the operator about the ticket: carried by the match
+/// itself (the dispatcher's queue entry holds it), so nobody re-reads a
+/// published snapshot to fill a console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketDetails {
+    pub id: TicketId,
+    pub nif: Nif,
+    pub name: String,
+    pub service: ServiceCode,
+    pub joined_at: Timestamp,
+}
 
 /// A ticket's id: 64 random bits, shown as 16 lowercase hex digits. It names
 /// the ticket in URLs; it does not open it (the token does).

@@ -8,6 +8,14 @@
 //! now. Replies that need another actor wait with `AtomicResponse`, so an
 //! actor handles one command at a time; waits only point down the chain
 //! ticket → operator → dispatcher → store, so they can never form a cycle.
+//!
+//! No actor waits for the meeting provider: the operator's create (Iniciar)
+//! and end (Finalizar, "Finalizar la reunión para todos") run on their own
+//! tasks and come back as messages, so a taxpayer's Abandonar or a webhook
+//! is handled while Zoom is slow; a meeting that arrives for an attention no
+//! longer waiting for it is ended (`operator/start.rs`). A match carries the
+//! ticket's details from the dispatcher's queue entry (`TicketDetails`):
+//! nobody reads a snapshot to learn who they were matched with.
 
 pub mod dispatcher;
 pub mod janitor;
@@ -45,15 +53,32 @@ where
     T: 'static,
     F: FnOnce(&mut A, &mut actix::Context<A>) -> Result<T, crate::EngineError> + 'static,
 {
+    commit_and(actor, store, change, move |result, this, ctx| {
+        result?;
+        then(this, ctx)
+    })
+}
+
+/// Applies `change` to the store and runs `then` on the actor with the
+/// store's answer, the mailbox held meanwhile: for steps that clean up
+/// after a commit that failed.
+pub(crate) fn commit_and<A, T, F>(
+    actor: &A,
+    store: &Arc<dyn Store>,
+    change: crate::store::Change,
+    then: F,
+) -> actix::AtomicResponse<A, T>
+where
+    A: actix::Actor<Context = actix::Context<A>>,
+    T: 'static,
+    F: FnOnce(Result<(), crate::store::StoreError>, &mut A, &mut actix::Context<A>) -> T + 'static,
+{
     use actix::{ActorFutureExt, WrapFuture};
     let store = Arc::clone(store);
     actix::AtomicResponse::new(Box::pin(
         async move { store.apply(&change).await }
             .into_actor(actor)
-            .map(move |result, this, ctx| {
-                result?;
-                then(this, ctx)
-            }),
+            .map(then),
     ))
 }
 

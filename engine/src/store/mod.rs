@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Annotation, Nif, Observations, ObservationsError, OperatorId, ServiceCode};
 use crate::ticket::{TicketId, TicketToken};
 
+// The lifecycle's states are the domain's; the store keeps them as they are.
+pub use crate::domain::{AbandonReason, Duty, MeetingRecord, TicketState};
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
 pub use state::StoredState;
@@ -201,27 +203,6 @@ impl Change {
     }
 }
 
-/// Why a ticket was abandoned.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AbandonReason {
-    /// The taxpayer pressed Abandonar.
-    #[default]
-    Taxpayer,
-    /// The taxpayer's page stopped polling for longer than `[presence]` allows.
-    Absent,
-}
-
-impl AbandonReason {
-    /// The API's name of the reason.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AbandonReason::Taxpayer => "taxpayer",
-            AbandonReason::Absent => "absent",
-        }
-    }
-}
-
 /// A taxpayer's ticket as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketRecord {
@@ -234,93 +215,6 @@ pub struct TicketRecord {
     pub seq: u64,
     pub joined_at: Timestamp,
     pub state: TicketState,
-}
-
-/// Where a ticket is in its life.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum TicketState {
-    Waiting,
-    Assigned {
-        operator: OperatorId,
-        assigned_at: Timestamp,
-    },
-    Accepted {
-        operator: OperatorId,
-        assigned_at: Timestamp,
-        accepted_at: Timestamp,
-    },
-    Finished {
-        operator: OperatorId,
-        assigned_at: Timestamp,
-        finished_at: Timestamp,
-    },
-    Abandoned {
-        operator: Option<OperatorId>,
-        assigned_at: Option<Timestamp>,
-        abandoned_at: Timestamp,
-        #[serde(default)]
-        reason: AbandonReason,
-    },
-}
-
-impl TicketState {
-    /// The API's name of the state.
-    pub fn name(&self) -> &'static str {
-        match self {
-            TicketState::Waiting => "waiting",
-            TicketState::Assigned { .. } => "assigned",
-            TicketState::Accepted { .. } => "accepted",
-            TicketState::Finished { .. } => "finished",
-            TicketState::Abandoned { .. } => "abandoned",
-        }
-    }
-
-    /// When a finished or abandoned ticket ended.
-    pub fn ended_at(&self) -> Option<Timestamp> {
-        match self {
-            TicketState::Finished { finished_at, .. } => Some(*finished_at),
-            TicketState::Abandoned { abandoned_at, .. } => Some(*abandoned_at),
-            _ => None,
-        }
-    }
-
-    /// Finished and abandoned tickets never change again.
-    pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            TicketState::Finished { .. } | TicketState::Abandoned { .. }
-        )
-    }
-
-    /// The operator holding the ticket, while one does.
-    pub fn holder(&self) -> Option<&OperatorId> {
-        self.hold().map(|(operator, _)| operator)
-    }
-
-    /// Who holds the ticket and since when, while assigned or accepted.
-    pub fn hold(&self) -> Option<(&OperatorId, Timestamp)> {
-        match self {
-            TicketState::Assigned {
-                operator,
-                assigned_at,
-            }
-            | TicketState::Accepted {
-                operator,
-                assigned_at,
-                ..
-            } => Some((operator, *assigned_at)),
-            _ => None,
-        }
-    }
-}
-
-/// A meeting as stored: enough to show the links again after a restart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MeetingRecord {
-    pub id: String,
-    pub start_url: String,
-    pub join_url: String,
 }
 
 /// An operator as stored.
@@ -362,59 +256,5 @@ impl AttendedCount {
     pub fn increment(&mut self, today: jiff::civil::Date) {
         self.count = self.on(today) + 1;
         self.day = Some(today);
-    }
-}
-
-/// What an operator is doing, as far as it must survive a restart. Whether an
-/// operator who is `Off` sees "unavailable", "closed" or "idle" depends on the
-/// availability and the clock, so it is derived, not stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "duty", rename_all = "snake_case")]
-pub enum Duty {
-    Off,
-    Waiting {
-        since: Timestamp,
-    },
-    Assigned {
-        ticket: TicketId,
-        assigned_at: Timestamp,
-    },
-    InMeeting {
-        ticket: TicketId,
-        assigned_at: Timestamp,
-        meeting: MeetingRecord,
-        started_at: Timestamp,
-    },
-    TaxpayerAbandoned {
-        ticket: TicketId,
-        assigned_at: Timestamp,
-        meeting: Option<MeetingRecord>,
-        started_at: Option<Timestamp>,
-        abandoned_at: Timestamp,
-        taxpayer_observations: Observations,
-        /// Pressed Abandonar, or their page stopped answering.
-        #[serde(default)]
-        reason: AbandonReason,
-    },
-}
-
-impl Duty {
-    /// The meeting of the attention in progress, if one was started.
-    pub fn meeting(&self) -> Option<&MeetingRecord> {
-        match self {
-            Duty::InMeeting { meeting, .. } => Some(meeting),
-            Duty::TaxpayerAbandoned { meeting, .. } => meeting.as_ref(),
-            _ => None,
-        }
-    }
-
-    /// The ticket the operator holds, if any.
-    pub fn ticket(&self) -> Option<TicketId> {
-        match self {
-            Duty::Off | Duty::Waiting { .. } => None,
-            Duty::Assigned { ticket, .. }
-            | Duty::InMeeting { ticket, .. }
-            | Duty::TaxpayerAbandoned { ticket, .. } => Some(*ticket),
-        }
     }
 }

@@ -28,7 +28,7 @@ use crate::domain::{Nif, Observations, OperatorId, ServiceCode};
 use crate::error::EngineError;
 use crate::presence::Seen;
 use crate::store::{AbandonReason, Change, StoreError, TicketRecord, TicketState};
-use crate::ticket::{TicketId, TicketToken};
+use crate::ticket::{TicketDetails, TicketId, TicketToken};
 use crate::views::TicketView;
 
 /// How long to wait before retrying a match whose commit failed.
@@ -70,12 +70,40 @@ pub struct Dispatcher {
 /// them may wait; the address is looked up in `Shared::tickets` on a match.
 struct Queued {
     id: TicketId,
+    /// What the operator who takes it is told (so a match needs no lookup).
+    nif: Nif,
+    name: Box<str>,
+    joined_at: Timestamp,
     slot: usize,
     /// The page's last poll, shared with the ticket's snapshot.
     seen: Arc<Seen>,
     /// The wait its taxpayer was told at join, in seconds (none after a
     /// restart): the metrics compare it with the real wait at assignment.
     estimated_wait_secs: Option<u32>,
+}
+
+impl Queued {
+    fn new(record: &TicketRecord, slot: usize, seen: Arc<Seen>) -> Queued {
+        Queued {
+            id: record.id,
+            nif: record.nif,
+            name: record.name.as_str().into(),
+            joined_at: record.joined_at,
+            slot,
+            seen,
+            estimated_wait_secs: None,
+        }
+    }
+
+    fn details(&self, service: &ServiceCode) -> TicketDetails {
+        TicketDetails {
+            id: self.id,
+            nif: self.nif,
+            name: self.name.to_string(),
+            service: service.clone(),
+            joined_at: self.joined_at,
+        }
+    }
 }
 
 /// A waiting ticket set aside as absent.
@@ -93,6 +121,8 @@ struct WaitingOperator {
 
 #[derive(Debug, Clone)]
 struct Holder {
+    /// The held ticket's details, for an Interrumpir that lost the race.
+    ticket: Arc<TicketDetails>,
     operator: OperatorId,
     assigned_at: Timestamp,
     /// The ticket's service: whose attention times the hold adds to.
@@ -157,15 +187,7 @@ impl Dispatcher {
                 .queues
                 .entry(record.service.clone())
                 .or_default()
-                .insert(
-                    record.seq,
-                    Queued {
-                        id: record.id,
-                        slot,
-                        seen,
-                        estimated_wait_secs: None,
-                    },
-                );
+                .insert(record.seq, Queued::new(&record, slot, seen));
         }
         let services: Vec<ServiceCode> = dispatcher.queues.keys().cloned().collect();
         for service in &services {
@@ -183,6 +205,13 @@ impl Dispatcher {
             dispatcher.holders.insert(
                 record.id,
                 Holder {
+                    ticket: Arc::new(TicketDetails {
+                        id: record.id,
+                        nif: record.nif,
+                        name: record.name.clone(),
+                        service: record.service.clone(),
+                        joined_at: record.joined_at,
+                    }),
                     operator,
                     assigned_at,
                     service: record.service.clone(),
@@ -213,12 +242,12 @@ impl Dispatcher {
     }
 
     /// The longest-waiting present ticket among `services`: (service, join
-    /// seq). Heads whose page went silent are set aside on the way, so a
+    /// seq, details). Heads whose page went silent are set aside on the way, so a
     /// match never goes to a taxpayer who is not there.
     fn longest_waiting_ticket(
         &mut self,
         services: &[ServiceCode],
-    ) -> Option<(ServiceCode, u64, TicketId)> {
+    ) -> Option<(ServiceCode, u64, TicketDetails)> {
         let now = self.shared.clock.now();
         for service in services {
             self.set_aside_silent_heads(service, now);
@@ -229,14 +258,15 @@ impl Dispatcher {
                 self.queues
                     .get(service)
                     .and_then(|queue| queue.first_key_value())
-                    .map(|(seq, queued)| (service.clone(), *seq, queued.id))
+                    .map(|(seq, queued)| (service, *seq, queued))
             })
             .min_by_key(|(_, seq, _)| *seq)
+            .map(|(service, seq, queued)| (service.clone(), seq, queued.details(service)))
     }
 
     /// The oldest pair that should be matched now (after a failed commit,
     /// a return, a change of availability).
-    fn any_pending_pair(&mut self) -> Option<(ServiceCode, u64, TicketId, OperatorId)> {
+    fn any_pending_pair(&mut self) -> Option<(ServiceCode, u64, TicketDetails, OperatorId)> {
         let mut operators: Vec<(u64, OperatorId, Vec<ServiceCode>)> = self
             .waiting_operators
             .iter()
@@ -335,8 +365,7 @@ impl Dispatcher {
             .queues
             .get(service)
             .and_then(|queue| queue.first_key_value())
-            .and_then(|(_, queued)| self.shared.views.ticket(&queued.id))
-            .map(|view| view.joined_at);
+            .map(|(_, queued)| queued.joined_at);
         figures.set_oldest_joined(oldest);
     }
 
@@ -366,6 +395,7 @@ impl Dispatcher {
         self.live
             .insert((record.nif, record.service.clone()), record.id);
         let seen = Arc::new(Seen::new(record.joined_at));
+        let queued = Queued::new(&record, slot, Arc::clone(&seen));
         let view = TicketView {
             version: 1,
             id: record.id,
@@ -384,21 +414,14 @@ impl Dispatcher {
         let id = view.id;
         let addr = TicketActor::new(Arc::clone(&self.shared), view).start();
         self.shared.tickets.insert(id, addr);
-        self.queue(&record.service).insert(
-            record.seq,
-            Queued {
-                id,
-                slot,
-                seen,
-                estimated_wait_secs: None,
-            },
-        );
+        self.queue(&record.service).insert(record.seq, queued);
         self.publish_oldest(&record.service);
         crate::metrics::record_join(&record.service);
     }
 
     /// The match is committed: the ticket leaves its queue, both sides hear.
     /// `tell_operator` is false when the operator hears through a reply.
+    /// Answers the ticket's details; `None` (logged) if it was not queued.
     fn commit_match(
         &mut self,
         service: &ServiceCode,
@@ -406,24 +429,24 @@ impl Dispatcher {
         operator: &OperatorId,
         assigned_at: Timestamp,
         tell_operator: bool,
-    ) {
+    ) -> Option<TicketDetails> {
         let Some(queued) = self.queue(service).remove(&seq) else {
-            return;
+            tracing::error!(seq, "matched ticket is not in its queue");
+            return None;
         };
+        let details = queued.details(service);
         if let Some(figures) = self.shared.views.figures(service) {
             figures.dequeue(queued.slot);
         }
         self.publish_oldest(service);
-        if let Some(view) = self.shared.views.ticket(&queued.id) {
-            let waited = assigned_at.duration_since(view.joined_at);
-            crate::metrics::record_assignment(
-                service,
-                Duration::try_from(waited).unwrap_or_default(),
-                queued
-                    .estimated_wait_secs
-                    .map(|secs| Duration::from_secs(secs.into())),
-            );
-        }
+        let waited = assigned_at.duration_since(queued.joined_at);
+        crate::metrics::record_assignment(
+            service,
+            Duration::try_from(waited).unwrap_or_default(),
+            queued
+                .estimated_wait_secs
+                .map(|secs| Duration::from_secs(secs.into())),
+        );
         let services = match self.waiting_operators.get(operator) {
             Some(waiting) => waiting.services.clone(),
             None => self
@@ -437,6 +460,7 @@ impl Dispatcher {
         self.holders.insert(
             queued.id,
             Holder {
+                ticket: Arc::new(details.clone()),
                 operator: operator.clone(),
                 assigned_at,
                 service: service.clone(),
@@ -447,7 +471,7 @@ impl Dispatcher {
         self.holding.insert(operator.clone(), queued.id);
         self.publish_duty(operator);
         let Some(operator_addr) = self.operators.get(operator).cloned() else {
-            return;
+            return Some(details);
         };
         let Some(ticket_addr) = self
             .shared
@@ -456,7 +480,7 @@ impl Dispatcher {
             .map(|entry| entry.value().clone())
         else {
             tracing::error!(ticket = %queued.id, "matched ticket has no actor");
-            return;
+            return Some(details);
         };
         ticket_addr.do_send(ticket::Assigned {
             operator: operator.clone(),
@@ -465,10 +489,11 @@ impl Dispatcher {
         });
         if tell_operator {
             operator_addr.do_send(operator::Assigned {
-                ticket: queued.id,
+                ticket: details.clone(),
                 assigned_at,
             });
         }
+        Some(details)
     }
 }
 

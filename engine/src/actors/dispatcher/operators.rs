@@ -16,8 +16,9 @@ pub struct OperatorReady {
 /// Whether a ready operator got a taxpayer at once.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Readiness {
+    /// Matched at once with this ticket, whose details the match carries.
     Matched {
-        ticket: TicketId,
+        ticket: TicketDetails,
         assigned_at: Timestamp,
     },
     Waiting {
@@ -38,7 +39,7 @@ impl Handler<OperatorReady> for Dispatcher {
         let best = self.longest_waiting_ticket(&msg.services);
         let change = match &best {
             Some((_, _, ticket)) => Change::Matched {
-                ticket: *ticket,
+                ticket: ticket.id,
                 operator: msg.operator.clone(),
                 at: now,
             },
@@ -65,6 +66,7 @@ impl Handler<OperatorReady> for Dispatcher {
                     match best {
                         Some((service, seq, ticket)) => {
                             this.set_on_duty(msg.operator.clone(), msg.services);
+                            // The details were read when the match was decided.
                             this.commit_match(&service, seq, &msg.operator, now, false);
                             Ok(Readiness::Matched {
                                 ticket,
@@ -95,7 +97,7 @@ pub enum Withdrawal {
     Withdrawn,
     /// Too late: a taxpayer was matched first.
     Assigned {
-        ticket: TicketId,
+        ticket: TicketDetails,
         assigned_at: Timestamp,
     },
     NotWaiting,
@@ -108,7 +110,7 @@ impl Handler<WithdrawOperator> for Dispatcher {
         if !self.waiting_operators.contains_key(&msg.operator) {
             let held = self.holding.get(&msg.operator).and_then(|ticket| {
                 self.holders.get(ticket).map(|holder| Withdrawal::Assigned {
-                    ticket: *ticket,
+                    ticket: (*holder.ticket).clone(),
                     assigned_at: holder.assigned_at,
                 })
             });

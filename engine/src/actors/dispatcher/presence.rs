@@ -349,9 +349,8 @@ impl Dispatcher {
             return;
         };
         let id = absent.queued.id;
-        if let Some(view) = self.shared.views.ticket(&id) {
-            self.live.remove(&(view.nif, absent.service.clone()));
-        }
+        self.live
+            .remove(&(absent.queued.nif, absent.service.clone()));
         crate::metrics::record_abandon(
             &absent.service,
             crate::metrics::AbandonedWhile::Waiting,

@@ -17,7 +17,7 @@ impl Handler<RetryMatches> for Dispatcher {
         };
         let now = self.shared.clock.now();
         let change = Change::Matched {
-            ticket,
+            ticket: ticket.id,
             operator: operator.clone(),
             at: now,
         };

@@ -11,9 +11,10 @@ pub enum Next {
     Interrupt,
 }
 
-/// Finalizar: records the outcome and annotation.
+/// Finalizar: records the outcome and annotation. Answers the meeting's
+/// end, which runs outside the actor: the caller may wait for it.
 #[derive(Message)]
-#[rtype(result = "Result<(), EngineError>")]
+#[rtype(result = "Result<MeetingEnd, EngineError>")]
 pub struct Finalize {
     /// The "Finalización" combo.
     pub outcome: Outcome,
@@ -25,8 +26,24 @@ pub struct Finalize {
     pub next: Next,
 }
 
+/// The end of a finalized attention's meeting, called on its own task so
+/// no mailbox waits for the provider (and a caller that goes away does not
+/// cancel it).
+#[derive(Debug, Default)]
+pub struct MeetingEnd(Option<tokio::task::JoinHandle<()>>);
+
+impl MeetingEnd {
+    /// Waits until the provider has answered (the outcome is only logged).
+    pub async fn finished(self) {
+        if let Some(task) = self.0 {
+            // An engine stopping meanwhile ends the task: nothing to wait for.
+            let _ = task.await;
+        }
+    }
+}
+
 impl Handler<Finalize> for OperatorActor {
-    type Result = Reply<()>;
+    type Result = Reply<MeetingEnd>;
 
     fn handle(&mut self, msg: Finalize, _ctx: &mut Context<Self>) -> Self::Result {
         let (ticket, meeting, started_at, abandoned, left) = match &self.duty {
@@ -102,24 +119,24 @@ impl Handler<Finalize> for OperatorActor {
             },
             at: now,
         };
-        let shared = Arc::clone(&self.shared);
         let next = msg.next;
-        let finalize = async move {
-            shared.store.apply(&change).await?;
-            if let Some(meeting) = &meeting {
-                // The guide asks operators to end the meeting for everybody
-                // first; this makes sure of it.
-                if let Err(error) = shared.meetings.end(meeting).await {
-                    tracing::warn!(%error, "could not end the meeting");
-                }
-            }
-            Ok::<_, EngineError>(())
-        };
-        AtomicResponse::new(Box::pin(finalize.into_actor(self).then(
-            move |result, this, _ctx| -> ResponseActFuture<Self, Result<(), EngineError>> {
+        let store = Arc::clone(&self.shared.store);
+        let finalized = async move { store.apply(&change).await };
+        AtomicResponse::new(Box::pin(finalized.into_actor(self).then(
+            move |result, this, _ctx| -> ResponseActFuture<Self, Result<MeetingEnd, EngineError>> {
                 if let Err(error) = result {
-                    return Box::pin(actix::fut::ready(Err(error)));
+                    return Box::pin(actix::fut::ready(Err(error.into())));
                 }
+                // The guide asks operators to end the meeting for everybody
+                // first; this makes sure of it, on its own task.
+                let ending = MeetingEnd(meeting.map(|meeting| {
+                    let meetings = Arc::clone(&this.shared.meetings);
+                    actix::spawn(async move {
+                        if let Err(error) = meetings.end(&meeting).await {
+                            tracing::warn!(%error, "could not end the meeting");
+                        }
+                    })
+                }));
                 if let Some(meeting) = this.duty.meeting() {
                     this.shared.meetings_by_id.remove(&meeting.id);
                 }
@@ -166,8 +183,11 @@ impl Handler<Finalize> for OperatorActor {
                 });
                 match services {
                     // Finalized either way.
-                    None => Box::pin(actix::fut::ready(Ok(()))),
-                    Some(services) => this.become_ready(services),
+                    None => Box::pin(actix::fut::ready(Ok(ending))),
+                    Some(services) => Box::pin(
+                        this.become_ready(services)
+                            .map(move |result, _, _| result.map(|()| ending)),
+                    ),
                 }
             },
         )))

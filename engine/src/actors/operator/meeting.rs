@@ -1,101 +1,7 @@
-//! The meeting of an attention: Iniciar Videoasistencia, what happens in
-//! the meeting, and ending it for everybody.
+//! The meeting of an attention once started: what happens in it, and
+//! ending it for everybody.
 
 use super::*;
-
-/// Iniciar Videoasistencia.
-#[derive(Message)]
-#[rtype(result = "Result<StartReceipt, EngineError>")]
-pub struct Start;
-
-/// The operator's link to the meeting just created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StartReceipt {
-    pub start_url: String,
-}
-
-impl Handler<Start> for OperatorActor {
-    type Result = Reply<StartReceipt>;
-
-    fn handle(&mut self, _msg: Start, _ctx: &mut Context<Self>) -> Self::Result {
-        let (
-            Duty::Assigned {
-                ticket,
-                assigned_at,
-            },
-            Some(assignment),
-        ) = (&self.duty, &self.assignment)
-        else {
-            return ready(Err(EngineError::invalid_state(self.state_name())));
-        };
-        let (ticket, assigned_at) = (*ticket, *assigned_at);
-        let request = MeetingRequest {
-            operator: self.id().clone(),
-            provider_user: self.profile.zoom_user.clone(),
-            ticket,
-            service: assignment.service.clone(),
-        };
-        let shared = Arc::clone(&self.shared);
-        let operator = self.id().clone();
-        AtomicResponse::new(Box::pin(
-            async move {
-                let meeting = shared.meetings.create(&request).await.map_err(|error| {
-                    EngineError::MeetingProviderFailed {
-                        reason: error.reason,
-                    }
-                })?;
-                let started_at = shared.clock.now();
-                let change = Change::MeetingStarted {
-                    operator,
-                    ticket,
-                    meeting: meeting.clone(),
-                    at: started_at,
-                };
-                if let Err(error) = shared.store.apply(&change).await {
-                    // Not recorded: do not leave a meeting nobody will use.
-                    if let Err(end_error) = shared.meetings.end(&meeting).await {
-                        tracing::warn!(%end_error, "could not end an unrecorded meeting");
-                    }
-                    return Err(error.into());
-                }
-                // Zoom's daily cap: the operator hears of it before reaching it.
-                let quota_warning = shared
-                    .meetings
-                    .quota_warning(request.provider_user.as_deref())
-                    .map(Arc::<str>::from);
-                Ok((meeting, started_at, quota_warning))
-            }
-            .into_actor(self)
-            .map(
-                move |result: Result<(MeetingRecord, Timestamp, Option<Arc<str>>), EngineError>,
-                      this,
-                      ctx| {
-                    let (meeting, started_at, quota_warning) = result?;
-                    this.meeting_live = MeetingLive::default();
-                    this.quota_warning = quota_warning;
-                    this.shared
-                        .meetings_by_id
-                        .insert(meeting.id.clone(), ctx.address());
-                    this.duty = Duty::InMeeting {
-                        ticket,
-                        assigned_at,
-                        meeting: meeting.clone(),
-                        started_at,
-                    };
-                    this.publish();
-                    if let Some(addr) = this.shared.tickets.get(&ticket) {
-                        addr.do_send(ticket::MeetingStarted {
-                            join_url: meeting.join_url.clone(),
-                        });
-                    }
-                    Ok(StartReceipt {
-                        start_url: meeting.start_url,
-                    })
-                },
-            ),
-        ))
-    }
-}
 
 /// Something happened in the meeting of the attention in progress (a Zoom
 /// webhook, or the local room page).
@@ -132,28 +38,38 @@ impl Handler<MeetingEvent> for OperatorActor {
 pub struct EndMeeting;
 
 impl Handler<EndMeeting> for OperatorActor {
-    type Result = Reply<()>;
+    /// Not atomic: the provider's call does not hold the mailbox.
+    type Result = ResponseActFuture<Self, Result<(), EngineError>>;
 
     fn handle(&mut self, _msg: EndMeeting, _ctx: &mut Context<Self>) -> Self::Result {
         let Some(meeting) = self.duty.meeting().cloned() else {
-            return ready(Err(EngineError::invalid_state(self.state_name())));
+            let refused = EngineError::invalid_state(self.state_name());
+            return Box::pin(actix::fut::ready(Err(refused)));
         };
-        let shared = Arc::clone(&self.shared);
-        AtomicResponse::new(Box::pin(
+        let meetings = Arc::clone(&self.shared.meetings);
+        Box::pin(
             async move {
-                shared.meetings.end(&meeting).await.map_err(|error| {
+                meetings.end(&meeting).await.map_err(|error| {
                     EngineError::MeetingProviderFailed {
                         reason: error.reason,
                     }
-                })
+                })?;
+                Ok(meeting.id)
             }
             .into_actor(self)
-            .map(|result, this, _ctx| {
-                result?;
-                this.meeting_live.apply(MeetingActivity::Ended);
-                this.publish();
+            .map(|result: Result<String, EngineError>, this, _ctx| {
+                let ended = result?;
+                // The attention may have been finalized meanwhile.
+                if this
+                    .duty
+                    .meeting()
+                    .is_some_and(|meeting| meeting.id == ended)
+                {
+                    this.meeting_live.apply(MeetingActivity::Ended);
+                    this.publish();
+                }
                 Ok(())
             }),
-        ))
+        )
     }
 }

@@ -3,10 +3,12 @@
 
 mod finalize;
 mod meeting;
+mod start;
 mod taxpayer;
 
-pub use finalize::{Finalize, Next};
-pub use meeting::{EndMeeting, MeetingEvent, Start, StartReceipt};
+pub use finalize::{Finalize, MeetingEnd, Next};
+pub use meeting::{EndMeeting, MeetingEvent};
+pub use start::{Start, StartReceipt};
 pub use taxpayer::{TaxpayerAbandons, TaxpayerAccepts};
 
 use std::collections::BTreeMap;
@@ -29,7 +31,7 @@ use crate::error::EngineError;
 use crate::meeting::activity::{MeetingActivity, MeetingLive};
 use crate::meeting::MeetingRequest;
 use crate::store::{AttendedCount, Change, Duty, MeetingRecord, OperatorRecord};
-use crate::ticket::TicketId;
+use crate::ticket::{TicketDetails, TicketId};
 use crate::views::{AssignmentView, DutyView, MeetingView, OperatorView};
 
 pub struct OperatorActor {
@@ -48,6 +50,8 @@ pub struct OperatorActor {
     /// The provider's quota warning at the last Iniciar Videoasistencia (not
     /// stored: the next start asks again).
     quota_warning: Option<Arc<str>>,
+    /// An Iniciar Videoasistencia waiting for the provider.
+    starting: Option<start::Starting>,
     version: u64,
 }
 
@@ -57,7 +61,7 @@ impl Actor for OperatorActor {
 
 /// What the dispatcher's answer to Atender Contribuyente amounts to.
 enum ReadyOutcome {
-    Matched(TicketId, Timestamp, Arc<AssignmentView>),
+    Matched(Timestamp, Arc<AssignmentView>),
     Waiting(Timestamp),
 }
 
@@ -86,6 +90,7 @@ impl OperatorActor {
             attended: record.attended,
             meeting_live: MeetingLive::default(),
             quota_warning: None,
+            starting: None,
             version: 0,
         };
         actor.shared.views.publish_operator(actor.view(1));
@@ -227,7 +232,6 @@ impl OperatorActor {
                             ticket,
                             assigned_at,
                         } => ReadyOutcome::Matched(
-                            ticket,
                             assigned_at,
                             load_assignment(&shared, ticket, assigned_at).await,
                         ),
@@ -238,8 +242,8 @@ impl OperatorActor {
             .into_actor(self)
             .map(|result: Result<ReadyOutcome, EngineError>, this, _ctx| {
                 match result? {
-                    ReadyOutcome::Matched(ticket, assigned_at, assignment) => {
-                        this.apply_assignment(ticket, assigned_at, assignment)
+                    ReadyOutcome::Matched(assigned_at, assignment) => {
+                        this.apply_assignment(assigned_at, assignment)
                     }
                     ReadyOutcome::Waiting(since) => {
                         this.duty = Duty::Waiting { since };
@@ -251,14 +255,9 @@ impl OperatorActor {
         )
     }
 
-    fn apply_assignment(
-        &mut self,
-        ticket: TicketId,
-        assigned_at: Timestamp,
-        assignment: Arc<AssignmentView>,
-    ) {
+    fn apply_assignment(&mut self, assigned_at: Timestamp, assignment: Arc<AssignmentView>) {
         self.duty = Duty::Assigned {
-            ticket,
+            ticket: assignment.ticket_id,
             assigned_at,
         };
         self.assignment = Some(assignment);
@@ -266,56 +265,30 @@ impl OperatorActor {
     }
 }
 
-/// Gathers what the console shows about a newly held ticket: the taxpayer's
-/// details from the ticket's snapshot and their history from the store.
+/// Gathers what the console shows about a newly held ticket: the details
+/// the match carried and the taxpayer's history from the store.
 pub(crate) async fn load_assignment(
     shared: &Shared,
-    ticket: TicketId,
+    ticket: TicketDetails,
     assigned_at: Timestamp,
 ) -> Arc<AssignmentView> {
-    let view = shared.views.ticket(&ticket);
-    let (nif, name, service, joined_at) = match &view {
-        Some(view) => (
-            view.nif,
-            view.name.clone(),
-            view.service.clone(),
-            view.joined_at,
-        ),
-        None => {
-            tracing::error!(%ticket, "assigned ticket has no snapshot");
-            return Arc::new(AssignmentView {
-                ticket_id: ticket,
-                nif: placeholder_nif(),
-                name: String::new(),
-                service: shared.catalog.services()[0].code.clone(),
-                joined_at: assigned_at,
-                assigned_at,
-                history: Vec::new(),
-            });
-        }
-    };
-    let mut history = match shared.store.history(&nif).await {
+    let mut history = match shared.store.history(&ticket.nif).await {
         Ok(history) => history,
         Err(error) => {
-            tracing::warn!(%ticket, %error, "taxpayer history unavailable");
+            tracing::warn!(ticket = %ticket.id, %error, "taxpayer history unavailable");
             Vec::new()
         }
     };
     history.reverse(); // the guide's table lists the newest first
     Arc::new(AssignmentView {
-        ticket_id: ticket,
-        nif,
-        name,
-        service,
-        joined_at,
+        ticket_id: ticket.id,
+        nif: ticket.nif,
+        name: ticket.name,
+        service: ticket.service,
+        joined_at: ticket.joined_at,
         assigned_at,
         history,
     })
-}
-
-fn placeholder_nif() -> Nif {
-    // unwrap: a constant, valid DNI.
-    Nif::parse("00000000T").expect("constant nif is valid")
 }
 
 /// Gestión disponibilidad operador: Disponible SÍ/NO per service.
@@ -406,7 +379,6 @@ impl Handler<Interrupt> for OperatorActor {
                             ticket,
                             assigned_at,
                         } => Some((
-                            ticket,
                             assigned_at,
                             load_assignment(&shared, ticket, assigned_at).await,
                         )),
@@ -421,9 +393,9 @@ impl Handler<Interrupt> for OperatorActor {
                     this.publish();
                     Ok(())
                 }
-                Some((ticket, assigned_at, assignment)) => {
+                Some((assigned_at, assignment)) => {
                     // A taxpayer was matched before the interrupt arrived.
-                    this.apply_assignment(ticket, assigned_at, assignment);
+                    this.apply_assignment(assigned_at, assignment);
                     Err(EngineError::invalid_state("assigned"))
                 }
             }),
@@ -435,8 +407,8 @@ impl Handler<Interrupt> for OperatorActor {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Assigned {
-    /// The ticket now held.
-    pub ticket: TicketId,
+    /// The ticket now held, with what the console shows of it.
+    pub ticket: TicketDetails,
     /// When the match was committed.
     pub assigned_at: Timestamp,
 }
@@ -445,17 +417,16 @@ impl Handler<Assigned> for OperatorActor {
     type Result = AtomicResponse<Self, ()>;
 
     fn handle(&mut self, msg: Assigned, _ctx: &mut Context<Self>) -> Self::Result {
-        if self.duty.ticket() == Some(msg.ticket) {
+        if self.duty.ticket() == Some(msg.ticket.id) {
             // Already applied from the reply to an Interrumpir that lost the race.
             return AtomicResponse::new(Box::pin(actix::fut::ready(())));
         }
         let shared = Arc::clone(&self.shared);
+        let assigned_at = msg.assigned_at;
         AtomicResponse::new(Box::pin(
-            async move { load_assignment(&shared, msg.ticket, msg.assigned_at).await }
+            async move { load_assignment(&shared, msg.ticket, assigned_at).await }
                 .into_actor(self)
-                .map(move |assignment, this, _ctx| {
-                    this.apply_assignment(msg.ticket, msg.assigned_at, assignment)
-                }),
+                .map(move |assignment, this, _ctx| this.apply_assignment(assigned_at, assignment)),
         ))
     }
 }

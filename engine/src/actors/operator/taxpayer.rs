@@ -107,6 +107,9 @@ impl Handler<TaxpayerAbandons> for OperatorActor {
         commit_then(self, &self.shared.store, change, move |this, _ctx| {
             this.duty = duty;
             this.publish();
+            // An Iniciar still waiting for the provider hears at once; the
+            // meeting, if it comes, is ended on arrival.
+            this.answer_start(Err(EngineError::invalid_state(this.state_name())));
             if let Some(assignment) = &this.assignment {
                 crate::metrics::record_abandon(
                     &assignment.service,
