@@ -3,10 +3,12 @@
 
 mod finalize;
 mod meeting;
+mod reconfigure;
 mod taxpayer;
 
 pub use finalize::{Finalize, Next};
 pub use meeting::{EndMeeting, MeetingEvent, Start, StartReceipt};
+pub use reconfigure::Reconfigure;
 pub use taxpayer::{TaxpayerAbandons, TaxpayerAccepts};
 
 use std::collections::BTreeMap;
@@ -49,6 +51,9 @@ pub struct OperatorActor {
     /// stored: the next start asks again).
     quota_warning: Option<Arc<str>>,
     version: u64,
+    /// A reload removed this operator: they finish what they hold, then
+    /// never attend again (unless a later reload adds them back).
+    retired: bool,
 }
 
 impl Actor for OperatorActor {
@@ -87,6 +92,7 @@ impl OperatorActor {
             meeting_live: MeetingLive::default(),
             quota_warning: None,
             version: 0,
+            retired: false,
         };
         actor.shared.views.publish_operator(actor.view(1));
         OperatorActor {
@@ -173,9 +179,10 @@ impl OperatorActor {
     }
 
     fn available_services(&self) -> Vec<ServiceCode> {
+        // Withdrawn services too: their waiting taxpayers are still served.
         self.shared
-            .catalog
-            .services()
+            .catalog()
+            .served_services()
             .iter()
             .map(|service| &service.code)
             .filter(|code| self.availability.get(*code).copied().unwrap_or(false))
@@ -185,15 +192,19 @@ impl OperatorActor {
 
     /// Checks Atender Contribuyente and says which services to wait for.
     fn services_to_attend(&self, now: Timestamp) -> Result<Vec<ServiceCode>, EngineError> {
+        if self.retired {
+            return Err(EngineError::UnknownOperator);
+        }
         let available = self.available_services();
         if available.is_empty() {
             return Err(EngineError::NotAvailable);
         }
         // A closed service is still served while its queue drains.
+        let catalog = self.shared.catalog();
         let active: Vec<ServiceCode> = available
             .into_iter()
             .filter(|code| {
-                self.shared.catalog.is_open(code, now)
+                catalog.is_open(code, now)
                     || self
                         .shared
                         .views
@@ -287,7 +298,7 @@ pub(crate) async fn load_assignment(
                 ticket_id: ticket,
                 nif: placeholder_nif(),
                 name: String::new(),
-                service: shared.catalog.services()[0].code.clone(),
+                service: shared.catalog().services()[0].code.clone(),
                 joined_at: assigned_at,
                 assigned_at,
                 history: Vec::new(),
@@ -393,6 +404,14 @@ impl Handler<Interrupt> for OperatorActor {
             crate::metrics::record_interrupt_refused();
             return ready(Err(EngineError::InterruptRefusedEndOfDay));
         }
+        self.withdraw()
+    }
+}
+
+impl OperatorActor {
+    /// Takes a waiting operator off the dispatcher's list (Interrumpir, or
+    /// a reload that removed them); a match that came first is kept.
+    fn withdraw(&mut self) -> Reply<()> {
         let dispatcher = self.shared.dispatcher.clone();
         let shared = Arc::clone(&self.shared);
         let operator = self.id().clone();
