@@ -2,7 +2,7 @@
 //!
 //! Every actor publishes an immutable, versioned [`OperatorView`] or
 //! [`TicketView`] after each committed change. Polls load the latest `Arc`
-//! (a lock-free `ArcSwap` for the fixed set of operators, a sharded map for
+//! (a lock-free `ArcSwap` per operator, a sharded map for
 //! tickets) and render it against the clock: whether a service is open, the
 //! attention-time warning and the day's attended count depend on "now", so
 //! they are computed at read time instead of needing a timer per actor.
