@@ -66,6 +66,8 @@ struct Options {
     min_replicas: u32,
     /// `--month`: the month benchmark, `--days` days of `--per-day` attentions.
     month: bool,
+    /// `--short-retention` (with `--month`): events and history kept a day.
+    short_retention: bool,
     days: u32,
     per_day: u32,
 }
@@ -79,6 +81,7 @@ fn options() -> Options {
         only_presence: false,
         min_replicas: 0,
         month: false,
+        short_retention: false,
         days: 30,
         per_day: 20_000,
     };
@@ -90,6 +93,10 @@ fn options() -> Options {
     if args.iter().any(|arg| arg == "--month") {
         args.retain(|arg| arg != "--month");
         options.month = true;
+    }
+    if args.iter().any(|arg| arg == "--short-retention") {
+        args.retain(|arg| arg != "--short-retention");
+        options.short_retention = true;
     }
     for pair in args.chunks(2) {
         let value = pair.get(1).and_then(|v| v.parse::<u64>().ok());
@@ -109,7 +116,7 @@ fn options() -> Options {
             ("--days", Some(v)) => options.days = v as u32,
             ("--per-day", Some(v)) => options.per_day = v as u32,
             _ => {
-                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence] [--month [--days N] [--per-day N]] [--json]");
+                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence] [--month [--days N] [--per-day N] [--short-retention]] [--json]");
                 std::process::exit(2);
             }
         }
@@ -468,7 +475,13 @@ async fn main() {
         return;
     }
     if options.month {
-        month::month_benchmark(options.days, options.per_day, options.operators).await;
+        month::month_benchmark(
+            options.days,
+            options.per_day,
+            options.operators,
+            options.short_retention,
+        )
+        .await;
         report::finish();
         return;
     }

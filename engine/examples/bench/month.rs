@@ -15,9 +15,14 @@ use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
 
 use super::{config, live_bytes, report, rss_bytes};
 
-async fn start(operators: u32, store: Arc<dyn Store>, clock: SharedClock) -> Engine {
+/// `--short-retention`: events and history kept one day instead of the
+/// defaults (30 and 1461 days), to tell what they hold from the rest.
+const SHORT_RETENTION: &str = "\n[retention]\nevents = \"1d\"\nhistory = \"1d\"\n";
+
+async fn start(operators: u32, short: bool, store: Arc<dyn Store>, clock: SharedClock) -> Engine {
+    let retention = if short { SHORT_RETENTION } else { "" };
     Engine::start(EngineParts {
-        settings: settings_from(&config(operators)),
+        settings: settings_from(&format!("{}{retention}", config(operators))),
         store,
         meetings: Arc::new(LocalMeetings::new("")),
         clock,
@@ -88,14 +93,14 @@ async fn prune(engine: &Engine) -> u64 {
     }
 }
 
-pub async fn month_benchmark(days: u32, per_day: u32, operators: u32) {
+pub async fn month_benchmark(days: u32, per_day: u32, operators: u32, short: bool) {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     // A Monday; every day's work at 09:00, measured the next day at 09:30
     // (the day before's tickets ended 24.5 h earlier: past `ended_tickets`).
     let first = madrid("2026-11-30 09:00");
     let clock = ManualClock::new(first);
     let shared: SharedClock = Arc::clone(&clock) as SharedClock;
-    let mut engine = start(operators, Arc::clone(&store), Arc::clone(&shared)).await;
+    let mut engine = start(operators, short, Arc::clone(&store), Arc::clone(&shared)).await;
     let map = std::collections::BTreeMap::from([("BENCH".to_string(), true)]);
     for n in 0..operators {
         engine
@@ -136,7 +141,7 @@ pub async fn month_benchmark(days: u32, per_day: u32, operators: u32) {
             // Recovery: a new engine rebuilt from what the store kept.
             drop(engine);
             let started = Instant::now();
-            engine = start(operators, Arc::clone(&store), Arc::clone(&shared)).await;
+            engine = start(operators, short, Arc::clone(&store), Arc::clone(&shared)).await;
             recoveries.push((day + 1, started.elapsed().as_secs_f64()));
         }
     }
