@@ -20,6 +20,8 @@ use engine::testsuite::{dni, settings_from};
 use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
 use hdrhistogram::Histogram;
 
+#[path = "bench/month.rs"]
+mod month;
 #[path = "bench/presence.rs"]
 mod presence;
 #[path = "bench/report.rs"]
@@ -62,6 +64,12 @@ struct Options {
     only_presence: bool,
     /// `--min-replicas N` (with `--redis`): each commit waits for N replicas.
     min_replicas: u32,
+    /// `--month`: the month benchmark, `--days` days of `--per-day` attentions.
+    month: bool,
+    /// `--short-retention` (with `--month`): events and history kept a day.
+    short_retention: bool,
+    days: u32,
+    per_day: u32,
 }
 
 fn options() -> Options {
@@ -72,11 +80,23 @@ fn options() -> Options {
         redis: None,
         only_presence: false,
         min_replicas: 0,
+        month: false,
+        short_retention: false,
+        days: 30,
+        per_day: 20_000,
     };
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|arg| arg == "--json") {
         args.retain(|arg| arg != "--json");
         report::use_json();
+    }
+    if args.iter().any(|arg| arg == "--month") {
+        args.retain(|arg| arg != "--month");
+        options.month = true;
+    }
+    if args.iter().any(|arg| arg == "--short-retention") {
+        args.retain(|arg| arg != "--short-retention");
+        options.short_retention = true;
     }
     for pair in args.chunks(2) {
         let value = pair.get(1).and_then(|v| v.parse::<u64>().ok());
@@ -93,8 +113,10 @@ fn options() -> Options {
             ("--operators", Some(v)) => options.operators = v as u32,
             ("--seconds", Some(v)) => options.seconds = v,
             ("--min-replicas", Some(v)) => options.min_replicas = v as u32,
+            ("--days", Some(v)) => options.days = v as u32,
+            ("--per-day", Some(v)) => options.per_day = v as u32,
             _ => {
-                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence] [--json]");
+                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence] [--month [--days N] [--per-day N] [--short-retention]] [--json]");
                 std::process::exit(2);
             }
         }
@@ -447,6 +469,17 @@ async fn main() {
             options.tickets,
             options.operators,
             options.min_replicas,
+        )
+        .await;
+        report::finish();
+        return;
+    }
+    if options.month {
+        month::month_benchmark(
+            options.days,
+            options.per_day,
+            options.operators,
+            options.short_retention,
         )
         .await;
         report::finish();

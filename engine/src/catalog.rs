@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use jiff::Timestamp;
 use parking_lot::RwLock;
 use tokio::sync::Notify;
@@ -13,16 +14,25 @@ use crate::config::EngineSettings;
 use crate::domain::{Calendar, IdentityCheck, OperatorId, OperatorProfile, Service, ServiceCode};
 use crate::fenwick::Fenwick;
 
-/// Read-only facts from the configuration, shared by the whole engine.
+/// Read-only facts from the configuration, shared by the whole engine. A
+/// reload (SIGHUP) replaces the whole catalog at once ([`CatalogHandle`]);
+/// a reader keeps the snapshot it loaded for the rest of its request.
 #[derive(Debug)]
 pub struct Catalog {
     pub calendar: Calendar,
+    /// The configured services in configuration order, then those a reload
+    /// withdrew while taxpayers still waited in them (`active` tells where
+    /// the configured ones end).
     services: Vec<Service>,
+    active: usize,
     /// Each service's hours text, formatted once: every console poll shows it.
     hours: Vec<String>,
     by_code: HashMap<ServiceCode, usize>,
     operator_index: HashMap<OperatorId, usize>,
     pub operators: Vec<OperatorProfile>,
+    /// Operators a reload removed: they may finish the attention they hold
+    /// (their actors live on), never log in or attend again.
+    retired: Vec<OperatorProfile>,
     pub identity: IdentityCheck,
     pub interrupt_margin: Duration,
     /// `[dispatch] refuse_joins_past_closing`: a join whose estimated start
@@ -33,10 +43,50 @@ pub struct Catalog {
     pub presence: crate::presence::PresenceSettings,
     /// How long what has ended is kept.
     pub retention: crate::retention::RetentionSettings,
+    /// How many reloads made this catalog (0 at start): part of every ETag.
+    generation: u64,
 }
 
 impl Catalog {
     pub fn new(settings: EngineSettings) -> Catalog {
+        Catalog::with_leftovers(settings, Vec::new(), Vec::new())
+    }
+
+    /// The catalog `settings` describe after a reload from `previous`:
+    /// services no longer configured stay, withdrawn, while `still_live`
+    /// says tickets remain in them; operators no longer configured are
+    /// retired (their actors stay, so they are remembered).
+    pub fn reloaded(
+        settings: EngineSettings,
+        previous: &Catalog,
+        still_live: impl Fn(&ServiceCode) -> bool,
+    ) -> Catalog {
+        let configured = |code: &ServiceCode| settings.services.iter().any(|s| &s.code == code);
+        let withdrawn = previous
+            .services
+            .iter()
+            .filter(|service| !configured(&service.code) && still_live(&service.code))
+            .cloned()
+            .collect();
+        let retired = previous
+            .operators
+            .iter()
+            .chain(&previous.retired)
+            .filter(|profile| !settings.operators.iter().any(|o| o.id == profile.id))
+            .cloned()
+            .collect();
+        let mut catalog = Catalog::with_leftovers(settings, withdrawn, retired);
+        catalog.generation = previous.generation + 1;
+        catalog
+    }
+
+    fn with_leftovers(
+        mut settings: EngineSettings,
+        withdrawn: Vec<Service>,
+        retired: Vec<OperatorProfile>,
+    ) -> Catalog {
+        let active = settings.services.len();
+        settings.services.extend(withdrawn);
         let by_code = settings
             .services
             .iter()
@@ -55,22 +105,45 @@ impl Catalog {
             operator_index,
             hours,
             services: settings.services,
+            active,
             by_code,
             operators: settings.operators,
+            retired,
             identity: settings.identity,
             interrupt_margin: settings.interrupt_margin,
             refuse_joins_past_closing: settings.refuse_joins_past_closing,
             poll_seconds: settings.poll_seconds,
             presence: settings.presence,
             retention: settings.retention,
+            generation: 0,
         }
     }
 
-    /// Services in configuration order.
+    /// How many reloads made this catalog.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Services in configuration order (those taking joins).
     pub fn services(&self) -> &[Service] {
+        &self.services[..self.active]
+    }
+
+    /// The configured services, then those withdrawn by a reload while
+    /// taxpayers still wait in them: what operators serve.
+    pub fn served_services(&self) -> &[Service] {
         &self.services
     }
 
+    /// Withdrawn by a reload: takes no joins, still served while its
+    /// queue drains.
+    pub fn is_withdrawn(&self, code: &ServiceCode) -> bool {
+        self.by_code
+            .get(code)
+            .is_some_and(|&index| index >= self.active)
+    }
+
+    /// A configured or withdrawn service.
     pub fn service(&self, code: &ServiceCode) -> Option<&Service> {
         self.by_code.get(code).map(|&index| &self.services[index])
     }
@@ -82,20 +155,35 @@ impl Catalog {
             .map_or("", |&index| &self.hours[index])
     }
 
+    /// A configured operator (who may log in).
     pub fn operator(&self, id: &OperatorId) -> Option<&OperatorProfile> {
         self.operator_index
             .get(id)
             .map(|&index| &self.operators[index])
     }
 
-    /// Looks a service up by the text a client sent.
-    pub fn service_by_text(&self, code: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.code.as_str() == code)
+    /// A configured operator, or one a reload removed.
+    pub fn known_operator(&self, id: &OperatorId) -> Option<&OperatorProfile> {
+        self.operator(id)
+            .or_else(|| self.retired.iter().find(|profile| &profile.id == id))
     }
 
+    /// Operators a reload removed (some may still finish an attention).
+    pub fn retired_operators(&self) -> &[OperatorProfile] {
+        &self.retired
+    }
+
+    /// Looks a service taking joins up by the text a client sent.
+    pub fn service_by_text(&self, code: &str) -> Option<&Service> {
+        self.services().iter().find(|s| s.code.as_str() == code)
+    }
+
+    /// Open for joins now (a withdrawn service never is).
     pub fn is_open(&self, code: &ServiceCode, at: Timestamp) -> bool {
-        self.service(code)
-            .is_some_and(|service| service.schedule.is_open(&self.calendar, at))
+        !self.is_withdrawn(code)
+            && self
+                .service(code)
+                .is_some_and(|service| service.schedule.is_open(&self.calendar, at))
     }
 
     /// Whether the end of `code`'s service day is within the interrupt margin
@@ -110,6 +198,26 @@ impl Catalog {
                 .is_ok_and(|t| t >= close),
             None => false,
         }
+    }
+}
+
+/// The catalog every reader loads: swapped whole by a reload, between two
+/// dispatcher messages (DESIGN.md section 5), so nobody sees half of one.
+#[derive(Debug)]
+pub struct CatalogHandle(ArcSwap<Catalog>);
+
+impl CatalogHandle {
+    pub fn new(catalog: Catalog) -> CatalogHandle {
+        CatalogHandle(ArcSwap::from_pointee(catalog))
+    }
+
+    /// The catalog now: keep it for the whole request or command.
+    pub fn load(&self) -> Arc<Catalog> {
+        self.0.load_full()
+    }
+
+    pub(crate) fn store(&self, catalog: Arc<Catalog>) {
+        self.0.store(catalog);
     }
 }
 
@@ -137,10 +245,11 @@ pub struct FigureChanges {
     /// Positions or estimates of tickets already waiting may have moved:
     /// somebody left the queue, or the serving operators or the average
     /// attention changed. A join at the tail moves nobody ahead of it.
-    pub queue: Notify,
+    /// (Shared, so a held poll's wait owns it: a reload may add services.)
+    pub queue: Arc<Notify>,
     /// The queue went from empty to not empty or back (a closed service
     /// with taxpayers waiting is still active on the consoles).
-    pub occupancy: Notify,
+    pub occupancy: Arc<Notify>,
 }
 
 const NO_TICKET_WAITING: i64 = i64::MIN;
@@ -225,6 +334,15 @@ impl ServiceFigures {
 
     pub(crate) fn set_serving_operators(&self, count: u32) {
         if self.serving_operators.swap(count, Ordering::AcqRel) != count {
+            self.changes.queue.notify_waiters();
+        }
+    }
+
+    /// A reload changed the configured attention time: estimates start
+    /// again from it (the console's warning reads the catalog).
+    pub(crate) fn set_average_attention(&self, attention: Duration) {
+        let millis = attention.as_millis() as u64;
+        if self.average_attention_ms.swap(millis, Ordering::AcqRel) != millis {
             self.changes.queue.notify_waiters();
         }
     }

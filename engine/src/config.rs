@@ -134,7 +134,7 @@ pub struct Config {
 }
 
 /// `[server]`: where the gateway listens and how often consoles poll.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// Listening address, "127.0.0.1:8080" by default.
@@ -166,7 +166,7 @@ impl Default for ServerConfig {
 }
 
 /// `[store]`: "memory", a `redis://` URL or a `redis+sentinel://` URL.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
     /// The store URL.
@@ -201,7 +201,7 @@ impl Default for StoreConfig {
 }
 
 /// `[auth]`: how operators log in.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// Password login or a trusted SSO header.
@@ -376,7 +376,7 @@ impl fmt::Debug for OperatorConfig {
 }
 
 /// `[meetings]`: the video meeting provider.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MeetingsConfig {
     /// Which provider creates meetings.
@@ -397,7 +397,7 @@ pub enum MeetingProviderKind {
 }
 
 /// `[meetings.zoom]`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ZoomConfig {
     /// Zoom REST API base.

@@ -12,8 +12,8 @@ use parking_lot::Mutex;
 
 pub use crate::actors::dispatcher::PresenceSweep;
 use crate::actors::dispatcher::{
-    DispatcherFigures, DispatcherSeed, Inspect, Join, JoinReceipt, RetryMatches, SweepPresence,
-    TicketReturned,
+    DispatcherFigures, DispatcherSeed, Inspect, Join, JoinReceipt, OperatorDirectory, Reload,
+    RetryMatches, SweepPresence, TicketReturned,
 };
 pub use crate::actors::janitor::PruneReport;
 use crate::actors::janitor::{Janitor, Prune};
@@ -23,7 +23,7 @@ use crate::actors::operator::{
 };
 use crate::actors::ticket::{Abandon, Accept, TicketActor};
 use crate::actors::{Dispatcher, Ping, Shared};
-use crate::catalog::{Catalog, ServiceFigures};
+use crate::catalog::{Catalog, CatalogHandle, ServiceFigures};
 use crate::clock::SharedClock;
 use crate::config::EngineSettings;
 use crate::domain::{
@@ -58,7 +58,8 @@ pub struct Engine {
 
 struct Inner {
     shared: Arc<Shared>,
-    operators: HashMap<OperatorId, Addr<OperatorActor>>,
+    /// Grows when a reload adds operators.
+    operators: Arc<OperatorDirectory>,
     janitor: Addr<Janitor>,
     system: actix::System,
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -107,7 +108,7 @@ impl Engine {
     pub async fn start(parts: EngineParts) -> Result<Engine, EngineError> {
         // Every store and meeting call is timed for the metrics.
         let parts = crate::metrics::metered(parts);
-        let catalog = Arc::new(Catalog::new(parts.settings));
+        let catalog = Arc::new(CatalogHandle::new(Catalog::new(parts.settings)));
         let state = parts.store.load().await?;
         let mut histories = HashMap::new();
         for (operator, record) in &state.operators {
@@ -149,7 +150,7 @@ impl Engine {
         Ok(Engine {
             inner: Arc::new(Inner {
                 shared,
-                operators,
+                operators: Arc::new(parking_lot::RwLock::new(operators)),
                 janitor,
                 system,
                 thread: Mutex::new(Some(thread)),
@@ -162,8 +163,37 @@ impl Engine {
         &self.inner.shared.views
     }
 
-    pub fn catalog(&self) -> &Catalog {
-        &self.inner.shared.catalog
+    /// The catalog now. A reload swaps it whole: keep this snapshot for
+    /// the whole request, so it never mixes two configurations.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.inner.shared.catalog()
+    }
+
+    /// Whether `operator` may use the console: configured, or removed by a
+    /// reload but still holding an attention they must finish.
+    pub fn operator_may_act(&self, operator: &OperatorId) -> bool {
+        let catalog = self.catalog();
+        catalog.operator(operator).is_some()
+            || (catalog.known_operator(operator).is_some()
+                && self
+                    .views()
+                    .operator(operator)
+                    .is_some_and(|view| !matches!(view.duty, DutyView::Off)))
+    }
+
+    /// Replaces the configuration with `settings` (already validated; see
+    /// [`crate::reload`] for the whole reload of a file). One dispatcher
+    /// message: every command is decided wholly before or after it.
+    pub async fn reconfigure(&self, settings: EngineSettings) -> Result<Arc<Catalog>, EngineError> {
+        Ok(self
+            .inner
+            .shared
+            .dispatcher
+            .send(Reload {
+                settings,
+                directory: Arc::clone(&self.inner.operators),
+            })
+            .await?)
     }
 
     /// The engine's clock.
@@ -171,10 +201,12 @@ impl Engine {
         self.inner.shared.clock.now()
     }
 
-    fn operator(&self, operator: &OperatorId) -> Result<&Addr<OperatorActor>, EngineError> {
+    fn operator(&self, operator: &OperatorId) -> Result<Addr<OperatorActor>, EngineError> {
         self.inner
             .operators
+            .read()
             .get(operator)
+            .cloned()
             .ok_or(EngineError::UnknownOperator)
     }
 
@@ -185,9 +217,9 @@ impl Engine {
         services: &BTreeMap<String, bool>,
     ) -> Result<(), EngineError> {
         let mut changes = BTreeMap::new();
+        let catalog = self.catalog();
         for (code, available) in services {
-            let service = self
-                .catalog()
+            let service = catalog
                 .service_by_text(code)
                 .ok_or_else(|| EngineError::UnknownService { code: code.clone() })?;
             changes.insert(service.code.clone(), *available);
@@ -390,7 +422,9 @@ impl Engine {
     pub async fn settle(&self) -> Result<(), EngineError> {
         for _ in 0..3 {
             self.inner.shared.dispatcher.send(Ping).await?;
-            for operator in self.inner.operators.values() {
+            let operators: Vec<Addr<OperatorActor>> =
+                self.inner.operators.read().values().cloned().collect();
+            for operator in operators {
                 operator.send(Ping).await?;
             }
             let tickets: Vec<Addr<TicketActor>> = self
@@ -461,6 +495,7 @@ impl Engine {
             operators: self
                 .inner
                 .operators
+                .read()
                 .values()
                 .filter(|operator| operator.connected())
                 .count(),
@@ -493,13 +528,14 @@ type Built = (
 
 /// Creates every actor from the stored state. Runs on the engine thread.
 fn build(
-    catalog: Arc<Catalog>,
+    handle: Arc<CatalogHandle>,
     store: Arc<dyn Store>,
     meetings: Arc<dyn MeetingProvider>,
     clock: SharedClock,
     state: StoredState,
     mut histories: HashMap<TicketId, Vec<crate::domain::Annotation>>,
 ) -> Built {
+    let catalog = handle.load();
     let figures = catalog
         .services()
         .iter()
@@ -522,10 +558,10 @@ fn build(
             attended: AttendedCount::default(),
         })
         .collect();
-    let views = Arc::new(Views::new(Arc::clone(&catalog), placeholders, figures));
+    let views = Arc::new(Views::new(Arc::clone(&handle), placeholders, figures));
     let dispatcher_context = Context::<Dispatcher>::new();
     let shared = Arc::new(Shared {
-        catalog: Arc::clone(&catalog),
+        catalog: handle,
         views,
         store,
         meetings,

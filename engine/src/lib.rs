@@ -17,6 +17,7 @@ pub mod longpoll;
 pub mod meeting;
 pub mod metrics;
 pub mod presence;
+pub mod reload;
 pub mod render;
 pub mod retention;
 pub mod store;

@@ -25,10 +25,9 @@ use std::task::Poll;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use tokio::sync::futures::Notified;
+use tokio::sync::futures::{Notified, OwnedNotified};
 use tokio::time::Instant;
 
-use crate::catalog::FigureChanges;
 use crate::domain::{OperatorId, ServiceCode};
 use crate::render::{self, ConsoleBody, TicketBody};
 use crate::store::TicketState;
@@ -66,7 +65,7 @@ pub struct Depends {
 pub fn console_depends(views: &Views, view: &OperatorView, now: Timestamp) -> Depends {
     let catalog = views.catalog();
     let occupancy = view
-        .available_services(catalog)
+        .available_services(&catalog)
         .filter(|code| !catalog.is_open(code, now) || catalog.end_of_day_near(code, now))
         .cloned()
         .collect();
@@ -89,7 +88,7 @@ fn schedule_changes(views: &Views, view: &OperatorView, now: Timestamp) -> Vec<T
     let catalog = views.catalog();
     let calendar = &catalog.calendar;
     let mut changes: Vec<Timestamp> = next_midnight(views, now).into_iter().collect();
-    for code in view.available_services(catalog) {
+    for code in view.available_services(&catalog) {
         let Some(service) = catalog.service(code) else {
             continue;
         };
@@ -143,7 +142,8 @@ fn attention_warning_at(views: &Views, view: &OperatorView) -> Option<Timestamp>
         } => (assignment, meeting),
         _ => return None,
     };
-    let service = views.catalog().service(&assignment.service)?;
+    let catalog = views.catalog();
+    let service = catalog.service(&assignment.service)?;
     let attention = Duration::from_secs(service.attention.as_secs());
     meeting
         .attention_started_at()
@@ -227,26 +227,27 @@ fn leaving_queue(body: &TicketBody) -> bool {
     body.state == "waiting" && body.position == Some(0)
 }
 
-type Waiting<'a> = Pin<Box<Notified<'a>>>;
+/// A figure notification a held poll waits on; it owns its `Notify`, since
+/// a reload may replace the map the figures are found in.
+type Waiting = Pin<Box<OwnedNotified>>;
 
 /// The figure notifications `depends` names, created (and so armed) now,
 /// before the caller renders.
-fn figure_notifications<'a>(views: &'a Views, depends: &Depends) -> Vec<Waiting<'a>> {
-    let figures = |code: &ServiceCode| views.figures(code).map(|figures| figures.changes());
+fn figure_notifications(views: &Views, depends: &Depends) -> Vec<Waiting> {
     let queues = depends
         .queues
         .iter()
-        .filter_map(figures)
-        .map(|changes: &FigureChanges| &changes.queue);
+        .filter_map(|code| views.figures(code))
+        .map(|figures| Arc::clone(&figures.changes().queue));
     let occupancy = depends
         .occupancy
         .iter()
-        .filter_map(figures)
-        .map(|changes: &FigureChanges| &changes.occupancy);
+        .filter_map(|code| views.figures(code))
+        .map(|figures| Arc::clone(&figures.changes().occupancy));
     queues
         .chain(occupancy)
         .map(|notify| {
-            let mut notified = Box::pin(notify.notified());
+            let mut notified = Box::pin(notify.notified_owned());
             notified.as_mut().enable();
             notified
         })
@@ -272,7 +273,7 @@ enum Woke {
 }
 
 /// Waits for the first of: the own snapshot, any figure notification, `at`.
-async fn wake(mut own: Pin<&mut Notified<'_>>, figures: &mut [Waiting<'_>], at: Instant) -> Woke {
+async fn wake(mut own: Pin<&mut Notified<'_>>, figures: &mut [Waiting], at: Instant) -> Woke {
     let sleep = tokio::time::sleep_until(at);
     tokio::pin!(sleep);
     poll_fn(|cx| {

@@ -51,6 +51,7 @@ pub const STORE_RECONNECTS: &str = "ventanilla_store_reconnects_total";
 pub const MEETING_CALLS: &str = "ventanilla_meeting_provider_calls_total";
 pub const MEETING_CALL_DURATION: &str = "ventanilla_meeting_provider_call_duration_seconds";
 pub const DISPATCHER_IN_FLIGHT: &str = "ventanilla_dispatcher_messages_in_flight";
+pub const CONFIG_RELOADS: &str = "ventanilla_config_reloads_total";
 
 // Gauges computed from the snapshots at scrape time ([`observe`]).
 pub const TICKETS_WAITING: &str = "ventanilla_tickets_waiting";
@@ -231,6 +232,11 @@ pub fn record_interrupt_refused() {
     counter!(INTERRUPTS_REFUSED).increment(1);
 }
 
+/// A configuration reload ended: `"applied"` or `"refused"`.
+pub fn record_config_reload(result: &'static str) {
+    counter!(CONFIG_RELOADS, "result" => result).increment(1);
+}
+
 /// One store call ended after `took`, failing with `error` if it did.
 pub fn record_store_operation(operation: &'static str, took: Duration, error: Option<&StoreError>) {
     histogram!(STORE_OPERATION_DURATION, "operation" => operation).record(took.as_secs_f64());
@@ -296,7 +302,7 @@ pub fn observe(engine: &Engine) {
         *by_state
             .entry(console_state(views, &view, now))
             .or_default() += 1;
-        for code in view.available_services(catalog) {
+        for code in view.available_services(&catalog) {
             *available.entry(code.clone()).or_default() += 1;
         }
         attended_today += u64::from(view.attended.on(today));
@@ -330,6 +336,7 @@ pub fn observe(engine: &Engine) {
         let code = &service.code;
         let label = service_label(code);
         let figures = views.figures(code);
+        let figures = figures.as_deref();
         let waiting = figures.map_or(0, |figures| figures.waiting());
         let oldest_age = figures
             .and_then(|figures| figures.oldest_joined())
@@ -479,6 +486,10 @@ pub fn describe() {
         "Taxpayers attended today (Europe/Madrid day), summed over operators."
     );
     describe_gauge!(ACTORS_ALIVE, "Engine actors alive, by kind.");
+    describe_counter!(
+        CONFIG_RELOADS,
+        "Configuration reloads (SIGHUP), by result: applied or refused."
+    );
     describe_gauge!(
         SERVICE_LEVEL_TARGET,
         "The wait within which an assignment counts toward the service level."
@@ -488,6 +499,9 @@ pub fn describe() {
 /// Registers every labelled series the engine can produce for `catalog`'s
 /// services at zero, so rates and ratios exist before the first event.
 pub fn initialize(catalog: &Catalog) {
+    for result in ["applied", "refused"] {
+        counter!(CONFIG_RELOADS, "result" => result).increment(0);
+    }
     for service in catalog.services() {
         let label = service_label(&service.code);
         for name in [

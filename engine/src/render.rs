@@ -58,6 +58,10 @@ pub struct ConsoleBody {
     /// stale across a restart, whose versions start again.
     #[serde(skip)]
     pub epoch: u32,
+    /// The catalog's reload count (not sent): in the ETag, so a reload that
+    /// changes hours, names or holidays is never answered with a 304.
+    #[serde(skip)]
+    pub catalog_generation: u64,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -159,6 +163,7 @@ impl ConsoleBody {
         self.state.hash(&mut hasher);
         self.attended_today.hash(&mut hasher);
         self.warnings.hash(&mut hasher);
+        self.catalog_generation.hash(&mut hasher);
         for line in &self.services {
             (line.open, line.active).hash(&mut hasher);
         }
@@ -176,7 +181,7 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
     let catalog = views.catalog();
     let calendar = &catalog.calendar;
     let services: Vec<ServiceLine> = view
-        .available_services(catalog)
+        .available_services(&catalog)
         .filter_map(|code| catalog.service(code))
         .map(|service| {
             let open = service.schedule.is_open(calendar, now);
@@ -248,7 +253,7 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
             history: assignment
                 .history
                 .iter()
-                .map(|a| history_line(catalog, a))
+                .map(|a| history_line(&catalog, a))
                 .collect(),
             meeting: meeting.map(|meeting| MeetingBody {
                 start_url: meeting.record.start_url.clone(),
@@ -278,6 +283,7 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
         warnings,
         next_poll_seconds: catalog.poll_seconds,
         epoch: views.epoch(),
+        catalog_generation: catalog.generation(),
     }
 }
 
@@ -285,7 +291,7 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
 /// rest of it (the metrics count operators by it at every scrape).
 pub fn console_state(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleState {
     let catalog = views.catalog();
-    let mut services = view.available_services(catalog).peekable();
+    let mut services = view.available_services(&catalog).peekable();
     let has_services = services.peek().is_some();
     let any_active = services.any(|code| {
         catalog.is_open(code, now) || views.figures(code).is_some_and(|f| f.waiting() > 0)
@@ -416,6 +422,10 @@ pub struct TicketBody {
     /// This process's epoch (not sent): in the ETag, like the console's.
     #[serde(skip)]
     pub epoch: u32,
+    /// The catalog's reload count (not sent): in the ETag, so a reload that
+    /// changes hours, names or holidays is never answered with a 304.
+    #[serde(skip)]
+    pub catalog_generation: u64,
 }
 
 /// The ticket states a [`TicketBody`] names (`TicketState::name`), for the
@@ -446,8 +456,9 @@ impl TicketBody {
     /// Version plus the queue figures, which move without the ticket changing.
     pub fn etag(&self) -> String {
         format!(
-            "\"t{:x}-{}-{}-{}-{}{}{}\"",
+            "\"t{:x}.{:x}-{}-{}-{}-{}{}{}\"",
             self.epoch,
+            self.catalog_generation,
             self.version,
             self.position.unwrap_or(0),
             self.estimated_wait_seconds
@@ -528,5 +539,6 @@ pub fn ticket(views: &Views, view: &TicketView, now: Timestamp) -> TicketBody {
         },
         next_poll_seconds: catalog.poll_seconds,
         epoch: views.epoch(),
+        catalog_generation: catalog.generation(),
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Every actor publishes an immutable, versioned [`OperatorView`] or
 //! [`TicketView`] after each committed change. Polls load the latest `Arc`
-//! (a lock-free `ArcSwap` for the fixed set of operators, a sharded map for
+//! (a lock-free `ArcSwap` per operator, a sharded map for
 //! tickets) and render it against the clock: whether a service is open, the
 //! attention-time warning and the day's attended count depend on "now", so
 //! they are computed at read time instead of needing a timer per actor.
@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use crate::catalog::{Catalog, FiguresByService, ServiceFigures};
+use crate::catalog::{Catalog, CatalogHandle, FiguresByService, ServiceFigures};
 use crate::domain::{Annotation, Nif, OperatorId, ServiceCode};
 use crate::meeting::activity::MeetingLive;
 use crate::store::{AttendedCount, MeetingRecord, TicketState};
@@ -40,13 +40,14 @@ pub struct OperatorView {
 }
 
 impl OperatorView {
-    /// Services the operator marked "Disponible: SÍ", in catalog order.
+    /// Services the operator marked "Disponible: SÍ", in catalog order
+    /// (a service a reload withdrew last, while its queue drains).
     pub fn available_services<'a>(
         &'a self,
         catalog: &'a Catalog,
     ) -> impl Iterator<Item = &'a ServiceCode> + 'a {
         catalog
-            .services()
+            .served_services()
             .iter()
             .map(|service| &service.code)
             .filter(|code| self.availability.get(*code).copied().unwrap_or(false))
@@ -154,20 +155,32 @@ pub struct OperatorBadge {
 }
 
 /// One operator's latest console and the notification of its next one
-/// (operators are a fixed set: one `Notify` each costs a few words).
+/// (one per operator ever configured: a `Notify` costs a few words).
 struct OperatorSlot {
     view: ArcSwap<OperatorView>,
-    changed: Notify,
+    changed: Arc<Notify>,
+}
+
+impl OperatorSlot {
+    fn new(view: OperatorView) -> OperatorSlot {
+        OperatorSlot {
+            view: ArcSwap::from_pointee(view),
+            changed: Arc::new(Notify::new()),
+        }
+    }
 }
 
 /// The registry the gateway reads.
 pub struct Views {
-    catalog: Arc<Catalog>,
-    operators: HashMap<OperatorId, OperatorSlot>,
+    catalog: Arc<CatalogHandle>,
+    /// A reload adds slots (never removes one: a removed operator's console
+    /// still shows the attention they finish).
+    operators: parking_lot::RwLock<HashMap<OperatorId, Arc<OperatorSlot>>>,
     tickets: DashMap<TicketId, Arc<TicketView>>,
     /// Held ticket polls wait here; empty while nobody holds one.
     ticket_watchers: Watchers<TicketId>,
-    figures: FiguresByService,
+    /// Per service ever configured; a reload adds (never removes) some.
+    figures: ArcSwap<FiguresByService>,
     waits: Waits,
     changed: Notify,
     /// Ended tickets by when they ended, for retention: the oldest go first.
@@ -179,27 +192,22 @@ pub struct Views {
 
 impl Views {
     pub(crate) fn new(
-        catalog: Arc<Catalog>,
+        catalog: Arc<CatalogHandle>,
         operators: Vec<OperatorView>,
         figures: FiguresByService,
     ) -> Views {
         Views {
-            waits: Waits::new(&catalog),
+            waits: Waits::new(&catalog.load()),
             catalog,
-            operators: operators
-                .into_iter()
-                .map(|view| {
-                    let id = view.id.clone();
-                    let slot = OperatorSlot {
-                        view: ArcSwap::from_pointee(view),
-                        changed: Notify::new(),
-                    };
-                    (id, slot)
-                })
-                .collect(),
+            operators: parking_lot::RwLock::new(
+                operators
+                    .into_iter()
+                    .map(|view| (view.id.clone(), Arc::new(OperatorSlot::new(view))))
+                    .collect(),
+            ),
             tickets: DashMap::new(),
             ticket_watchers: Watchers::new(),
-            figures,
+            figures: ArcSwap::from_pointee(figures),
             changed: Notify::new(),
             ended: parking_lot::Mutex::new(std::collections::BTreeSet::new()),
             epoch: rand::random(),
@@ -211,19 +219,53 @@ impl Views {
         self.epoch
     }
 
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+    /// The catalog now: one snapshot for a whole request.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.load()
     }
 
     /// The latest snapshot of one operator's console.
     pub fn operator(&self, id: &OperatorId) -> Option<Arc<OperatorView>> {
-        self.operators.get(id).map(|slot| slot.view.load_full())
+        self.operators
+            .read()
+            .get(id)
+            .map(|slot| slot.view.load_full())
     }
 
     /// Notified at every new snapshot of one operator's console: create the
     /// `notified()` before reading the snapshot, and no change is missed.
-    pub fn operator_changes(&self, id: &OperatorId) -> Option<&Notify> {
-        self.operators.get(id).map(|slot| &slot.changed)
+    pub fn operator_changes(&self, id: &OperatorId) -> Option<Arc<Notify>> {
+        self.operators
+            .read()
+            .get(id)
+            .map(|slot| Arc::clone(&slot.changed))
+    }
+
+    /// A reload added an operator: their console slot, before their actor
+    /// publishes into it.
+    pub(crate) fn add_operator(&self, view: OperatorView) {
+        self.operators
+            .write()
+            .entry(view.id.clone())
+            .or_insert_with(|| Arc::new(OperatorSlot::new(view)));
+    }
+
+    /// A reload added `service` (or changed its attention time): its
+    /// figures exist before anybody may join it.
+    pub(crate) fn configure_service(&self, service: &crate::domain::Service) {
+        let current = self.figures.load();
+        match current.get(&service.code) {
+            Some(figures) => figures.set_average_attention(service.attention),
+            None => {
+                let mut figures = FiguresByService::clone(&current);
+                figures.insert(
+                    service.code.clone(),
+                    Arc::new(ServiceFigures::new(service.attention)),
+                );
+                self.figures.store(Arc::new(figures));
+            }
+        }
+        self.waits.configure_service(service);
     }
 
     /// Watches one ticket's snapshots (held polls); nothing is kept for a
@@ -242,8 +284,8 @@ impl Views {
         self.tickets.get(id).map(|entry| Arc::clone(entry.value()))
     }
 
-    pub fn figures(&self, service: &ServiceCode) -> Option<&ServiceFigures> {
-        self.figures.get(service).map(|figures| figures.as_ref())
+    pub fn figures(&self, service: &ServiceCode) -> Option<Arc<ServiceFigures>> {
+        self.figures.load().get(service).cloned()
     }
 
     /// The duty roster and attention times the wait estimates read.
@@ -254,8 +296,13 @@ impl Views {
     /// The estimate for the taxpayer of `service` with `ahead` present
     /// taxpayers before them, as of `now`.
     pub fn estimate(&self, service: &ServiceCode, ahead: u32, now: Timestamp) -> WaitEstimate {
-        self.waits
-            .estimate(&self.catalog, &self.figures, service, ahead, now)
+        self.waits.estimate(
+            &self.catalog.load(),
+            &self.figures.load(),
+            service,
+            ahead,
+            now,
+        )
     }
 
     /// Whether Interrumpir is refused now for an operator with `availability`:
@@ -271,7 +318,7 @@ impl Views {
             .iter()
             .filter(|(_, available)| **available)
             .any(|(code, _)| {
-                self.catalog.end_of_day_near(code, now)
+                self.catalog.load().end_of_day_near(code, now)
                     && self.figures(code).is_some_and(|f| f.waiting() > 0)
             })
     }
@@ -289,7 +336,8 @@ impl Views {
     }
 
     pub(crate) fn publish_operator(&self, view: OperatorView) {
-        if let Some(slot) = self.operators.get(&view.id) {
+        let slot = self.operators.read().get(&view.id).cloned();
+        if let Some(slot) = slot {
             slot.view.store(Arc::new(view));
             slot.changed.notify_waiters();
             self.changed.notify_waiters();
@@ -336,6 +384,20 @@ impl Views {
         self.changed.notify_waiters();
     }
 
+    /// A reload changed what every page may render (hours, names, the
+    /// calendar): held polls answer now instead of at the end of their hold.
+    pub(crate) fn wake_all(&self) {
+        for slot in self.operators.read().values() {
+            slot.changed.notify_waiters();
+        }
+        for figures in self.figures.load().values() {
+            figures.changes().queue.notify_waiters();
+            figures.changes().occupancy.notify_waiters();
+        }
+        self.ticket_watchers.notify_all();
+        self.changed.notify_waiters();
+    }
+
     /// Waits until `condition` holds, re-checking after every publication:
     /// tests use it instead of sleeping, and it can back long polls.
     pub async fn wait_until(&self, mut condition: impl FnMut(&Views) -> bool) {
@@ -354,7 +416,7 @@ impl Views {
 impl std::fmt::Debug for Views {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Views")
-            .field("operators", &self.operators.len())
+            .field("operators", &self.operators.read().len())
             .field("tickets", &self.tickets.len())
             .finish()
     }

@@ -115,7 +115,22 @@ pub struct Waits {
     roster: RwLock<HashMap<OperatorId, DutyEntry>>,
     /// Bumped on every roster or attention-time change: part of the cache key.
     epoch: AtomicU64,
-    services: HashMap<ServiceCode, ServiceWaits>,
+    /// Per service ever configured (a reload adds or replaces entries).
+    services: RwLock<HashMap<ServiceCode, Arc<ServiceWaits>>>,
+}
+
+impl ServiceWaits {
+    fn new(configured: Duration, times: AttentionTimes, last_left_ms: i64) -> ServiceWaits {
+        let prior = Arc::new(AttentionDistribution::constant(configured));
+        ServiceWaits {
+            configured,
+            published: ArcSwap::from_pointee((None, Arc::clone(&prior))),
+            prior,
+            times: Mutex::new(times),
+            last_left_ms: AtomicI64::new(last_left_ms),
+            cache: ArcSwapOption::empty(),
+        }
+    }
 }
 
 impl Waits {
@@ -124,23 +139,37 @@ impl Waits {
             .services()
             .iter()
             .map(|service| {
-                let prior = Arc::new(AttentionDistribution::constant(service.attention));
-                let waits = ServiceWaits {
-                    configured: service.attention,
-                    published: ArcSwap::from_pointee((None, Arc::clone(&prior))),
-                    prior,
-                    times: Mutex::new(AttentionTimes::new()),
-                    last_left_ms: AtomicI64::new(NOBODY_LEFT),
-                    cache: ArcSwapOption::empty(),
-                };
-                (service.code.clone(), waits)
+                let waits =
+                    ServiceWaits::new(service.attention, AttentionTimes::new(), NOBODY_LEFT);
+                (service.code.clone(), Arc::new(waits))
             })
             .collect();
         Waits {
             roster: RwLock::new(HashMap::new()),
             epoch: AtomicU64::new(0),
-            services,
+            services: RwLock::new(services),
         }
+    }
+
+    fn service(&self, service: &ServiceCode) -> Option<Arc<ServiceWaits>> {
+        self.services.read().get(service).cloned()
+    }
+
+    /// A reload added `service` or changed its attention time: the day's
+    /// observed times are kept, the configured one fills in from now on.
+    pub(crate) fn configure_service(&self, service: &crate::domain::Service) {
+        let mut services = self.services.write();
+        let replacement = match services.get(&service.code) {
+            Some(waits) if waits.configured == service.attention => return,
+            Some(waits) => ServiceWaits::new(
+                service.attention,
+                std::mem::replace(&mut *waits.times.lock(), AttentionTimes::new()),
+                waits.last_left_ms.load(Ordering::Acquire),
+            ),
+            None => ServiceWaits::new(service.attention, AttentionTimes::new(), NOBODY_LEFT),
+        };
+        services.insert(service.code.clone(), Arc::new(replacement));
+        self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The dispatcher publishes one operator's duty: `None` when off duty.
@@ -158,7 +187,7 @@ impl Waits {
     /// An operator of `services` went off duty at `at` (Interrumpir).
     pub(crate) fn operator_left(&self, services: &[ServiceCode], at: Timestamp) {
         for service in services {
-            if let Some(waits) = self.services.get(service) {
+            if let Some(waits) = self.service(service) {
                 waits
                     .last_left_ms
                     .store(at.as_millisecond(), Ordering::Release);
@@ -169,7 +198,7 @@ impl Waits {
     /// An attention of `service` (assignment to Finalizar) took `took`,
     /// ending on local day `day`.
     pub(crate) fn record_attention(&self, service: &ServiceCode, took: Duration, day: Date) {
-        let Some(waits) = self.services.get(service) else {
+        let Some(waits) = self.service(service) else {
             return;
         };
         let distribution = {
@@ -189,7 +218,7 @@ impl Waits {
         service: &ServiceCode,
         today: Date,
     ) -> Option<Arc<AttentionDistribution>> {
-        let waits = self.services.get(service)?;
+        let waits = self.service(service)?;
         let published = waits.published.load();
         Some(match published.0 {
             Some(day) if day == today => Arc::clone(&published.1),
@@ -221,7 +250,7 @@ impl Waits {
             past_closing: false,
             reason: Some(EstimateReason::NoOperator),
         };
-        let Some(waits) = self.services.get(service) else {
+        let Some(waits) = self.service(service) else {
             return no_estimate;
         };
         let today = catalog.calendar.local_date(now);

@@ -40,6 +40,13 @@ impl<K: Eq + Hash + Clone> Watchers<K> {
         }
     }
 
+    /// Wakes every watcher of every key (a reload changed what they render).
+    pub fn notify_all(&self) {
+        for entry in self.watched.iter() {
+            entry.value().notify_waiters();
+        }
+    }
+
     /// Starts watching `key`. Create each `notified()` *before* reading the
     /// state it guards: a notification after that point is never missed.
     pub fn watch(&self, key: K) -> Watch<'_, K> {

@@ -52,7 +52,7 @@ async fn each_event_records_what_it_means_once_the_store_has_committed_it() {
     // Arrange
     recorder();
     let app = TestEngine::start_at(madrid(MONDAY_10)).await;
-    metrics::initialize(app.engine.catalog());
+    metrics::initialize(&app.engine.catalog());
     app.make_available("op-0001", &["CLAVE"]).await;
     // An operator of both services is busy with an APOYOIRPF taxpayer, just
     // assigned: the CLAVE estimates count on them (4 minutes configured).
@@ -215,15 +215,16 @@ async fn each_event_records_what_it_means_once_the_store_has_committed_it() {
 
 /// When the oldest ticket still waiting for `service` joined.
 fn oldest_joined(app: &TestEngine, service: &str) -> Option<jiff::Timestamp> {
-    let code = &app
+    let code = app
         .engine
         .catalog()
         .service_by_text(service)
         .expect("service")
-        .code;
+        .code
+        .clone();
     app.engine
         .views()
-        .figures(code)
+        .figures(&code)
         .expect("figures")
         .oldest_joined()
 }

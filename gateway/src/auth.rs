@@ -193,23 +193,16 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<Opera
         }
     }
     let operator = state.sessions.operator(session_token(headers)?).await?;
-    // A session survives only as long as its operator is configured.
-    state
-        .engine
-        .catalog()
-        .operator(&operator)
-        .map(|profile| profile.id.clone())
+    // A session survives only as long as its operator is configured (or,
+    // removed by a reload, still finishing the attention they hold).
+    state.engine.operator_may_act(&operator).then_some(operator)
 }
 
 /// The configured operator named by the SSO proxy's header.
 pub fn trusted_operator(state: &AppState, headers: &HeaderMap) -> Option<OperatorId> {
     let value = headers.get(&state.options.auth_header)?.to_str().ok()?;
     let id = OperatorId::parse(value).ok()?;
-    state
-        .engine
-        .catalog()
-        .operator(&id)
-        .map(|profile| profile.id.clone())
+    state.engine.operator_may_act(&id).then_some(id)
 }
 
 /// Checks a password login; the profile when it is right.

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod origin;
 pub mod pages;
 pub mod refusals;
+pub mod reload;
 pub mod routes;
 pub mod server;
 pub mod state;

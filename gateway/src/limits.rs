@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use engine::domain::OperatorId;
@@ -99,16 +100,23 @@ impl<K: Hash + Eq + Clone> Windows<K> {
 /// Counts requests per address per minute; a limit of 0 disables it.
 #[derive(Debug)]
 pub struct RateLimiter {
-    per_minute: u32,
+    /// A reload may change it (SIGHUP).
+    per_minute: AtomicU32,
     windows: Windows<IpAddr>,
 }
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> RateLimiter {
         RateLimiter {
-            per_minute,
+            per_minute: AtomicU32::new(per_minute),
             windows: Windows::new(),
         }
+    }
+
+    /// A reload changed the limit: counts so far stay, the new limit applies
+    /// from the next request.
+    pub fn set_per_minute(&self, per_minute: u32) {
+        self.per_minute.store(per_minute, Ordering::Relaxed);
     }
 
     /// Counts one request from `client`: `Err(wait)` when over the limit, with
@@ -118,10 +126,10 @@ impl RateLimiter {
     }
 
     fn check_at(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        if self.per_minute == 0 {
+        let limit = self.per_minute.load(Ordering::Relaxed);
+        if limit == 0 {
             return Ok(());
         }
-        let limit = self.per_minute;
         self.windows
             .with(&client, now, |window| {
                 if window.count >= limit {
@@ -160,8 +168,9 @@ impl LoginLocked {
 /// as small as the catalog.
 #[derive(Debug)]
 pub struct LoginGuard {
-    per_operator_limit: u32,
-    per_address_limit: u32,
+    /// `logins_per_minute` (a reload may change it); an address may fail
+    /// [`ADDRESS_FACTOR`] times as often.
+    per_operator_limit: AtomicU32,
     operators: Windows<OperatorId>,
     addresses: Windows<IpAddr>,
 }
@@ -172,11 +181,16 @@ pub const ADDRESS_FACTOR: u32 = 10;
 impl LoginGuard {
     pub fn new(logins_per_minute: u32) -> LoginGuard {
         LoginGuard {
-            per_operator_limit: logins_per_minute,
-            per_address_limit: logins_per_minute.saturating_mul(ADDRESS_FACTOR),
+            per_operator_limit: AtomicU32::new(logins_per_minute),
             operators: Windows::new(),
             addresses: Windows::new(),
         }
+    }
+
+    /// A reload changed `logins_per_minute`.
+    pub fn set_logins_per_minute(&self, logins_per_minute: u32) {
+        self.per_operator_limit
+            .store(logins_per_minute, Ordering::Relaxed);
     }
 
     /// Whether a login for `operator` (a configured one, if any) from
@@ -196,22 +210,22 @@ impl LoginGuard {
         operator: Option<&OperatorId>,
         now: Instant,
     ) -> Result<(), LoginLocked> {
-        if self.per_operator_limit == 0 {
+        let per_operator = self.per_operator_limit.load(Ordering::Relaxed);
+        if per_operator == 0 {
             return Ok(());
         }
-        if let Some(wait) =
-            operator.and_then(|id| self.operators.over(id, self.per_operator_limit, now))
-        {
+        if let Some(wait) = operator.and_then(|id| self.operators.over(id, per_operator, now)) {
             return Err(LoginLocked::Operator(wait));
         }
-        if let Some(wait) = self.addresses.over(&client, self.per_address_limit, now) {
+        let per_address = per_operator.saturating_mul(ADDRESS_FACTOR);
+        if let Some(wait) = self.addresses.over(&client, per_address, now) {
             return Err(LoginLocked::Address(wait));
         }
         Ok(())
     }
 
     fn failed_at(&self, client: IpAddr, operator: Option<&OperatorId>, now: Instant) {
-        if self.per_operator_limit == 0 {
+        if self.per_operator_limit.load(Ordering::Relaxed) == 0 {
             return;
         }
         if let Some(id) = operator {

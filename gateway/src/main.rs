@@ -1,5 +1,5 @@
 //! `ventanilla`: the gateway binary. Reads the configuration, sets up logging
-//! and serves until SIGTERM or Ctrl-C.
+//! and serves until SIGTERM or Ctrl-C; SIGHUP reloads the configuration.
 
 use std::path::PathBuf;
 
@@ -85,11 +85,11 @@ async fn main() -> anyhow::Result<()> {
         tracing::warn!(variable = %name, "ignoring an unknown VENTANILLA_* environment variable");
     }
     let mut config = Config::load(cli.config.as_deref(), &env)?;
-    if let Some(bind) = cli.bind {
-        config.file.server.bind = bind;
+    if let Some(bind) = &cli.bind {
+        config.file.server.bind = bind.clone();
     }
-    if let Some(store) = cli.store {
-        config.file.store.url = store;
+    if let Some(store) = &cli.store {
+        config.file.store.url = store.clone();
     }
     config.trust_forwarded_for = cli.trust_forwarded_for;
     config.standby = cli.standby;
@@ -99,6 +99,18 @@ async fn main() -> anyhow::Result<()> {
     // The engine first: a standby must not accept connections it cannot
     // serve while it waits for the dispatcher lease.
     let state = gateway::start(&config).await?;
+    // SIGHUP re-reads the same file with the same overrides.
+    let reloader = std::sync::Arc::new(gateway::reload::Reloader::new(
+        &config,
+        cli.config.clone(),
+        env,
+        cli.bind.clone(),
+        cli.store.clone(),
+    ));
+    #[cfg(unix)]
+    tokio::spawn(gateway::reload::on_sighup(reloader, state.clone()));
+    #[cfg(not(unix))]
+    drop(reloader);
     let bind = config.file.server.bind.clone();
     let listener = tokio::net::TcpListener::bind(&bind)
         .await

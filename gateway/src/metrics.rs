@@ -157,7 +157,7 @@ impl GatewayMetrics {
     /// services can produce so rates exist before the first event.
     pub fn for_engine(engine: &Engine) -> Arc<GatewayMetrics> {
         let handle = recorder().clone();
-        engine::metrics::initialize(engine.catalog());
+        engine::metrics::initialize(&engine.catalog());
         for route in POLL_ROUTES {
             for status in ["200", "304"] {
                 counter!(POLL_RESPONSES, "route" => route, "status" => status).increment(0);

@@ -59,7 +59,7 @@ impl Handler<Prune> for Janitor {
 
     fn handle(&mut self, _msg: Prune, _ctx: &mut Context<Self>) -> Self::Result {
         let now = self.shared.clock.now();
-        let retention = self.shared.catalog.retention;
+        let retention = self.shared.catalog().retention;
         let due = self
             .shared
             .views

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use actix::Addr;
 use dashmap::DashMap;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogHandle};
 use crate::clock::SharedClock;
 use crate::meeting::MeetingProvider;
 use crate::store::Store;
@@ -84,7 +84,8 @@ where
 
 /// What every actor of one engine shares.
 pub struct Shared {
-    pub catalog: Arc<Catalog>,
+    /// Swapped whole by a reload: load it once per command.
+    pub catalog: Arc<CatalogHandle>,
     pub views: Arc<Views>,
     pub store: Arc<dyn Store>,
     pub meetings: Arc<dyn MeetingProvider>,
@@ -95,6 +96,13 @@ pub struct Shared {
     /// Meetings in progress and the operator holding each, so a provider's
     /// event reaches the right console.
     pub meetings_by_id: DashMap<String, Addr<OperatorActor>>,
+}
+
+impl Shared {
+    /// The catalog now (a reload swaps it between two dispatcher messages).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.load()
+    }
 }
 
 impl std::fmt::Debug for Shared {

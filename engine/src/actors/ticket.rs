@@ -77,7 +77,7 @@ impl TicketActor {
 
     fn badge(&self, operator: &OperatorId) -> Option<OperatorBadge> {
         self.shared
-            .catalog
+            .catalog()
             .operator(operator)
             .map(|profile| OperatorBadge {
                 name: profile.name.clone(),
@@ -192,7 +192,7 @@ impl Handler<Abandon> for TicketActor {
         if reason == AbandonReason::Absent {
             // Only an assignment not yet accepted ends for silence, and only
             // if no poll came since the dispatcher decided.
-            let settings = &self.shared.catalog.presence;
+            let settings = &self.shared.catalog().presence;
             let silent = self.view.seen.is_absent(self.shared.clock.now(), settings);
             if !silent || !matches!(self.view.state, TicketState::Assigned { .. }) {
                 return ready(Err(EngineError::invalid_state(self.view.state.name())));

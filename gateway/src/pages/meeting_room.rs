@@ -52,7 +52,10 @@ fn valid_meeting_id(id: &str) -> bool {
 /// taxpayer's ticket. One look at each operator's published view.
 fn holder(state: &AppState, meeting_id: &str) -> Option<(OperatorId, TicketId)> {
     let views = state.engine.views();
-    state.engine.catalog().operators.iter().find_map(|profile| {
+    let catalog = state.engine.catalog();
+    // A removed operator may still hold the meeting they are finishing.
+    let operators = catalog.operators.iter().chain(catalog.retired_operators());
+    operators.into_iter().find_map(|profile| {
         let view = views.operator(&profile.id)?;
         let (assignment, meeting) = match &view.duty {
             DutyView::InMeeting {

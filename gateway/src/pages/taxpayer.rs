@@ -114,14 +114,15 @@ const NO_OPERATOR: &str = "Ahora mismo no hay ningún operador atendiendo este s
 /// estimate says their attention would start after closing time today.
 fn join_notice(state: &AppState, code: &str, waiting: u32) -> Option<String> {
     let engine = &state.engine;
-    let service = engine.catalog().service_by_text(code)?;
+    let catalog = engine.catalog();
+    let service = catalog.service_by_text(code)?;
     let estimate = engine
         .views()
         .estimate(&service.code, waiting, engine.now());
     if !estimate.past_closing {
         return None;
     }
-    Some(if engine.catalog().refuse_joins_past_closing {
+    Some(if catalog.refuse_joins_past_closing {
         "Con la cola actual, la atención de quien lo solicite ahora empezaría después de la hora de cierre de hoy, y este servicio no atiende fuera de su horario: no se admiten nuevas solicitudes hasta que la cola avance.".to_string()
     } else {
         "Aviso: con la cola actual, la atención de quien lo solicite ahora empezaría previsiblemente después de la hora de cierre de hoy. Puede solicitarla igualmente: se atiende a todos los que ya están en la cola.".to_string()

@@ -4,6 +4,7 @@
 
 mod operators;
 mod presence;
+mod reload;
 mod taxpayers;
 mod upkeep;
 
@@ -11,6 +12,7 @@ pub use operators::{
     AttentionClosed, OperatorReady, Readiness, WaitingServicesChanged, WithdrawOperator, Withdrawal,
 };
 pub use presence::{PresenceSweep, SweepPresence, TicketReturned};
+pub use reload::{OperatorDirectory, Reload};
 pub use taxpayers::{AbandonWaiting, Abandonment, Join, JoinReceipt, TicketEnded};
 pub use upkeep::{DispatcherFigures, Inspect, RetryMatches};
 

@@ -157,7 +157,7 @@ impl Handler<AttentionClosed> for Dispatcher {
             // From assignment to Finalizar: how long the queue lost this operator.
             let took =
                 Duration::try_from(now.duration_since(holder.assigned_at)).unwrap_or_default();
-            let today = self.shared.catalog.calendar.local_date(now);
+            let today = self.shared.catalog().calendar.local_date(now);
             self.shared
                 .views
                 .waits()

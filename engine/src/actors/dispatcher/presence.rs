@@ -26,7 +26,7 @@ const EXPIRY_BUDGET: usize = 256;
 impl Dispatcher {
     /// Sets aside the heads of `service`'s queue whose page went silent.
     pub(super) fn set_aside_silent_heads(&mut self, service: &ServiceCode, now: Timestamp) {
-        let settings = self.shared.catalog.presence;
+        let settings = self.shared.catalog().presence;
         loop {
             let head = self
                 .queues
@@ -51,7 +51,7 @@ impl Dispatcher {
             figures.dequeue(queued.slot);
         }
         queued.seen.set_absent(true);
-        let expires_at = queued.seen.expires_at(&self.shared.catalog.presence);
+        let expires_at = queued.seen.expires_at(&self.shared.catalog().presence);
         self.expiries.insert((expires_at, seq));
         *self.absent_count.entry(service.clone()).or_default() += 1;
         self.absent.insert(
@@ -111,7 +111,7 @@ impl Dispatcher {
     /// Looks at up to `SCAN_BUDGET` queued tickets from where the last pass
     /// stopped, and sets aside the silent ones.
     fn scan_queues(&mut self, now: Timestamp) -> usize {
-        let settings = self.shared.catalog.presence;
+        let settings = self.shared.catalog().presence;
         let services: Vec<ServiceCode> = self.queues.keys().cloned().collect();
         let budget = SCAN_BUDGET / services.len().max(1);
         let mut silent = Vec::new();
@@ -144,7 +144,7 @@ impl Dispatcher {
     /// Absent tickets whose grace ran out, soonest first; tickets that were
     /// polled meanwhile go back to their place instead.
     fn due_expiries(&mut self, now: Timestamp) -> (Vec<(u64, Change)>, usize) {
-        let settings = self.shared.catalog.presence;
+        let settings = self.shared.catalog().presence;
         let mut due = Vec::new();
         let mut returned = 0;
         while due.len() < EXPIRY_BUDGET {
@@ -185,7 +185,7 @@ impl Dispatcher {
     /// Assigned tickets not yet accepted whose page went silent: their
     /// ticket actor ends them through the operator who holds them.
     fn end_silent_assignments(&mut self, now: Timestamp) -> usize {
-        let settings = self.shared.catalog.presence;
+        let settings = self.shared.catalog().presence;
         let mut ended = 0;
         for (ticket, holder) in self.holders.iter_mut() {
             let last_seen = holder.seen.last_seen();
@@ -214,7 +214,7 @@ impl Dispatcher {
     }
 
     fn publish_absent_counts(&self) {
-        for service in self.shared.catalog.services() {
+        for service in self.shared.catalog().services() {
             let count = self.absent_count.get(&service.code).copied().unwrap_or(0);
             crate::metrics::record_absent(&service.code, count);
         }

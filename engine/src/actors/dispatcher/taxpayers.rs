@@ -43,6 +43,18 @@ impl Handler<Join> for Dispatcher {
             }
             return self.resume(ticket);
         }
+        // The front door checked the service against the catalog it loaded;
+        // a reload handled in between may have withdrawn it.
+        if self
+            .shared
+            .catalog()
+            .service_by_text(msg.service.as_str())
+            .is_none()
+        {
+            return ready(Err(EngineError::UnknownService {
+                code: msg.service.as_str().to_string(),
+            }));
+        }
         let now = self.shared.clock.now();
         let record = TicketRecord {
             id: self.fresh_ticket_id(),
@@ -55,7 +67,7 @@ impl Handler<Join> for Dispatcher {
             state: TicketState::Waiting,
         };
         let operator = self.longest_waiting_operator(&record.service);
-        if operator.is_none() && self.shared.catalog.refuse_joins_past_closing {
+        if operator.is_none() && self.shared.catalog().refuse_joins_past_closing {
             // Everybody waiting is ahead of the newcomer.
             let ahead = self
                 .shared

@@ -84,7 +84,7 @@ impl Handler<Finalize> for OperatorActor {
         };
         let representation = self
             .shared
-            .catalog
+            .catalog()
             .service(&assignment.service)
             .is_some_and(|service| service.representation);
         if msg.represented_nif.is_some() && !representation {
@@ -161,7 +161,7 @@ impl Handler<Finalize> for OperatorActor {
                     )),
                 };
                 let over_time = warning_from
-                    .zip(this.shared.catalog.service(&assignment.service))
+                    .zip(this.shared.catalog().service(&assignment.service))
                     .is_some_and(|(started_at, service)| {
                         crate::render::attention_time_exceeded(service, started_at, now)
                     });

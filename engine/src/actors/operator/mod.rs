@@ -3,11 +3,13 @@
 
 mod finalize;
 mod meeting;
+mod reconfigure;
 mod start;
 mod taxpayer;
 
 pub use finalize::{Finalize, MeetingEnd, Next};
 pub use meeting::{EndMeeting, MeetingEvent};
+pub use reconfigure::Reconfigure;
 pub use start::{Start, StartReceipt};
 pub use taxpayer::{TaxpayerAbandons, TaxpayerAccepts};
 
@@ -53,6 +55,9 @@ pub struct OperatorActor {
     /// An Iniciar Videoasistencia waiting for the provider.
     starting: Option<start::Starting>,
     version: u64,
+    /// A reload removed this operator: they finish what they hold, then
+    /// never attend again (unless a later reload adds them back).
+    retired: bool,
 }
 
 impl Actor for OperatorActor {
@@ -92,6 +97,7 @@ impl OperatorActor {
             quota_warning: None,
             starting: None,
             version: 0,
+            retired: false,
         };
         actor.shared.views.publish_operator(actor.view(1));
         OperatorActor {
@@ -178,9 +184,10 @@ impl OperatorActor {
     }
 
     fn available_services(&self) -> Vec<ServiceCode> {
+        // Withdrawn services too: their waiting taxpayers are still served.
         self.shared
-            .catalog
-            .services()
+            .catalog()
+            .served_services()
             .iter()
             .map(|service| &service.code)
             .filter(|code| self.availability.get(*code).copied().unwrap_or(false))
@@ -190,15 +197,19 @@ impl OperatorActor {
 
     /// Checks Atender Contribuyente and says which services to wait for.
     fn services_to_attend(&self, now: Timestamp) -> Result<Vec<ServiceCode>, EngineError> {
+        if self.retired {
+            return Err(EngineError::UnknownOperator);
+        }
         let available = self.available_services();
         if available.is_empty() {
             return Err(EngineError::NotAvailable);
         }
         // A closed service is still served while its queue drains.
+        let catalog = self.shared.catalog();
         let active: Vec<ServiceCode> = available
             .into_iter()
             .filter(|code| {
-                self.shared.catalog.is_open(code, now)
+                catalog.is_open(code, now)
                     || self
                         .shared
                         .views
@@ -366,6 +377,14 @@ impl Handler<Interrupt> for OperatorActor {
             crate::metrics::record_interrupt_refused();
             return ready(Err(EngineError::InterruptRefusedEndOfDay));
         }
+        self.withdraw()
+    }
+}
+
+impl OperatorActor {
+    /// Takes a waiting operator off the dispatcher's list (Interrumpir, or
+    /// a reload that removed them); a match that came first is kept.
+    fn withdraw(&mut self) -> Reply<()> {
         let dispatcher = self.shared.dispatcher.clone();
         let shared = Arc::clone(&self.shared);
         let operator = self.id().clone();

@@ -24,7 +24,7 @@ impl Handler<TaxpayerAccepts> for OperatorActor {
             _ => return ready(Err(EngineError::invalid_state("finished"))),
         };
         let now = self.shared.clock.now();
-        let day = self.shared.catalog.calendar.local_date(now);
+        let day = self.shared.catalog().calendar.local_date(now);
         let change = Change::TicketAccepted {
             operator: self.id().clone(),
             ticket: msg.ticket,
