@@ -139,7 +139,11 @@ nav button{background:none;color:#7a1f2b;padding:0;text-decoration:underline}
 label{display:block;margin-top:.6em;font-weight:bold}
 input[type=text],input[type=password],select,textarea{width:100%;max-width:30em;padding:.3em;font-size:1em;box-sizing:border-box}
 textarea{height:5em}
-.radio label{display:inline;font-weight:normal;margin-right:1em}
+.radio label{display:inline-block;white-space:nowrap;font-weight:normal;margin:0 1em 0 0}
+.radio{white-space:nowrap}
+.radio fieldset{border:0;margin:0;padding:0}
+.recordatorio{border-left:4px solid #e0b84c;padding:.3em .6em;margin:.6em 0}
+.solo-lector{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 "#;
 
 /// Helpers every page script uses: the message table, a JSON fetch, and the
