@@ -26,7 +26,7 @@ use std::panic::resume_unwind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use browser_support::{fresh_output_dir_named, until, App, Browser, Chromedriver};
+use browser_support::{axe, fresh_output_dir_named, until, App, Browser, Chromedriver};
 use engine::testsuite::{dni, madrid};
 use engine::ticket::TicketId;
 use engine::JoinInput;
@@ -545,67 +545,4 @@ fn heartbeat(app: &App, ticket: &TicketId) {
         .ticket(ticket)
         .unwrap_or_else(|| panic!("no view of ticket {ticket}"));
     app.engine.heartbeat(&view);
-}
-
-/// axe-core injected into the page (`ops/test` installs it under
-/// `target/tools/axe-core`), WCAG 2.x A/AA: fails on any violation.
-mod axe {
-    use std::path::Path;
-    use std::sync::OnceLock;
-
-    use super::browser_support::Browser;
-
-    const VERSION: &str = "4.14.1";
-
-    fn source() -> &'static str {
-        static SOURCE: OnceLock<String> = OnceLock::new();
-        SOURCE.get_or_init(|| {
-            let gateway = Path::new(env!("CARGO_MANIFEST_DIR"));
-            let path = gateway
-                .parent()
-                .unwrap_or(gateway)
-                .join("target/tools/axe-core/node_modules/axe-core/axe.min.js");
-            std::fs::read_to_string(&path).unwrap_or_else(|error| {
-                panic!(
-                    "axe-core is not at {} ({error}): run ops/test, or `npm install --prefix \
-                     target/tools/axe-core axe-core@{VERSION}`",
-                    path.display()
-                )
-            })
-        })
-    }
-
-    pub async fn assert_accessible(browser: &Browser, state: &str) {
-        if browser.run("return typeof window.axe;").await != serde_json::json!("object") {
-            browser
-                .client
-                .execute(source(), Vec::new())
-                .await
-                .unwrap_or_else(|error| panic!("injecting axe-core: {error}"));
-        }
-        let found = browser
-            .client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];\
-                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},\
-                   resultTypes: ['violations']}).then(function(r){\
-                   done(r.violations.map(function(v){ return v.id + ': ' + v.help + ' — ' +\
-                     v.nodes.map(function(n){ return n.html.slice(0, 160); }).join(' | '); }));\
-                 }, function(e){ done(['axe failed: ' + e]); });",
-                Vec::new(),
-            )
-            .await
-            .unwrap_or_else(|error| panic!("axe.run: {error}"));
-        let found = found.as_array().cloned().unwrap_or_default();
-        assert!(
-            found.is_empty(),
-            "{state}: axe-core {VERSION} finds {} violation(s):\n{}",
-            found.len(),
-            found
-                .iter()
-                .map(|v| v.as_str().unwrap_or_default().to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
 }
