@@ -103,7 +103,7 @@ const MESSAGE_CODES: [&str; 22] = [
 ];
 
 /// The message table as a JS object literal, safe inside a `<script>`.
-fn messages_js() -> String {
+pub(crate) fn messages_js() -> String {
     let table: serde_json::Map<String, serde_json::Value> = MESSAGE_CODES
         .iter()
         .map(|code| {

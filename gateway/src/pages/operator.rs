@@ -16,7 +16,8 @@ use axum::Router;
 use engine::config::AuthMode;
 use engine::domain::OperatorId;
 
-use super::{escape, Page};
+use super::lang::{Lang, Negotiated};
+use super::{templates, Page};
 use crate::auth;
 use crate::routes::operator::{availability, console_body};
 use crate::state::AppState;
@@ -166,7 +167,7 @@ async fn availability_page(State(state): State<AppState>, headers: HeaderMap) ->
         .operator(&operator)
         .map(|profile| profile.name.clone())
         .unwrap_or_default();
-    let rows: String = list
+    let services: Vec<minijinja::Value> = list
         .services
         .iter()
         .map(|service| {
@@ -174,40 +175,35 @@ async fn availability_page(State(state): State<AppState>, headers: HeaderMap) ->
                 .service_by_text(&service.code)
                 .map(|s| s.hours_text())
                 .unwrap_or_default();
-            let code = escape(&service.code);
-            let (yes, no) = if service.available { (" checked", "") } else { ("", " checked") };
-            // The radios' group is named by the service (legend), and each
-            // label keeps its radio on its line.
-            format!(
-                "<tr data-code=\"{code}\"><td>{code}</td><td>{description}</td><td>{}</td><td class=\"radio\">\
-                 <fieldset><legend class=\"solo-lector\">{code} - {description}</legend>\
-                 <label><input type=\"radio\" name=\"disp-{code}\" value=\"si\"{yes}> SÍ</label>\
-                 <label><input type=\"radio\" name=\"disp-{code}\" value=\"no\"{no}> NO</label></fieldset></td></tr>",
-                escape(&hours),
-                description = escape(&service.description),
-            )
+            minijinja::context! {
+                code => &service.code,
+                description => &service.description,
+                hours => hours,
+                available => service.available,
+            }
         })
         .collect();
-    Page {
-        title: "Gestión disponibilidad operador",
-        nav: operator_nav(&state),
-        body: format!(
-            "<h1>Gestión disponibilidad operador</h1>\
-             <dl class=\"datos\"><dt>Operador:</dt><dd>{}</dd><dt>Nombre:</dt><dd>{}</dd></dl>\
-             <p>Póngase como disponible (Disponible = SÍ) en el servicio o servicios que tenga que prestar. \
-             Sólo es necesario hacerlo una vez mientras preste esos servicios habitualmente.</p>\
-             <form id=\"disponibilidad\"><table><thead><tr><th>Servicio</th><th>Descripción</th><th>Horario</th>\
-             <th>Disponible</th></tr></thead><tbody>{rows}</tbody></table>\
-             <p class=\"error\" id=\"error-disponibilidad\" role=\"alert\" tabindex=\"-1\" hidden></p>\
-             <div role=\"status\"><p class=\"nota\" id=\"guardado\" hidden>Disponibilidad guardada.</p></div>\
-             <button type=\"submit\">Guardar</button> \
-             <a href=\"/operador\">Acceso a la Consola de Operador</a></form>",
-            escape(operator.as_str()),
-            escape(&name)
-        ),
-        script: format!(
-            "{LOGOUT_JS}{}",
-            r#"
+    let spanish = Negotiated {
+        lang: Lang::Es,
+        remember: false,
+    };
+    templates::page(
+        StatusCode::OK,
+        "operator/availability.html",
+        spanish,
+        false,
+        minijinja::context! {
+            operator => operator.as_str(),
+            name => name,
+            services => services,
+            logout => state.options.auth_mode == AuthMode::Password,
+            operator_messages => minijinja::Value::from_safe_string(super::messages_js()),
+            script => minijinja::Value::from_safe_string(format!("{LOGOUT_JS}{AVAILABILITY_JS}")),
+        },
+    )
+}
+
+const AVAILABILITY_JS: &str = r#"
 document.getElementById('disponibilidad').addEventListener('submit',async function(event){
   event.preventDefault();clearErrors();field('guardado').hidden=true;
   const services={};
@@ -220,8 +216,4 @@ document.getElementById('disponibilidad').addEventListener('submit',async functi
   else{showError('error-disponibilidad',result.code);field('error-disponibilidad').focus();}
 });
 function field(id){return document.getElementById(id);}
-"#
-        ),
-    }
-    .render()
-}
+"#;

@@ -33,6 +33,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "not_found.html",
         include_str!("../../templates/not_found.html"),
     ),
+    (
+        "operator/availability.html",
+        include_str!("../../templates/operator/availability.html"),
+    ),
 ];
 
 const STYLE: &str = include_str!("../../templates/style.css");
