@@ -98,11 +98,16 @@ pub fn metrics_router(state: AppState) -> Router {
 }
 
 /// Unknown paths: an API error under `/api/` and `/webhooks/`, a page elsewhere.
-async fn not_found(uri: Uri) -> Response {
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
     if refusals::is_api_path(uri.path()) {
         ApiError::not_found("no such API call").into_response()
     } else {
-        pages::not_found_page().await
+        let lang = pages::lang::Negotiated::from_request(uri.query(), &headers);
+        pages::not_found_in(lang, uri.path(), state.options.secure_cookie)
     }
 }
 

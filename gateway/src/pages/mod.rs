@@ -6,9 +6,12 @@
 //! Content-Security-Policy allows no other script, so even a missed escape
 //! could not run code.
 
+pub mod i18n;
+pub mod lang;
 pub mod meeting_room;
 pub mod operator;
 pub mod taxpayer;
+pub mod templates;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
 use axum::http::{HeaderValue, StatusCode};
@@ -16,6 +19,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use self::lang::{Lang, Negotiated};
 use crate::auth::random_token;
 use crate::state::AppState;
 
@@ -99,7 +103,7 @@ const MESSAGE_CODES: [&str; 22] = [
 ];
 
 /// The message table as a JS object literal, safe inside a `<script>`.
-fn messages_js() -> String {
+pub(crate) fn messages_js() -> String {
     let table: serde_json::Map<String, serde_json::Value> = MESSAGE_CODES
         .iter()
         .map(|code| {
@@ -115,62 +119,14 @@ fn messages_js() -> String {
         .replace('<', "\\u003c")
 }
 
-const STYLE: &str = r#"
-body{font-family:Arial,Helvetica,sans-serif;margin:0;color:#222;background:#f4f4f4}
-header{background:#7a1f2b;color:#fff;padding:.6em 1em}
-header a{color:#fff;text-decoration:none;font-weight:bold}
-nav{background:#e8e8e8;padding:.4em 1em;font-size:.9em}
-nav a,nav button{margin-right:1.2em}
-main{max-width:60em;margin:1em auto;background:#fff;padding:1em 1.5em;border:1px solid #ddd}
-h1{font-size:1.4em;color:#7a1f2b}
-h2{font-size:1.1em;border-bottom:1px solid #ccc;padding-bottom:.2em}
-dl.datos{display:grid;grid-template-columns:max-content auto;gap:.3em 1em}
-dl.datos dt{font-weight:bold}
-dl.datos dd{margin:0}
-.aviso{background:#fff4d6;border:1px solid #e0b84c;padding:.6em;margin:.6em 0}
-.nota{background:#eef3fb;border:1px solid #9db4d9;padding:.6em;margin:.6em 0}
-.error{color:#a00000;font-weight:bold;margin:.3em 0}
-table{border-collapse:collapse;width:100%}
-th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
-td.obs{white-space:pre-wrap}
-button,.boton{background:#7a1f2b;color:#fff;border:0;padding:.5em 1em;margin:.3em .3em .3em 0;cursor:pointer;font-size:1em;text-decoration:none;display:inline-block}
-button.secundario{background:#666}
-nav button{background:none;color:#7a1f2b;padding:0;text-decoration:underline}
-label{display:block;margin-top:.6em;font-weight:bold}
-input[type=text],input[type=password],select,textarea{width:100%;max-width:30em;padding:.3em;font-size:1em;box-sizing:border-box}
-textarea{height:5em}
-.radio label{display:inline;font-weight:normal;margin-right:1em}
-"#;
+const STYLE: &str = include_str!("../../templates/style.css");
 
 /// Helpers every page script uses: the message table, a JSON fetch, and the
 /// held-poll loop (docs/api.md "Instant updates"): `ask` polls with
 /// `?wait=WAIT_SECONDS` and says "changed", "same", "failed" or "stop"; a
 /// poll that was not held (an error, or a 304 at once because the server
 /// holds no more) waits a poll period before the next.
-const COMMON_JS: &str = r#"
-function messageFor(code){return MESSAGES[code]||MESSAGES.unknown;}
-async function api(method,url,body,headers){
-  const options={method:method,headers:Object.assign({},headers||{}),credentials:'same-origin',cache:'no-store'};
-  if(body!==undefined){options.headers['Content-Type']='application/json';options.body=JSON.stringify(body);}
-  let response;
-  try{response=await fetch(url,options);}catch(e){return {ok:false,status:0,code:'network',data:null};}
-  let data=null;
-  try{data=await response.json();}catch(e){}
-  const code=data&&data.error?data.error.code:(response.ok?null:'unknown');
-  return {ok:response.ok,status:response.status,code:code,data:data,response:response};
-}
-function showError(id,code){const el=document.getElementById(id);if(el){el.textContent=messageFor(code);el.hidden=false;}}
-function clearErrors(){document.querySelectorAll('.error').forEach(function(el){el.textContent='';el.hidden=true;});}
-const WAIT_SECONDS=25;
-async function holdPolls(pollSeconds,ask){
-  for(;;){
-    const began=Date.now();
-    const outcome=await ask();
-    if(outcome==='stop')return;
-    if(outcome==='failed'||(outcome==='same'&&Date.now()-began<1000))await new Promise(function(done){setTimeout(done,pollSeconds*1000);});
-  }
-}
-"#;
+const COMMON_JS: &str = include_str!("../../templates/scripts/common.js");
 
 /// A whole page: `body` is trusted HTML (built with [`escape`]), `script` our own code.
 pub struct Page {
@@ -236,15 +192,28 @@ async fn home() -> Response {
     .render()
 }
 
-/// The page for an unknown path.
+/// The page for an unknown path, in Spanish (the operator's pages).
 pub async fn not_found_page() -> Response {
-    Page {
-        title: "Página no encontrada",
-        nav: String::new(),
-        body: "<h1>Página no encontrada</h1><p><a href=\"/\">Volver al inicio</a></p>".to_string(),
-        script: String::new(),
-    }
-    .render_with_status(StatusCode::NOT_FOUND)
+    not_found_in(
+        Negotiated {
+            lang: Lang::Es,
+            remember: false,
+        },
+        "/",
+        false,
+    )
+}
+
+/// The page for an unknown path, in the visitor's language; `path` is what
+/// the language selector links back to.
+pub fn not_found_in(lang: Negotiated, path: &str, secure: bool) -> Response {
+    templates::page(
+        StatusCode::NOT_FOUND,
+        "not_found.html",
+        lang,
+        secure,
+        minijinja::context! { path => path },
+    )
 }
 
 #[cfg(test)]

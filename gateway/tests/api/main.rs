@@ -7,6 +7,7 @@ mod binary;
 mod cross_origin;
 mod error_shape;
 mod health;
+mod languages;
 mod longpoll;
 mod malformed;
 mod meetings;

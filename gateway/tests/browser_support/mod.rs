@@ -4,6 +4,8 @@
 //! poll instead of sleeping, and PNG screenshots under
 //! `target/test-output/browser/`.
 
+pub mod axe;
+
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::os::unix::process::CommandExt as _;
