@@ -22,7 +22,12 @@ use engine::ticket::TicketId;
 use engine::views::DutyView;
 use serde::Deserialize;
 
-use super::{escape, not_found_page, Page};
+use minijinja::context;
+use minijinja::value::Value;
+
+use super::i18n::script_table;
+use super::lang::Negotiated;
+use super::{escape, not_found_in, templates, Page};
 use crate::auth::{authenticate, bearer_token};
 use crate::metrics::MeetingEventResult;
 use crate::state::AppState;
@@ -107,7 +112,20 @@ fn check_taxpayer(state: &AppState, headers: &HeaderMap, ticket: &TicketId) -> R
     }
 }
 
-fn refused(refusal: Refusal, host: bool) -> Response {
+fn refused(refusal: Refusal, host: bool, lang: Negotiated, secure: bool) -> Response {
+    if !host {
+        let (status, message) = match refusal {
+            Refusal::Unauthenticated => (StatusCode::UNAUTHORIZED, "room-open-from-link"),
+            Refusal::Forbidden => (StatusCode::FORBIDDEN, "room-wrong-link"),
+        };
+        return templates::page(
+            status,
+            "room_message.html",
+            lang,
+            secure,
+            context! { path => "/contribuyente", heading => "room-title", message => message },
+        );
+    }
     let (status, text) = match (refusal, host) {
         (Refusal::Unauthenticated, true) => (
             StatusCode::UNAUTHORIZED,
@@ -139,8 +157,23 @@ fn refused(refusal: Refusal, host: bool) -> Response {
 }
 
 /// A room that cannot exist: the id is shown back, escaped, so the visitor
-/// sees what was asked for.
-fn no_such_room(id: &str) -> Response {
+/// sees what was asked for; in the taxpayer's language unless it was the
+/// host's page.
+fn no_such_room(id: &str, host: bool, lang: Negotiated, secure: bool) -> Response {
+    if !host {
+        return templates::page(
+            StatusCode::NOT_FOUND,
+            "room_message.html",
+            lang,
+            secure,
+            context! {
+                path => "/contribuyente",
+                heading => "room-not-found-title",
+                message => "room-not-found",
+                meeting_id => id,
+            },
+        );
+    }
     Page {
         title: "Reunión",
         nav: String::new(),
@@ -153,16 +186,11 @@ fn no_such_room(id: &str) -> Response {
     .render_with_status(StatusCode::NOT_FOUND)
 }
 
-/// A button that posts one room action and comes back to the room. The
-/// taxpayer's forms are sent by the page's script, with the ticket's token.
-fn button(id: &str, action: &str, label: &str, host: bool) -> String {
-    let (back, marker) = if host {
-        ("?rol=anfitrion", "")
-    } else {
-        ("", " data-contribuyente")
-    };
+/// A host's button that posts one room action and comes back to the room
+/// (the taxpayer's are in templates/room.html, sent by its script).
+fn button(id: &str, action: &str, label: &str) -> String {
     format!(
-        "<form method=\"post\" action=\"/reunion/{id}/{action}{back}\"{marker}><button class=\"boton\" id=\"sala-{action}\" type=\"submit\">{label}</button></form>",
+        "<form method=\"post\" action=\"/reunion/{id}/{action}?rol=anfitrion\"><button class=\"boton\" id=\"sala-{action}\" type=\"submit\">{label}</button></form>",
         id = escape(id),
         label = escape(label),
     )
@@ -172,22 +200,41 @@ async fn room(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     Query(query): Query<RoomQuery>,
+    lang: Negotiated,
     headers: HeaderMap,
 ) -> Response {
+    let secure = state.options.secure_cookie;
     if state.zoom_webhooks.is_some() {
-        return not_found_page().await;
+        return not_found_in(lang, "/contribuyente", secure);
     }
     let id = match path {
         Ok(Path(id)) if valid_meeting_id(&id) => id,
-        Ok(Path(id)) => return no_such_room(&id),
-        Err(_) => return not_found_page().await,
+        Ok(Path(id)) => return no_such_room(&id, host(&query), lang, secure),
+        Err(_) => return not_found_in(lang, "/contribuyente", secure),
     };
-    let body = if host(&query) {
+    if !host(&query) {
+        return templates::page(
+            StatusCode::OK,
+            "room.html",
+            lang,
+            secure,
+            context! {
+                path => format!("/reunion/{id}"),
+                meeting_id => &id,
+                texts => Value::from_safe_string(script_table(
+                    lang.lang,
+                    [("openFromLink", "room-open-from-link"), ("wrongLink", "room-wrong-link")],
+                )),
+                script => Value::from_safe_string(TAXPAYER_JS.to_string()),
+            },
+        );
+    }
+    let body = {
         let Some((operator, _)) = holder(&state, &id) else {
-            return no_such_room(&id);
+            return no_such_room(&id, true, lang, secure);
         };
         if let Err(refusal) = check_host(&state, &headers, &operator).await {
-            return refused(refusal, true);
+            return refused(refusal, true, lang, secure);
         }
         format!(
             "<h1>Sala de videoasistencia (anfitrión)</h1>\
@@ -195,31 +242,16 @@ async fn room(
              Estos botones hacen lo que en Zoom harían Iniciar, Participantes › Admitir y Finalizar la reunión para todos.</p>\
              {}{}{}",
             escape(&id),
-            button(&id, "iniciar", "Iniciar la reunión", true),
-            button(&id, "admitir", "Admitir al contribuyente", true),
-            button(&id, "finalizar", "Finalizar la reunión para todos", true),
-        )
-    } else {
-        format!(
-            "<h1>Sala de videoasistencia</h1>\
-             <div id=\"sala\" data-reunion=\"{id}\">\
-             <p>Reunión <strong>{id}</strong>: proveedor de reuniones local, para demostraciones (no hay vídeo).</p>\
-             <p>Entre en la sala de espera; el operador le admitirá.</p>{}{}\
-             <p class=\"error\" id=\"error-sala\" hidden></p></div>",
-            button(&id, "entrar", "Entrar en la sala de espera", false),
-            button(&id, "salir", "Salir de la reunión", false),
-            id = escape(&id),
+            button(&id, "iniciar", "Iniciar la reunión"),
+            button(&id, "admitir", "Admitir al contribuyente"),
+            button(&id, "finalizar", "Finalizar la reunión para todos"),
         )
     };
     Page {
         title: "Reunión",
         nav: String::new(),
         body,
-        script: if host(&query) {
-            String::new()
-        } else {
-            TAXPAYER_JS.to_string()
-        },
+        script: String::new(),
     }
     .render()
 }
@@ -231,15 +263,15 @@ const sala=document.getElementById('sala');
 const key='ventanilla_room_'+sala.dataset.reunion;
 if(location.hash.length>1){sessionStorage.setItem(key,decodeURIComponent(location.hash.slice(1)));history.replaceState(null,'',location.pathname+location.search);}
 const roomToken=sessionStorage.getItem(key);
-function roomError(text){const el=document.getElementById('error-sala');el.textContent=text;el.hidden=false;}
+function roomError(text){document.getElementById('error-sala').textContent=text;}
 document.querySelectorAll('form[data-contribuyente]').forEach(function(form){
   form.addEventListener('submit',async function(event){
     event.preventDefault();
-    if(!roomToken){roomError('Abra la reunión desde el enlace de su solicitud de videoasistencia.');return;}
+    if(!roomToken){roomError(TEXTS.openFromLink);return;}
     let response=null;
     try{response=await fetch(form.action,{method:'POST',headers:{'Authorization':'Bearer '+roomToken},credentials:'same-origin',cache:'no-store'});}catch(e){}
     if(response&&response.ok){location.replace(location.pathname);return;}
-    roomError(response?'Este enlace no corresponde a su solicitud de videoasistencia.':messageFor('network'));
+    roomError(response?TEXTS.wrongLink:messageFor('network'));
   });
 });
 "#;
@@ -248,15 +280,17 @@ async fn act(
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     Query(query): Query<RoomQuery>,
+    lang: Negotiated,
     headers: HeaderMap,
 ) -> Response {
+    let secure = state.options.secure_cookie;
     if state.zoom_webhooks.is_some() {
-        return not_found_page().await;
+        return not_found_in(lang, "/contribuyente", secure);
     }
     let (id, action) = match path {
         Ok(Path((id, action))) if valid_meeting_id(&id) => (id, action),
-        Ok(Path((id, _))) => return no_such_room(&id),
-        Err(_) => return not_found_page().await,
+        Ok(Path((id, _))) => return no_such_room(&id, host(&query), lang, secure),
+        Err(_) => return not_found_in(lang, "/contribuyente", secure),
     };
     let (activity, by_host) = match action.as_str() {
         "iniciar" => (
@@ -269,7 +303,7 @@ async fn act(
         "admitir" => (MeetingActivity::TaxpayerJoined, true),
         "salir" => (MeetingActivity::TaxpayerLeft, false),
         "finalizar" => (MeetingActivity::Ended, true),
-        _ => return not_found_page().await,
+        _ => return not_found_in(lang, "/contribuyente", secure),
     };
     let kind = crate::metrics::meeting_event_kind(Some(&activity));
     let result = match holder(&state, &id) {
@@ -286,7 +320,7 @@ async fn act(
                 check_taxpayer(&state, &headers, &ticket)
             };
             if let Err(refusal) = allowed {
-                return refused(refusal, by_host);
+                return refused(refusal, by_host, lang, secure);
             }
             if state.engine.meeting_activity(&id, activity).await {
                 MeetingEventResult::Applied

@@ -37,6 +37,17 @@ const TEMPLATES: &[(&str, &str)] = &[
         "operator/availability.html",
         include_str!("../../templates/operator/availability.html"),
     ),
+    ("join.html", include_str!("../../templates/join.html")),
+    ("ticket.html", include_str!("../../templates/ticket.html")),
+    (
+        "accessibility.html",
+        include_str!("../../templates/accessibility.html"),
+    ),
+    ("room.html", include_str!("../../templates/room.html")),
+    (
+        "room_message.html",
+        include_str!("../../templates/room_message.html"),
+    ),
 ];
 
 const STYLE: &str = include_str!("../../templates/style.css");
@@ -225,6 +236,30 @@ mod tests {
             ENVIRONMENT
                 .get_template(name)
                 .unwrap_or_else(|error| panic!("{name}: {error:#}"));
+        }
+    }
+
+    #[test]
+    fn every_page_template_renders_in_every_language() {
+        let services = vec![
+            context! { code => "CLAVE", description => "d", hours => "h", open => false, nobody => true, notice => "n" },
+        ];
+        assert!(TEMPLATES.len() >= 8, "every page's template is listed");
+        for lang in Lang::ALL {
+            for (name, _) in TEMPLATES
+                .iter()
+                .filter(|(name, _)| !name.contains("layout"))
+            {
+                let context = context! {
+                    lang => lang.code(), nonce => "n", style => "", common_js => "", messages => "{}",
+                    path => "/x", services => services.clone(), texts => "{}", script => "",
+                    ticket_id => "t", poll => 9, privacy_url => "https://x", absent_minutes => 3,
+                    grace_minutes => 10, complaints_url => "https://y", meeting_id => "12",
+                    heading => "room-title", message => "room-not-found",
+                };
+                render(name, context)
+                    .unwrap_or_else(|error| panic!("{name} in {}: {error:?}", lang.code()));
+            }
         }
     }
 

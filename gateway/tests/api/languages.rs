@@ -100,3 +100,56 @@ async fn unknown_or_malformed_choices_fall_back_to_spanish_without_an_error() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_accessibility_statement_is_served_in_every_language() {
+    let app = spawn_app().await;
+
+    let spanish = page(&app, "/accesibilidad", &[]).await;
+    let english = page(&app, "/accesibilidad?lang=en", &[]).await;
+    let galician = page(&app, "/accesibilidad", &[("accept-language", "gl")]).await;
+
+    assert_eq!(spanish.status, StatusCode::OK);
+    for needle in [
+        "<html lang=\"es\"",
+        "Declaración de accesibilidad",
+        "Real Decreto 1112/2018",
+        "WCAG) 2.1",
+        "axe-core",
+        "1 de diciembre de 2026",
+        "href=\"https://",
+    ] {
+        assert!(
+            spanish.text.contains(needle),
+            "{needle} in:\n{}",
+            spanish.text
+        );
+    }
+    assert!(english.text.contains("Accessibility statement") && english.text.contains("level AA"));
+    assert!(galician.text.contains("Declaración de accesibilidade"));
+}
+
+#[tokio::test]
+async fn every_taxpayer_page_links_the_statement_and_offers_the_five_languages() {
+    let app = spawn_app().await;
+    let ticket = app.joined(&engine::testsuite::dni(61), "CLAVE").await;
+
+    for path in [
+        "/contribuyente".to_string(),
+        format!("/contribuyente/{}", ticket.id),
+        "/accesibilidad".to_string(),
+        "/no-existe".to_string(),
+    ] {
+        let answer = page(&app, &path, &[("cookie", "ventanilla_lang=eu")]).await;
+        assert_eq!(html_lang(&answer), "eu", "{path}");
+        assert!(answer.text.contains("href=\"/accesibilidad\""), "{path}");
+        for code in ["es", "ca", "gl", "eu", "en"] {
+            assert!(
+                answer
+                    .text
+                    .contains(&format!("?lang={code}\" lang=\"{code}\"")),
+                "{path} offers {code}"
+            );
+        }
+    }
+}

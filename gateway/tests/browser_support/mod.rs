@@ -250,7 +250,14 @@ impl Chromedriver {
         capabilities.insert("browserName".to_string(), json!("chrome"));
         capabilities.insert(
             "goog:chromeOptions".to_string(),
-            json!({"binary": self.chromium.to_string_lossy(), "args": args}),
+            // A Spanish speaker's browser: `--lang` alone does not set the
+            // Accept-Language of headless Chromium, and the taxpayer's pages
+            // follow that header.
+            json!({
+                "binary": self.chromium.to_string_lossy(),
+                "args": args,
+                "prefs": {"intl": {"accept_languages": "es-ES,es"}},
+            }),
         );
         // Both of rustls' crypto providers are in this build (hyper-rustls
         // asks for aws-lc-rs, our dev-dependency for ring), so rustls cannot
