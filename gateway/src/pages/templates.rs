@@ -242,7 +242,7 @@ mod tests {
     #[test]
     fn every_page_template_renders_in_every_language() {
         let services = vec![
-            context! { code => "CLAVE", description => "d", hours => "h", open => false, nobody => true, notice => "n" },
+            context! { code => "CLAVE", description => "d", hours => "h", open => false, nobody => true, notice => "n", available => true },
         ];
         assert!(TEMPLATES.len() >= 8, "every page's template is listed");
         for lang in Lang::ALL {
@@ -256,6 +256,8 @@ mod tests {
                     ticket_id => "t", poll => 9, privacy_url => "https://x", absent_minutes => 3,
                     grace_minutes => 10, complaints_url => "https://y", meeting_id => "12",
                     heading => "room-title", message => "room-not-found",
+                    // The operator pages' own (Spanish only, same loop).
+                    operator => "op-0001", name => "n", logout => true, operator_messages => "{}",
                 };
                 render(name, context)
                     .unwrap_or_else(|error| panic!("{name} in {}: {error:?}", lang.code()));
