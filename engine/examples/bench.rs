@@ -8,6 +8,7 @@
 //! `ops/bench --only presence`. With `--json` the rows go to stderr and
 //! stdout gets one JSON object of named figures (`matches_per_second`,
 //! `durable_matches_per_second`, `durable_joins_per_second`,
+//! `raw_commit_script_per_second`, `durable_matches_ratio_to_raw`,
 //! `recovery_seconds`, `bytes_per_waiting_ticket`, …).
 
 use std::sync::Arc;
@@ -24,6 +25,8 @@ use hdrhistogram::Histogram;
 mod month;
 #[path = "bench/presence.rs"]
 mod presence;
+#[path = "bench/raw_commit.rs"]
+mod raw_commit;
 #[path = "bench/report.rs"]
 mod report;
 
@@ -415,6 +418,7 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32, min_replicas:
     let matches = f64::from(operators) / started.elapsed().as_secs_f64();
     report::row(&format!("| durable matches per second, {operators} operators pressing Atender (64 concurrent) | {matches:.0} /s |"));
     report::figure("durable_matches_per_second", matches);
+    raw_commit::compare(url, operators, matches).await;
     drop(engine);
     lease.release().await.expect("release the lease");
     drop(store);

@@ -67,6 +67,22 @@ impl Batch {
         }
         batch
     }
+
+    /// The batch is in Redis: `mirror` takes its records.
+    pub fn adopt_into(&self, mirror: &mut StoredState) {
+        for id in &self.tickets {
+            match self.scratch.tickets.get(id) {
+                Some(record) => mirror.tickets.insert(*id, record.clone()),
+                None => mirror.tickets.remove(id),
+            };
+        }
+        for id in &self.operators {
+            if let Some(record) = self.scratch.operators.get(id) {
+                mirror.operators.insert(id.clone(), record.clone());
+            }
+        }
+        mirror.next_seq = self.scratch.next_seq;
+    }
 }
 
 /// The ticket and the operator whose records a change reads or writes.

@@ -74,6 +74,7 @@ pub mod holder;
 pub mod keys;
 mod lease;
 mod pool;
+pub mod raw;
 mod replicas;
 mod sessions;
 mod stored;

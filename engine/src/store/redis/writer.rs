@@ -436,18 +436,7 @@ impl Writer {
 
     /// The batch is in Redis: the mirror takes its records.
     fn adopt(&mut self, batch: &Batch) {
-        for id in &batch.tickets {
-            match batch.scratch.tickets.get(id) {
-                Some(record) => self.mirror.tickets.insert(*id, record.clone()),
-                None => self.mirror.tickets.remove(id),
-            };
-        }
-        for id in &batch.operators {
-            if let Some(record) = batch.scratch.operators.get(id) {
-                self.mirror.operators.insert(id.clone(), record.clone());
-            }
-        }
-        self.mirror.next_seq = batch.scratch.next_seq;
+        batch.adopt_into(&mut self.mirror);
     }
 }
 
