@@ -286,6 +286,13 @@ async fn matches_per_second(operators: u32, seconds: u64) -> (u64, f64) {
 async fn burst_of_matches(operators: u32) -> f64 {
     let engine = start(operators).await;
     join_range(&engine, 0, operators * 2, 8).await;
+    press_atender(&engine, operators).await
+}
+
+/// `operators` operators (`op-00000`…) mark themselves available for BENCH,
+/// then all press Atender Contribuyente at once from 64 tasks: answers
+/// matches per second, once every press has matched.
+async fn press_atender(engine: &Engine, operators: u32) -> f64 {
     let map = std::collections::BTreeMap::from([("BENCH".to_string(), true)]);
     let ids: Vec<engine::domain::OperatorId> = (0..operators)
         .map(|n| engine::domain::OperatorId::parse(&format!("op-{n:05}")).expect("id"))

@@ -14,7 +14,7 @@ use std::time::Instant;
 use engine::clock::{Clock as _, ManualClock, SharedClock};
 use engine::Engine;
 
-use super::{join_latency, join_range, live_bytes, micros, start_on};
+use super::{join_latency, join_range, live_bytes, micros, press_atender, start_on};
 
 /// Operators pressing Atender at once in each case (as the burst above).
 const OPERATORS: u32 = 10_000;
@@ -174,37 +174,8 @@ async fn run(case: Case, tickets: u32) -> Figures {
 /// `OPERATORS` operators press Atender Contribuyente at once: every press is
 /// one dispatcher match against the deep queue. Answers matches per second.
 async fn burst(engine: &Engine) -> f64 {
-    let map = std::collections::BTreeMap::from([("BENCH".to_string(), true)]);
-    let ids: Vec<engine::domain::OperatorId> = (0..OPERATORS)
-        .map(|n| engine::domain::OperatorId::parse(&format!("op-{n:05}")).expect("id"))
-        .collect();
-    for id in &ids {
-        engine
-            .set_availability(id, &map)
-            .await
-            .expect("availability");
-    }
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for chunk in ids.chunks(ids.len().div_ceil(64)) {
-        let engine = engine.clone();
-        let chunk = chunk.to_vec();
-        tasks.push(tokio::spawn(async move {
-            for id in &chunk {
-                engine.attend(id).await.expect("attend");
-            }
-        }));
-    }
-    for task in tasks {
-        task.await.expect("attend task");
-    }
-    let rate = f64::from(OPERATORS) / started.elapsed().as_secs_f64();
+    let rate = press_atender(engine, OPERATORS).await;
     let figures = engine.inspect().await.expect("inspect");
-    assert_eq!(
-        figures.holding.len(),
-        OPERATORS as usize,
-        "every press matched"
-    );
     // Nobody silent was handed to an operator.
     for ticket in figures.holding.values() {
         let view = engine.views().ticket(ticket).expect("a held ticket's view");
