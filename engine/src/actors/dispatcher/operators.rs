@@ -194,9 +194,9 @@ pub struct WaitingServicesChanged {
 }
 
 impl Handler<WaitingServicesChanged> for Dispatcher {
-    type Result = ();
+    type Result = AtomicResponse<Self, ()>;
 
-    fn handle(&mut self, msg: WaitingServicesChanged, ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: WaitingServicesChanged, _ctx: &mut Context<Self>) -> Self::Result {
         let Some(wait_seq) = self
             .waiting_operators
             .get(&msg.operator)
@@ -204,12 +204,13 @@ impl Handler<WaitingServicesChanged> for Dispatcher {
         else {
             // Matched or withdrawn meanwhile: the next Atender reads the new
             // availability anyway.
-            return;
+            return ready(());
         };
         // Same place among the waiting operators, new services.
         self.remove_waiting_operator(&msg.operator);
         self.insert_waiting_operator(msg.operator.clone(), wait_seq, msg.services);
-        // A taxpayer may already wait in a service just added.
-        ctx.notify(RetryMatches);
+        // A taxpayer may already wait in a service just added: matched
+        // before any Atender pressed since.
+        AtomicResponse::new(self.match_pending())
     }
 }

@@ -256,17 +256,19 @@ pub struct TicketReturned {
 }
 
 impl Handler<TicketReturned> for Dispatcher {
-    type Result = ();
+    type Result = AtomicResponse<Self, ()>;
 
-    fn handle(&mut self, msg: TicketReturned, ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: TicketReturned, _ctx: &mut Context<Self>) -> Self::Result {
         let back = self
             .absent
             .get(&msg.seq)
             .is_some_and(|absent| absent.queued.id == msg.ticket);
         if back && self.bring_back(msg.seq) {
-            // An operator may be waiting for exactly this taxpayer.
-            ctx.notify(RetryMatches);
+            // An operator may be waiting for exactly this taxpayer: they get
+            // it before any Atender pressed since.
+            return AtomicResponse::new(self.match_pending());
         }
+        ready(())
     }
 }
 
@@ -315,7 +317,7 @@ impl Handler<SweepPresence> for Dispatcher {
                 (due, results)
             }
             .into_actor(self)
-            .map(move |(due, results), this, ctx| {
+            .then(move |(due, results), this, _ctx| {
                 let mut sweep = sweep;
                 for ((seq, _), result) in due.into_iter().zip(results) {
                     match result {
@@ -333,10 +335,14 @@ impl Handler<SweepPresence> for Dispatcher {
                     }
                 }
                 this.publish_absent_counts();
-                if sweep.returned > 0 {
-                    ctx.notify(RetryMatches);
-                }
-                sweep
+                // Tickets that came back go to the operators already waiting
+                // before anything else is handled.
+                let pending = if sweep.returned > 0 {
+                    this.match_pending()
+                } else {
+                    Box::pin(actix::fut::ready(()))
+                };
+                pending.map(move |(), _, _| sweep)
             }),
         ))
     }

@@ -12,8 +12,21 @@ impl Handler<RetryMatches> for Dispatcher {
     type Result = AtomicResponse<Self, ()>;
 
     fn handle(&mut self, _msg: RetryMatches, _ctx: &mut Context<Self>) -> Self::Result {
+        AtomicResponse::new(self.match_pending())
+    }
+}
+
+/// Matching that goes on until no pair is left.
+pub(super) type Pending = std::pin::Pin<Box<dyn ActorFuture<Dispatcher, Output = ()>>>;
+
+impl Dispatcher {
+    /// Commits the oldest pair that should be matched now, then the next,
+    /// until none is left. Run inside the message that made the pair (a
+    /// return, a change of availability) so that no Atender handled in
+    /// between can take the ticket from an operator who waited longer.
+    pub(super) fn match_pending(&mut self) -> Pending {
         let Some((service, seq, ticket, operator)) = self.any_pending_pair() else {
-            return ready(());
+            return Box::pin(actix::fut::ready(()));
         };
         let now = self.shared.clock.now();
         let change = Change::Matched {
@@ -22,20 +35,21 @@ impl Handler<RetryMatches> for Dispatcher {
             at: now,
         };
         let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(
+        Box::pin(
             async move { store.apply(&change).await }
                 .into_actor(self)
-                .map(move |result, this, ctx| match result {
+                .then(move |result, this, ctx| match result {
                     Ok(()) => {
                         this.commit_match(&service, seq, &operator, now, true);
-                        ctx.notify(RetryMatches);
+                        this.match_pending()
                     }
                     Err(error) => {
                         tracing::warn!(%error, "match retry not committed");
                         ctx.notify_later(RetryMatches, MATCH_RETRY);
+                        Box::pin(actix::fut::ready(()))
                     }
                 }),
-        ))
+        )
     }
 }
 
