@@ -1,14 +1,17 @@
 //! Thousands of random interleavings of the guide's actions, several at a
-//! time, with the dispatch invariants checked after every step.
+//! time, some meeting failed or slow commits (a store that fails or delays
+//! the commits it is told to), with the dispatch invariants checked after
+//! every step.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use engine::domain::{OperatorId, ServiceCode};
 use engine::render::ConsoleState;
-use engine::store::{Change, Duty, StoredState, TicketState};
-use engine::testsuite::{dni, madrid, op, TestEngine};
+use engine::store::{Change, Duty, Store, StoredState, TicketState};
+use engine::testsuite::faults::{Fault, FaultyStore};
+use engine::testsuite::{default_settings, dni, madrid, op, TestEngine};
 use engine::ticket::TicketId;
 use engine::EngineError;
 use proptest::prelude::*;
@@ -68,6 +71,14 @@ enum Action {
     Leave {
         pick: u8,
     },
+    /// The next commits of the batch fail, as if the store were unreachable.
+    FailCommits {
+        count: u8,
+    },
+    /// The next commit of the batch takes this long: others overtake it.
+    SlowCommit {
+        millis: u8,
+    },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -84,12 +95,17 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (1u16..900).prop_map(|seconds| Action::Silence { seconds }),
         2 => any::<u8>().prop_map(|pick| Action::Poll { pick }),
         1 => any::<u8>().prop_map(|pick| Action::Leave { pick }),
+        1 => (1u8..3).prop_map(|count| Action::FailCommits { count }),
+        1 => (1u8..20).prop_map(|millis| Action::SlowCommit { millis }),
     ]
 }
 
-/// Runs one action; refusals are fine, an engine or store failure is not.
+/// Runs one action; refusals are fine, an engine or store failure is not,
+/// unless the batch planned failed commits.
 async fn perform(
     app: &TestEngine,
+    faults: &FaultyStore,
+    failing: bool,
     tickets: &[TicketId],
     away: &Mutex<HashSet<TicketId>>,
     action: &Action,
@@ -164,9 +180,20 @@ async fn perform(
             }
             Ok(None)
         }
+        Action::FailCommits { count } => {
+            for _ in 0..*count {
+                faults.plan(Fault::Fail);
+            }
+            Ok(None)
+        }
+        Action::SlowCommit { millis } => {
+            faults.plan(Fault::Delay(Duration::from_millis(*millis as u64)));
+            Ok(None)
+        }
     };
     match result {
         Ok(ticket) => ticket,
+        Err(EngineError::StoreUnavailable { .. }) if failing => None,
         Err(EngineError::EngineUnavailable | EngineError::StoreUnavailable { .. }) => {
             panic!("{action:?} broke the engine: {result:?}")
         }
@@ -405,7 +432,13 @@ proptest! {
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         runtime.block_on(async {
-            let app = TestEngine::start_at(madrid("2026-11-30 12:30")).await;
+            let faults = Arc::new(FaultyStore::new());
+            let app = TestEngine::start_with(
+                default_settings(),
+                Arc::clone(&faults) as Arc<dyn Store>,
+                madrid("2026-11-30 12:30"),
+            )
+            .await;
             for (operator, services) in OPERATORS {
                 app.make_available(operator, services).await;
             }
@@ -419,11 +452,25 @@ proptest! {
                 let (moves, acts): (Vec<&Action>, Vec<&Action>) = batch
                     .iter()
                     .partition(|action| matches!(action, Action::Advance { .. } | Action::Silence { .. }));
-                let results = futures_join_all(acts.into_iter().map(|action| perform(&app, &joined, &away, action))).await;
+                // Faults are planned before the batch's other actions start,
+                // so that those are the commits that meet them.
+                let (plans, acts): (Vec<&Action>, Vec<&Action>) = acts
+                    .into_iter()
+                    .partition(|action| matches!(action, Action::FailCommits { .. } | Action::SlowCommit { .. }));
+                let failing = plans.iter().any(|action| matches!(action, Action::FailCommits { .. }));
+                for action in plans {
+                    perform(&app, &faults, failing, &joined, &away, action).await;
+                }
+                let results = futures_join_all(
+                    acts.into_iter().map(|action| perform(&app, &faults, failing, &joined, &away, action)),
+                )
+                .await;
                 joined.extend(results.into_iter().flatten());
                 for action in moves {
-                    joined.extend(perform(&app, &joined, &away, action).await);
+                    joined.extend(perform(&app, &faults, failing, &joined, &away, action).await);
                 }
+                // A fault no commit met does not outlive its batch.
+                faults.clear();
                 let away = away.lock().expect("lock").clone();
                 check_invariants(&app, &joined, &away).await?;
             }

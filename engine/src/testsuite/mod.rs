@@ -2,6 +2,7 @@
 //! with the shipped configuration, a meeting provider that can be made to
 //! fail, and the store contract suite.
 
+pub mod faults;
 pub mod store_contract;
 
 use std::path::Path;

@@ -14,6 +14,7 @@ pub use operators::{
 pub use presence::{PresenceSweep, SweepPresence, TicketReturned};
 pub use reload::{OperatorDirectory, Reload};
 pub use taxpayers::{AbandonWaiting, Abandonment, Join, JoinReceipt, TicketEnded};
+use upkeep::Decision;
 pub use upkeep::{DispatcherFigures, Inspect, RetryMatches};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -66,6 +67,9 @@ pub struct Dispatcher {
     operators: HashMap<OperatorId, Addr<OperatorActor>>,
     next_seq: u64,
     next_wait_seq: u64,
+    /// A match's commit failed and its pair still waits: it is retried
+    /// before the next join or Atender is decided.
+    retry_due: bool,
 }
 
 /// A queued ticket. Deliberately small (no actor address): a million of
@@ -179,6 +183,7 @@ impl Dispatcher {
             operators: seed.operators,
             next_seq: seed.next_seq,
             next_wait_seq: 0,
+            retry_due: false,
             shared,
         };
         for (record, slot, seen) in seed.queued {

@@ -35,6 +35,16 @@ impl Handler<OperatorReady> for Dispatcher {
         {
             return ready(Err(EngineError::invalid_state("waiting")));
         }
+        // A pair left by a failed commit is matched first: this operator
+        // never passes over an operator who waited longer.
+        self.after_pending(move |this| this.decide_ready(msg))
+    }
+}
+
+impl Dispatcher {
+    /// Matches the ready operator with the longest-waiting ticket of their
+    /// services, or has them wait, and commits that.
+    fn decide_ready(&mut self, msg: OperatorReady) -> Decision<Readiness> {
         let now = self.shared.clock.now();
         let best = self.longest_waiting_ticket(&msg.services);
         let change = match &best {
@@ -49,7 +59,7 @@ impl Handler<OperatorReady> for Dispatcher {
             },
         };
         let store = Arc::clone(&self.shared.store);
-        AtomicResponse::new(Box::pin(
+        Box::pin(
             async move { store.apply(&change).await }
                 .into_actor(self)
                 .map(move |result, this, _ctx| {
@@ -79,7 +89,7 @@ impl Handler<OperatorReady> for Dispatcher {
                         }
                     }
                 }),
-        ))
+        )
     }
 }
 

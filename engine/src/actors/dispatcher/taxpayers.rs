@@ -55,6 +55,16 @@ impl Handler<Join> for Dispatcher {
                 code: msg.service.as_str().to_string(),
             }));
         }
+        // A pair left by a failed commit is matched first: the newcomer
+        // never passes over it.
+        self.after_pending(move |this| this.decide_join(msg))
+    }
+}
+
+impl Dispatcher {
+    /// Stamps the newcomer, matches them with the longest-waiting operator
+    /// if any, and commits both.
+    fn decide_join(&mut self, msg: Join) -> Decision<JoinReceipt> {
         let now = self.shared.clock.now();
         let record = TicketRecord {
             id: self.fresh_ticket_id(),
@@ -80,7 +90,7 @@ impl Handler<Join> for Dispatcher {
                 .estimate(&record.service, ahead, now)
                 .past_closing
             {
-                return ready(Err(EngineError::ServiceClosing));
+                return Box::pin(actix::fut::ready(Err(EngineError::ServiceClosing)));
             }
         }
         let joined = Change::TicketJoined {
@@ -100,63 +110,61 @@ impl Handler<Join> for Dispatcher {
             };
             Ok::<_, StoreError>(match_result)
         };
-        AtomicResponse::new(Box::pin(commit.into_actor(self).map(
-            move |result, this, ctx| {
-                let match_result = result?;
-                this.next_seq = this.next_seq.max(record.seq + 1);
-                let (id, token, service, seq) =
-                    (record.id, record.token, record.service.clone(), record.seq);
-                this.commit_join(record);
-                match (operator, match_result) {
-                    (Some(operator), Some(Ok(()))) => {
-                        this.commit_match(&service, seq, &operator, now, true);
-                        return Ok(JoinReceipt {
-                            ticket_id: id,
-                            token,
-                            position: 0,
-                            estimated_wait: Some(Duration::ZERO),
-                            estimate_past_closing: false,
-                            resumed: false,
-                        });
-                    }
-                    (Some(_), Some(Err(error))) => {
-                        tracing::warn!(%error, "match after join not committed; retrying");
-                        ctx.notify_later(RetryMatches, MATCH_RETRY);
-                    }
-                    _ => {}
+        Box::pin(commit.into_actor(self).map(move |result, this, ctx| {
+            let match_result = result?;
+            this.next_seq = this.next_seq.max(record.seq + 1);
+            let (id, token, service, seq) =
+                (record.id, record.token, record.service.clone(), record.seq);
+            this.commit_join(record);
+            match (operator, match_result) {
+                (Some(operator), Some(Ok(()))) => {
+                    this.commit_match(&service, seq, &operator, now, true);
+                    return Ok(JoinReceipt {
+                        ticket_id: id,
+                        token,
+                        position: 0,
+                        estimated_wait: Some(Duration::ZERO),
+                        estimate_past_closing: false,
+                        resumed: false,
+                    });
                 }
-                let position = this
-                    .shared
-                    .views
-                    .ticket(&id)
-                    .and_then(|view| {
-                        let figures = this.shared.views.figures(&service)?;
-                        Some(figures.position(view.slot?))
-                    })
-                    .unwrap_or(1);
-                let estimate =
-                    this.shared
-                        .views
-                        .estimate(&service, position.saturating_sub(1), now);
-                if let Some(queued) = this
-                    .queues
-                    .get_mut(&service)
-                    .and_then(|queue| queue.get_mut(&seq))
-                {
-                    queued.estimated_wait_secs = estimate
-                        .wait_seconds()
-                        .map(|secs| u32::try_from(secs).unwrap_or(u32::MAX));
+                (Some(_), Some(Err(error))) => {
+                    tracing::warn!(%error, "match after join not committed; retrying");
+                    this.retry_later(ctx);
                 }
-                Ok(JoinReceipt {
-                    ticket_id: id,
-                    token,
-                    position,
-                    estimated_wait: estimate.wait,
-                    estimate_past_closing: estimate.past_closing,
-                    resumed: false,
+                _ => {}
+            }
+            let position = this
+                .shared
+                .views
+                .ticket(&id)
+                .and_then(|view| {
+                    let figures = this.shared.views.figures(&service)?;
+                    Some(figures.position(view.slot?))
                 })
-            },
-        )))
+                .unwrap_or(1);
+            let estimate = this
+                .shared
+                .views
+                .estimate(&service, position.saturating_sub(1), now);
+            if let Some(queued) = this
+                .queues
+                .get_mut(&service)
+                .and_then(|queue| queue.get_mut(&seq))
+            {
+                queued.estimated_wait_secs = estimate
+                    .wait_seconds()
+                    .map(|secs| u32::try_from(secs).unwrap_or(u32::MAX));
+            }
+            Ok(JoinReceipt {
+                ticket_id: id,
+                token,
+                position,
+                estimated_wait: estimate.wait,
+                estimate_past_closing: estimate.past_closing,
+                resumed: false,
+            })
+        }))
     }
 }
 

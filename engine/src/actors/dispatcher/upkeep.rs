@@ -19,6 +19,10 @@ impl Handler<RetryMatches> for Dispatcher {
 /// Matching that goes on until no pair is left.
 pub(super) type Pending = std::pin::Pin<Box<dyn ActorFuture<Dispatcher, Output = ()>>>;
 
+/// A decision still to be committed, answered once it is.
+pub(super) type Decision<T> =
+    std::pin::Pin<Box<dyn ActorFuture<Dispatcher, Output = Result<T, EngineError>>>>;
+
 impl Dispatcher {
     /// Commits the oldest pair that should be matched now, then the next,
     /// until none is left. Run inside the message that made the pair (a
@@ -26,6 +30,7 @@ impl Dispatcher {
     /// between can take the ticket from an operator who waited longer.
     pub(super) fn match_pending(&mut self) -> Pending {
         let Some((service, seq, ticket, operator)) = self.any_pending_pair() else {
+            self.retry_due = false;
             return Box::pin(actix::fut::ready(()));
         };
         let now = self.shared.clock.now();
@@ -45,11 +50,43 @@ impl Dispatcher {
                     }
                     Err(error) => {
                         tracing::warn!(%error, "match retry not committed");
-                        ctx.notify_later(RetryMatches, MATCH_RETRY);
+                        this.retry_later(ctx);
                         Box::pin(actix::fut::ready(()))
                     }
                 }),
         )
+    }
+
+    /// A match's commit failed: the pair stays, both still waiting, and is
+    /// tried again before any later join or Atender is decided.
+    pub(super) fn retry_later(&mut self, ctx: &mut Context<Self>) {
+        self.retry_due = true;
+        ctx.notify_later(RetryMatches, MATCH_RETRY);
+    }
+
+    /// Decides with `decide` once every pair left by a failed commit is
+    /// matched, so that a newer join or Atender can never pass over them;
+    /// while one still cannot be committed the store is down, and the
+    /// request is refused as such.
+    pub(super) fn after_pending<T: 'static>(
+        &mut self,
+        decide: impl FnOnce(&mut Dispatcher) -> Decision<T> + 'static,
+    ) -> AtomicResponse<Self, Result<T, EngineError>> {
+        if !self.retry_due {
+            return AtomicResponse::new(decide(self));
+        }
+        AtomicResponse::new(Box::pin(self.match_pending().then(
+            move |(), this, _ctx| {
+                if this.retry_due {
+                    let refused: Decision<T> =
+                        Box::pin(actix::fut::ready(Err(EngineError::StoreUnavailable {
+                            reason: "an earlier match is not committed yet".to_string(),
+                        })));
+                    return refused;
+                }
+                decide(this)
+            },
+        )))
     }
 }
 
