@@ -49,76 +49,6 @@ pub fn escape(text: &str) -> String {
     escaped
 }
 
-/// The Spanish message a page shows for an API error code.
-pub fn spanish_message(code: &str) -> &'static str {
-    match code {
-        "not_available" => "No se encuentra disponible en ningún servicio. Póngase disponible en «Gestión disponibilidad operador» y vuelva a abrir la Consola de Operador.",
-        "services_closed" => "Los servicios se encuentran fuera de horario. Acceda de nuevo a la Consola cuando se inicie el horario.",
-        "invalid_state" => "La acción no es posible en el estado actual de la consola. La pantalla se ha actualizado.",
-        "meeting_provider_failed" => "No se ha podido crear la reunión en Zoom. Vuelva a pulsar «Iniciar Videoasistencia».",
-        "invalid_outcome" => "Seleccione el tipo de Finalización.",
-        "invalid_nif" => "El NIF/NIE indicado no es válido.",
-        "observations_too_long" => "Las observaciones no pueden superar los 1000 caracteres.",
-        "representation_not_allowed" => "Este servicio no permite representación: deje vacío el NIF Representado.",
-        "interrupt_refused_end_of_day" => "El sistema no permite la interrupción: está muy próximo el final de la jornada y hay contribuyentes en espera.",
-        "unauthenticated" => "Operador o contraseña incorrectos, o la sesión ha caducado.",
-        "rate_limited" => "Demasiados intentos seguidos. Espere un minuto y vuelva a intentarlo.",
-        "identity_not_verified" => "No se ha podido verificar su identidad: revise el NIF/NIE y la Fecha/Dato de contraste.",
-        "service_closed" => "El servicio se encuentra fuera de horario.",
-        "service_closing" => "Con la cola actual, su atención empezaría después de la hora de cierre del servicio, y este servicio no atiende fuera de su horario. Inténtelo otro día.",
-        "already_waiting" => "Ya tiene una solicitud de videoasistencia en curso para este servicio.",
-        "unknown_service" => "Seleccione un servicio.",
-        "not_found" => "No se encuentra la solicitud de videoasistencia.",
-        "store_unavailable" | "engine_unavailable" => "El sistema no está disponible en este momento. Inténtelo de nuevo en unos segundos.",
-        "invalid_request" => "Revise los datos introducidos.",
-        "network" => "No se ha podido contactar con el servidor. Compruebe la conexión e inténtelo de nuevo.",
-        _ => "Se ha producido un error. Inténtelo de nuevo.",
-    }
-}
-
-/// Every code a page may meet, for the scripts' message table.
-const MESSAGE_CODES: [&str; 22] = [
-    "not_available",
-    "services_closed",
-    "invalid_state",
-    "meeting_provider_failed",
-    "invalid_outcome",
-    "invalid_nif",
-    "observations_too_long",
-    "representation_not_allowed",
-    "interrupt_refused_end_of_day",
-    "unauthenticated",
-    "rate_limited",
-    "identity_not_verified",
-    "service_closed",
-    "service_closing",
-    "already_waiting",
-    "unknown_service",
-    "not_found",
-    "store_unavailable",
-    "engine_unavailable",
-    "invalid_request",
-    "network",
-    "unknown",
-];
-
-/// The message table as a JS object literal, safe inside a `<script>`.
-pub(crate) fn messages_js() -> String {
-    let table: serde_json::Map<String, serde_json::Value> = MESSAGE_CODES
-        .iter()
-        .map(|code| {
-            (
-                code.to_string(),
-                serde_json::Value::from(spanish_message(code)),
-            )
-        })
-        .collect();
-    // `<` escaped so that no text can close the script element.
-    serde_json::Value::Object(table)
-        .to_string()
-        .replace('<', "\\u003c")
-}
-
 const STYLE: &str = include_str!("../../templates/style.css");
 
 /// Helpers every page script uses: the message table, a JSON fetch, and the
@@ -157,7 +87,7 @@ impl Page {
              <main>{body}</main><script nonce=\"{nonce}\">const MESSAGES={messages};{COMMON_JS}{script}</script></body></html>",
             title = escape(self.title),
             body = self.body,
-            messages = messages_js(),
+            messages = i18n::operator_error_table(),
             script = self.script,
         );
         let csp = format!(
@@ -226,13 +156,5 @@ mod tests {
             escape("<script>alert('x')</script> & \"y\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
         );
-    }
-
-    #[test]
-    fn every_message_code_has_a_spanish_text() {
-        for code in MESSAGE_CODES {
-            assert!(!spanish_message(code).is_empty());
-        }
-        assert!(!messages_js().contains('<'));
     }
 }

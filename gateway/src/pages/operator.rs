@@ -197,7 +197,7 @@ async fn availability_page(State(state): State<AppState>, headers: HeaderMap) ->
             name => name,
             services => services,
             logout => state.options.auth_mode == AuthMode::Password,
-            operator_messages => minijinja::Value::from_safe_string(super::messages_js()),
+            operator_messages => minijinja::Value::from_safe_string(super::i18n::operator_error_table()),
             script => minijinja::Value::from_safe_string(format!("{LOGOUT_JS}{AVAILABILITY_JS}")),
         },
     )
