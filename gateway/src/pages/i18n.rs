@@ -66,14 +66,14 @@ pub fn script_table<'a>(
         .replace('<', "\\u003c")
 }
 
-/// The API error codes a taxpayer page may meet (and `network`, `unknown`),
-/// each with a message `error-CODE` in taxpayer-facing words.
-pub const ERROR_CODES: &[&str] = &[
+/// The API error codes (and the scripts' own `network` and `unknown`) that
+/// both the taxpayer's and the operator's pages may meet: each has a
+/// message `error-CODE` in pages.ftl (taxpayer-facing words, every
+/// language) and `operator-error-CODE` in operator.ftl (the console's
+/// Spanish).
+const SHARED_ERROR_CODES: &[&str] = &[
     "invalid_state",
     "invalid_nif",
-    "nif_required",
-    "name_required",
-    "contrast_required",
     "observations_too_long",
     "representation_not_allowed",
     "rate_limited",
@@ -91,49 +91,48 @@ pub const ERROR_CODES: &[&str] = &[
     "network",
     "unknown",
 ];
+
+/// The join form's own: an empty field, said under that field.
+const TAXPAYER_ONLY_ERROR_CODES: &[&str] = &["nif_required", "name_required", "contrast_required"];
+
+/// The console's own: refusals of Atender, Interrumpir and Finalizar.
+const OPERATOR_ONLY_ERROR_CODES: &[&str] = &[
+    "not_available",
+    "services_closed",
+    "invalid_outcome",
+    "interrupt_refused_end_of_day",
+];
+
+/// Every code a taxpayer page may meet.
+pub fn error_codes() -> impl Iterator<Item = &'static str> {
+    SHARED_ERROR_CODES
+        .iter()
+        .chain(TAXPAYER_ONLY_ERROR_CODES)
+        .copied()
+}
+
+/// Every code the operator's pages may meet.
+pub fn operator_error_codes() -> impl Iterator<Item = &'static str> {
+    SHARED_ERROR_CODES
+        .iter()
+        .chain(OPERATOR_ONLY_ERROR_CODES)
+        .copied()
+}
 
 /// The page scripts' `MESSAGES` table: error code → text in `lang`.
 pub fn error_table(lang: Lang) -> String {
-    code_table(lang, ERROR_CODES, "error-")
+    code_table(lang, error_codes(), "error-")
 }
-
-/// The API error codes the operator's pages may meet (and `network`,
-/// `unknown`), each with a message `operator-error-CODE` in operator.ftl.
-pub const OPERATOR_ERROR_CODES: &[&str] = &[
-    "not_available",
-    "services_closed",
-    "invalid_state",
-    "meeting_provider_failed",
-    "invalid_outcome",
-    "invalid_nif",
-    "observations_too_long",
-    "representation_not_allowed",
-    "interrupt_refused_end_of_day",
-    "unauthenticated",
-    "rate_limited",
-    "identity_not_verified",
-    "service_closed",
-    "service_closing",
-    "already_waiting",
-    "unknown_service",
-    "not_found",
-    "store_unavailable",
-    "engine_unavailable",
-    "invalid_request",
-    "network",
-    "unknown",
-];
 
 /// The operator's pages' `MESSAGES` table: error code → Spanish text.
 pub fn operator_error_table() -> String {
-    code_table(Lang::Es, OPERATOR_ERROR_CODES, "operator-error-")
+    code_table(Lang::Es, operator_error_codes(), "operator-error-")
 }
 
 /// `code → text of message PREFIX+code in lang`, as [`script_table`] writes it.
-fn code_table(lang: Lang, codes: &[&str], prefix: &str) -> String {
+fn code_table(lang: Lang, codes: impl Iterator<Item = &'static str>, prefix: &str) -> String {
     let ids: Vec<(&str, String)> = codes
-        .iter()
-        .map(|code| (*code, format!("{prefix}{code}")))
+        .map(|code| (code, format!("{prefix}{code}")))
         .collect();
     script_table(lang, ids.iter().map(|(code, id)| (*code, id.as_str())))
 }
@@ -270,10 +269,20 @@ mod tests {
     }
 
     #[test]
+    fn every_taxpayer_error_code_has_its_message_in_every_language() {
+        for (lang, source) in SOURCES {
+            let file = messages(lang, source);
+            for code in error_codes() {
+                let id = format!("error-{code}");
+                assert!(file.contains_key(&id), "{id} in {}", lang.code());
+            }
+        }
+    }
+
+    #[test]
     fn every_operator_error_code_has_its_spanish_message_and_no_other_is_there() {
         let file = messages(Lang::Es, OPERATOR_SOURCE);
-        let wanted: BTreeSet<String> = OPERATOR_ERROR_CODES
-            .iter()
+        let wanted: BTreeSet<String> = operator_error_codes()
             .map(|code| format!("operator-error-{code}"))
             .collect();
         let found: BTreeSet<String> = file.keys().cloned().collect();
@@ -299,7 +308,7 @@ mod tests {
         );
         assert_eq!(
             table.as_object().map(|codes| codes.len()),
-            Some(OPERATOR_ERROR_CODES.len())
+            Some(operator_error_codes().count())
         );
         assert!(!operator_error_table().contains('<'));
     }
