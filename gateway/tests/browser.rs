@@ -15,12 +15,9 @@
 
 mod browser_support;
 
-use std::panic::resume_unwind;
 use std::time::{Duration, Instant};
 
-use browser_support::{
-    assert_png, fresh_output_dir, output_dir, until, App, Browser, Chromedriver,
-};
+use browser_support::{assert_png, output_dir, run_scenario, until, App, Browser, Stage};
 use engine::testsuite::madrid;
 
 const NIF: &str = "89890002E";
@@ -39,40 +36,16 @@ const PROMPTLY: Duration = Duration::from_secs(5);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_attention_in_two_browsers_from_login_to_the_next_operators_history() {
-    let started = Instant::now();
-    let output = fresh_output_dir();
-    let driver = Chromedriver::start(&output).await;
-    let app = App::spawn(madrid("2026-11-30 10:00")).await;
-    let operator = driver.open("operador", &output).await;
-    let taxpayer = driver.open("contribuyente", &output).await;
-    eprintln!("browsers ready after {:?}", started.elapsed());
-
-    // The scenario runs as a task so that the browsers are closed whether it
-    // passes or panics; its panic is then raised here.
-    let scenario = tokio::spawn(whole_attention(app, operator.clone(), taxpayer.clone()));
-    let outcome = scenario.await;
-    operator.close().await;
-    taxpayer.close().await;
-    drop(driver);
-    if let Err(error) = outcome {
-        if error.is_panic() {
-            resume_unwind(error.into_panic());
-        }
-        panic!("the scenario did not finish: {error}");
-    }
-    eprintln!(
-        "the whole attention took {:?}; screenshots in {}",
-        started.elapsed(),
-        output.display()
-    );
+    let (at, people) = (madrid("2026-11-30 10:00"), ["operador", "contribuyente"]);
+    let took = run_scenario("browser", at, people, whole_attention).await;
     assert!(
-        started.elapsed() < Duration::from_secs(90),
-        "the browser test should take well under a minute, took {:?}",
-        started.elapsed()
+        took < Duration::from_secs(90),
+        "the browser test should take well under a minute, took {took:?}"
     );
 }
 
-async fn whole_attention(app: App, operator: Browser, taxpayer: Browser) {
+async fn whole_attention(stage: Stage<2>) {
+    let (app, [operator, taxpayer]) = stage.into_parts();
     let step = Instant::now();
 
     // 1. The operator logs in, sets CLAVE Disponible SÍ and presses

@@ -22,11 +22,9 @@
 #[allow(dead_code)] // shared with the other browser tests; not all used here
 mod browser_support;
 
-use std::panic::resume_unwind;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use browser_support::{axe, fresh_output_dir_named, until, App, Browser, Chromedriver};
+use browser_support::{axe, run_scenario, until, App, Browser, Stage};
 use engine::testsuite::{dni, madrid};
 use engine::ticket::TicketId;
 use engine::JoinInput;
@@ -47,30 +45,12 @@ const ONE_HELD_POLL: Duration = Duration::from_secs(40);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_updates_in_place_announces_each_state_and_passes_axe() {
-    let started = Instant::now();
-    let output = fresh_output_dir_named(OUTPUT);
-    let driver = Chromedriver::start(&output).await;
-    let app = Arc::new(App::spawn(madrid("2026-11-30 10:00")).await);
-    let operator = driver.open("operador", &output).await;
-
-    let scenario = tokio::spawn(console_states(Arc::clone(&app), operator.clone()));
-    let outcome = scenario.await;
-    operator.close().await;
-    drop(driver);
-    if let Err(error) = outcome {
-        if error.is_panic() {
-            resume_unwind(error.into_panic());
-        }
-        panic!("the scenario did not finish: {error}");
-    }
-    eprintln!(
-        "the console's states took {:?}; screenshots in {}",
-        started.elapsed(),
-        output.display()
-    );
+    let at = madrid("2026-11-30 10:00");
+    run_scenario(OUTPUT, at, ["operador"], console_states).await;
 }
 
-async fn console_states(app: Arc<App>, operator: Browser) {
+async fn console_states(stage: Stage<1>) {
+    let (app, [operator]) = stage.into_parts();
     // Login, and a wrong password: the error is an alert and takes focus.
     operator.goto(&app.url("/operador")).await;
     operator

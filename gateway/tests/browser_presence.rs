@@ -19,12 +19,10 @@
 #[allow(dead_code)]
 mod browser_support;
 
-use std::future::Future;
-use std::panic::resume_unwind;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use browser_support::{fresh_output_dir_named, until, App, Browser, Chromedriver};
+use browser_support::{run_scenario, until, App, Browser, Stage};
 use engine::clock::Clock as _;
 use engine::store::{AbandonReason, TicketState};
 use engine::testsuite::{dni, madrid};
@@ -129,48 +127,27 @@ const BACKGROUND_TAB: &str = r#"(() => {
   };
 })();"#;
 
+/// Monday 30 November 2026, 10:00 in Madrid: both demo services open.
+fn monday() -> jiff::Timestamp {
+    madrid("2026-11-30 10:00")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_tab_is_absent_at_once_and_reopening_the_page_in_the_same_browser_keeps_the_place()
 {
-    in_one_browser("browser-presence/closed-tab", closed_tab_then_reopened).await;
+    let (folder, people) = ("browser-presence/closed-tab", ["contribuyente"]);
+    run_scenario(folder, monday(), people, closed_tab_then_reopened).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_background_tab_whose_timers_never_fire_stays_present_through_its_held_polls_and_a_silent_one_is_absent_then_abandoned(
 ) {
-    in_one_browser("browser-presence/background-tab", background_tab).await;
+    let (folder, people) = ("browser-presence/background-tab", ["contribuyente"]);
+    run_scenario(folder, monday(), people, background_tab).await;
 }
 
-/// Starts chromedriver, the app and one taxpayer's browser, runs `scenario`
-/// as a task so that the browser is closed whether it passes or panics,
-/// then raises its panic.
-async fn in_one_browser<F, Fut>(folder: &str, scenario: F)
-where
-    F: FnOnce(App, Browser) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let started = Instant::now();
-    let output = fresh_output_dir_named(folder);
-    let driver = Chromedriver::start(&output).await;
-    let app = App::spawn(madrid("2026-11-30 10:00")).await;
-    let taxpayer = driver.open("contribuyente", &output).await;
-    let outcome = tokio::spawn(scenario(app, taxpayer.clone())).await;
-    taxpayer.close().await;
-    drop(driver);
-    if let Err(error) = outcome {
-        if error.is_panic() {
-            resume_unwind(error.into_panic());
-        }
-        panic!("the scenario did not finish: {error}");
-    }
-    eprintln!(
-        "{folder} took {:?}; screenshots in {}",
-        started.elapsed(),
-        output.display()
-    );
-}
-
-async fn closed_tab_then_reopened(app: App, taxpayer: Browser) {
+async fn closed_tab_then_reopened(stage: Stage<1>) {
+    let (app, [taxpayer]) = stage.into_parts();
     // One taxpayer ahead, one behind (through the engine), ours in between
     // (through the browser's join form).
     let ahead = join_directly(&app, 1).await;
@@ -250,7 +227,8 @@ async fn closed_tab_then_reopened(app: App, taxpayer: Browser) {
 /// Taxpayers ahead of the one in the browser: one gives up each minute.
 const AHEAD: u32 = 10;
 
-async fn background_tab(app: App, taxpayer: Browser) {
+async fn background_tab(stage: Stage<1>) {
+    let (app, [taxpayer]) = stage.into_parts();
     taxpayer
         .cdp(
             "Page.addScriptToEvaluateOnNewDocument",

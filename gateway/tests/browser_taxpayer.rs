@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use browser_support::axe::assert_accessible;
-use browser_support::{fresh_output_dir_named, until, App, Browser, Chromedriver};
+use browser_support::{run_scenario, until, Browser, Stage};
 use engine::domain::OperatorId;
 use engine::testsuite::dni;
 use engine::{FinalizeInput, JoinInput};
@@ -91,10 +91,12 @@ async fn script_text(browser: &Browser, script: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_static_pages_are_accessible_in_every_language_and_fit_a_phone() {
-    let output = fresh_output_dir_named("taxpayer-static");
-    let app = App::spawn(morning()).await;
-    let driver = Chromedriver::start(&output).await;
-    let taxpayer = driver.open("taxpayer", &output).await;
+    run_scenario("taxpayer-static", morning(), ["taxpayer"], static_pages).await;
+}
+
+async fn static_pages(stage: Stage<1>) {
+    let app = &stage.app;
+    let [taxpayer] = stage.browsers.clone();
 
     for lang in Lang::ALL {
         let code = lang.code();
@@ -131,7 +133,7 @@ async fn the_static_pages_are_accessible_in_every_language_and_fit_a_phone() {
 
     // Accept-Language alone: Basque.
     let agent = script_text(&taxpayer, "return navigator.userAgent;").await;
-    let fresh = driver.open("euskaldun", &output).await;
+    let fresh = stage.open("euskaldun").await;
     fresh
         .cdp(
             "Emulation.setUserAgentOverride",
@@ -153,8 +155,6 @@ async fn the_static_pages_are_accessible_in_every_language_and_fit_a_phone() {
         .until_text(&[&text(Lang::Ca, "a11y-title")], PROMPTLY)
         .await;
     assert_eq!(html_lang(&fresh).await, json!("ca"));
-    fresh.close().await;
-    taxpayer.close().await;
 }
 
 /// Window handles of the browser now.
@@ -206,10 +206,11 @@ async fn meeting_tab_path(browser: &Browser, main: &fantoccini::wd::WindowHandle
 /// the meeting exists, odd ones after: one press opens it either way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ticket_page_updates_in_place_announces_and_opens_the_meeting_in_one_press() {
-    let output = fresh_output_dir_named("taxpayer");
-    let app = App::spawn(morning()).await;
-    let driver = Chromedriver::start(&output).await;
-    let taxpayer = driver.open("taxpayer", &output).await;
+    run_scenario("taxpayer", morning(), ["taxpayer"], ticket_page_states).await;
+}
+
+async fn ticket_page_states(stage: Stage<1>) {
+    let (app, [taxpayer]) = stage.into_parts();
     let mut services = BTreeMap::new();
     services.insert("CLAVE".to_string(), true);
     app.engine
@@ -425,5 +426,4 @@ async fn the_ticket_page_updates_in_place_announces_and_opens_the_meeting_in_one
         );
         check_state(&taxpayer, &name("07-abandoned")).await;
     }
-    taxpayer.close().await;
 }

@@ -1,10 +1,12 @@
-//! The taxpayer pages' texts: one Fluent file per language under
-//! `gateway/locales/{es,ca,gl,eu,en}/pages.ftl`, embedded at compile time by
+//! The pages' texts: the taxpayer pages' in one Fluent file per language
+//! under `gateway/locales/{es,ca,gl,eu,en}/pages.ftl`, and the operator's
+//! pages' error messages, in Spanish only (the console is not translated),
+//! in `gateway/locales/es/operator.ftl`; all embedded at compile time by
 //! `fluent-templates` (the binary reads no file at run time).
 //!
 //! Spanish is the guide's wording and the fallback; a unit test keeps every
-//! language holding every message with the same variables, so the fallback
-//! never shows in practice.
+//! language holding every taxpayer message with the same variables, so the
+//! fallback never shows in practice.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -64,14 +66,14 @@ pub fn script_table<'a>(
         .replace('<', "\\u003c")
 }
 
-/// The API error codes a taxpayer page may meet (and `network`, `unknown`),
-/// each with a message `error-CODE` in taxpayer-facing words.
-pub const ERROR_CODES: &[&str] = &[
+/// The API error codes (and the scripts' own `network` and `unknown`) that
+/// both the taxpayer's and the operator's pages may meet: each has a
+/// message `error-CODE` in pages.ftl (taxpayer-facing words, every
+/// language) and `operator-error-CODE` in operator.ftl (the console's
+/// Spanish).
+const SHARED_ERROR_CODES: &[&str] = &[
     "invalid_state",
     "invalid_nif",
-    "nif_required",
-    "name_required",
-    "contrast_required",
     "observations_too_long",
     "representation_not_allowed",
     "rate_limited",
@@ -90,16 +92,49 @@ pub const ERROR_CODES: &[&str] = &[
     "unknown",
 ];
 
+/// The join form's own: an empty field, said under that field.
+const TAXPAYER_ONLY_ERROR_CODES: &[&str] = &["nif_required", "name_required", "contrast_required"];
+
+/// The console's own: refusals of Atender, Interrumpir and Finalizar.
+const OPERATOR_ONLY_ERROR_CODES: &[&str] = &[
+    "not_available",
+    "services_closed",
+    "invalid_outcome",
+    "interrupt_refused_end_of_day",
+];
+
+/// Every code a taxpayer page may meet.
+pub fn error_codes() -> impl Iterator<Item = &'static str> {
+    SHARED_ERROR_CODES
+        .iter()
+        .chain(TAXPAYER_ONLY_ERROR_CODES)
+        .copied()
+}
+
+/// Every code the operator's pages may meet.
+pub fn operator_error_codes() -> impl Iterator<Item = &'static str> {
+    SHARED_ERROR_CODES
+        .iter()
+        .chain(OPERATOR_ONLY_ERROR_CODES)
+        .copied()
+}
+
 /// The page scripts' `MESSAGES` table: error code → text in `lang`.
 pub fn error_table(lang: Lang) -> String {
-    let ids: Vec<(String, String)> = ERROR_CODES
-        .iter()
-        .map(|code| (code.to_string(), format!("error-{code}")))
+    code_table(lang, error_codes(), "error-")
+}
+
+/// The operator's pages' `MESSAGES` table: error code → Spanish text.
+pub fn operator_error_table() -> String {
+    code_table(Lang::Es, operator_error_codes(), "operator-error-")
+}
+
+/// `code → text of message PREFIX+code in lang`, as [`script_table`] writes it.
+fn code_table(lang: Lang, codes: impl Iterator<Item = &'static str>, prefix: &str) -> String {
+    let ids: Vec<(&str, String)> = codes
+        .map(|code| (code, format!("{prefix}{code}")))
         .collect();
-    script_table(
-        lang,
-        ids.iter().map(|(code, id)| (code.as_str(), id.as_str())),
-    )
+    script_table(lang, ids.iter().map(|(code, id)| (*code, id.as_str())))
 }
 
 /// The source of every language's file, for the completeness test.
@@ -111,6 +146,10 @@ pub const SOURCES: [(Lang, &str); 5] = [
     (Lang::Eu, include_str!("../../locales/eu/pages.ftl")),
     (Lang::En, include_str!("../../locales/en/pages.ftl")),
 ];
+
+/// The operator's Spanish-only file, for its completeness test.
+#[cfg(test)]
+pub const OPERATOR_SOURCE: &str = include_str!("../../locales/es/operator.ftl");
 
 #[cfg(test)]
 mod tests {
@@ -227,6 +266,51 @@ mod tests {
             text(Lang::Eu, "not-found-title")
         );
         assert_eq!(text(Lang::Es, "no-such-message"), "no-such-message");
+    }
+
+    #[test]
+    fn every_taxpayer_error_code_has_its_message_in_every_language() {
+        for (lang, source) in SOURCES {
+            let file = messages(lang, source);
+            for code in error_codes() {
+                let id = format!("error-{code}");
+                assert!(file.contains_key(&id), "{id} in {}", lang.code());
+            }
+        }
+    }
+
+    #[test]
+    fn every_operator_error_code_has_its_spanish_message_and_no_other_is_there() {
+        let file = messages(Lang::Es, OPERATOR_SOURCE);
+        let wanted: BTreeSet<String> = operator_error_codes()
+            .map(|code| format!("operator-error-{code}"))
+            .collect();
+        let found: BTreeSet<String> = file.keys().cloned().collect();
+        assert_eq!(
+            found, wanted,
+            "operator.ftl holds exactly the codes' messages"
+        );
+        assert!(file.values().all(BTreeSet::is_empty), "no variables");
+        // Loaded into the Spanish bundle beside pages.ftl, under ids of
+        // their own, and never shadowed by a taxpayer message.
+        let (_, spanish) = SOURCES[0];
+        let taxpayer = messages(Lang::Es, spanish);
+        for id in &wanted {
+            assert!(!taxpayer.contains_key(id), "{id} in pages.ftl too");
+            let text = try_text(Lang::Es, id, None).unwrap_or_default();
+            assert!(!text.is_empty() && text != *id, "{id} resolves");
+        }
+        let table: serde_json::Value =
+            serde_json::from_str(&operator_error_table()).expect("a JSON object");
+        assert_eq!(
+            table["invalid_outcome"],
+            "Seleccione el tipo de Finalización."
+        );
+        assert_eq!(
+            table.as_object().map(|codes| codes.len()),
+            Some(operator_error_codes().count())
+        );
+        assert!(!operator_error_table().contains('<'));
     }
 
     #[test]

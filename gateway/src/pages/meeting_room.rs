@@ -27,7 +27,7 @@ use minijinja::value::Value;
 
 use super::i18n::script_table;
 use super::lang::Negotiated;
-use super::{escape, not_found_in, templates, Page};
+use super::{not_found_in, operator_page, templates};
 use crate::auth::{authenticate, bearer_token};
 use crate::metrics::MeetingEventResult;
 use crate::state::AppState;
@@ -126,34 +126,21 @@ fn refused(refusal: Refusal, host: bool, lang: Negotiated, secure: bool) -> Resp
             context! { path => "/contribuyente", heading => "room-title", message => message },
         );
     }
-    let (status, text) = match (refusal, host) {
-        (Refusal::Unauthenticated, true) => (
+    let (status, message) = match refusal {
+        Refusal::Unauthenticated => (
             StatusCode::UNAUTHORIZED,
             "Acceda primero a la Consola de Operador con el operador que atiende esta reunión.",
         ),
-        (Refusal::Forbidden, true) => (
+        Refusal::Forbidden => (
             StatusCode::FORBIDDEN,
             "Esta reunión la atiende otro operador.",
         ),
-        (Refusal::Unauthenticated, false) => (
-            StatusCode::UNAUTHORIZED,
-            "Abra la reunión desde el enlace de su solicitud de videoasistencia.",
-        ),
-        (Refusal::Forbidden, false) => (
-            StatusCode::FORBIDDEN,
-            "Este enlace no corresponde a su solicitud de videoasistencia.",
-        ),
     };
-    Page {
-        title: "Reunión",
-        nav: String::new(),
-        body: format!(
-            "<h1>Sala de videoasistencia</h1><p class=\"error\">{}</p>",
-            escape(text)
-        ),
-        script: String::new(),
-    }
-    .render_with_status(status)
+    operator_page(
+        status,
+        "operator/room_message.html",
+        context! { message => message },
+    )
 }
 
 /// A room that cannot exist: the id is shown back, escaped, so the visitor
@@ -174,25 +161,10 @@ fn no_such_room(id: &str, host: bool, lang: Negotiated, secure: bool) -> Respons
             },
         );
     }
-    Page {
-        title: "Reunión",
-        nav: String::new(),
-        body: format!(
-            "<h1>Reunión no encontrada</h1><p>No existe la reunión «{}».</p><p><a href=\"/\">Volver al inicio</a></p>",
-            escape(id)
-        ),
-        script: String::new(),
-    }
-    .render_with_status(StatusCode::NOT_FOUND)
-}
-
-/// A host's button that posts one room action and comes back to the room
-/// (the taxpayer's are in templates/room.html, sent by its script).
-fn button(id: &str, action: &str, label: &str) -> String {
-    format!(
-        "<form method=\"post\" action=\"/reunion/{id}/{action}?rol=anfitrion\"><button class=\"boton\" id=\"sala-{action}\" type=\"submit\">{label}</button></form>",
-        id = escape(id),
-        label = escape(label),
+    operator_page(
+        StatusCode::NOT_FOUND,
+        "operator/room_message.html",
+        context! { meeting_id => id },
     )
 }
 
@@ -229,31 +201,17 @@ async fn room(
             },
         );
     }
-    let body = {
-        let Some((operator, _)) = holder(&state, &id) else {
-            return no_such_room(&id, true, lang, secure);
-        };
-        if let Err(refusal) = check_host(&state, &headers, &operator).await {
-            return refused(refusal, true, lang, secure);
-        }
-        format!(
-            "<h1>Sala de videoasistencia (anfitrión)</h1>\
-             <p>Reunión <strong>{}</strong>: proveedor de reuniones local, para demostraciones (no hay vídeo). \
-             Estos botones hacen lo que en Zoom harían Iniciar, Participantes › Admitir y Finalizar la reunión para todos.</p>\
-             {}{}{}",
-            escape(&id),
-            button(&id, "iniciar", "Iniciar la reunión"),
-            button(&id, "admitir", "Admitir al contribuyente"),
-            button(&id, "finalizar", "Finalizar la reunión para todos"),
-        )
+    let Some((operator, _)) = holder(&state, &id) else {
+        return no_such_room(&id, true, lang, secure);
     };
-    Page {
-        title: "Reunión",
-        nav: String::new(),
-        body,
-        script: String::new(),
+    if let Err(refusal) = check_host(&state, &headers, &operator).await {
+        return refused(refusal, true, lang, secure);
     }
-    .render()
+    operator_page(
+        StatusCode::OK,
+        "operator/room.html",
+        context! { meeting_id => &id },
+    )
 }
 
 /// The taxpayer's buttons: the token comes in the link's fragment (from the

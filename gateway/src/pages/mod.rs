@@ -1,10 +1,12 @@
-//! Server-rendered pages, in Spanish with the guide's labels: the operator's
-//! console and availability screen, the taxpayer's join form and ticket page.
+//! Server-rendered pages: the operator's console and availability screen in
+//! the guide's Spanish, the taxpayer's join form and ticket page in the
+//! taxpayer's language.
 //!
-//! Every text that comes from a person (names, observations, anything typed)
-//! goes through [`escape`]; scripts carry a per-response nonce and the
-//! Content-Security-Policy allows no other script, so even a missed escape
-//! could not run code.
+//! Every page is a minijinja template ([`templates`]) that escapes every
+//! value it is given, so a text that comes from a person (names,
+//! observations, anything typed) can never become markup; scripts carry a
+//! per-response nonce and the Content-Security-Policy allows no other
+//! script, so even a value marked safe by mistake could not run code.
 
 pub mod i18n;
 pub mod lang;
@@ -13,14 +15,14 @@ pub mod operator;
 pub mod taxpayer;
 pub mod templates;
 
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use minijinja::context;
+use minijinja::value::{merge_maps, Value};
 
 use self::lang::{Lang, Negotiated};
-use crate::auth::random_token;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -33,163 +35,36 @@ pub fn router() -> Router<AppState> {
         .merge(taxpayer::router())
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
-}
-
-/// The Spanish message a page shows for an API error code.
-pub fn spanish_message(code: &str) -> &'static str {
-    match code {
-        "not_available" => "No se encuentra disponible en ningún servicio. Póngase disponible en «Gestión disponibilidad operador» y vuelva a abrir la Consola de Operador.",
-        "services_closed" => "Los servicios se encuentran fuera de horario. Acceda de nuevo a la Consola cuando se inicie el horario.",
-        "invalid_state" => "La acción no es posible en el estado actual de la consola. La pantalla se ha actualizado.",
-        "meeting_provider_failed" => "No se ha podido crear la reunión en Zoom. Vuelva a pulsar «Iniciar Videoasistencia».",
-        "invalid_outcome" => "Seleccione el tipo de Finalización.",
-        "invalid_nif" => "El NIF/NIE indicado no es válido.",
-        "observations_too_long" => "Las observaciones no pueden superar los 1000 caracteres.",
-        "representation_not_allowed" => "Este servicio no permite representación: deje vacío el NIF Representado.",
-        "interrupt_refused_end_of_day" => "El sistema no permite la interrupción: está muy próximo el final de la jornada y hay contribuyentes en espera.",
-        "unauthenticated" => "Operador o contraseña incorrectos, o la sesión ha caducado.",
-        "rate_limited" => "Demasiados intentos seguidos. Espere un minuto y vuelva a intentarlo.",
-        "identity_not_verified" => "No se ha podido verificar su identidad: revise el NIF/NIE y la Fecha/Dato de contraste.",
-        "service_closed" => "El servicio se encuentra fuera de horario.",
-        "service_closing" => "Con la cola actual, su atención empezaría después de la hora de cierre del servicio, y este servicio no atiende fuera de su horario. Inténtelo otro día.",
-        "already_waiting" => "Ya tiene una solicitud de videoasistencia en curso para este servicio.",
-        "unknown_service" => "Seleccione un servicio.",
-        "not_found" => "No se encuentra la solicitud de videoasistencia.",
-        "store_unavailable" | "engine_unavailable" => "El sistema no está disponible en este momento. Inténtelo de nuevo en unos segundos.",
-        "invalid_request" => "Revise los datos introducidos.",
-        "network" => "No se ha podido contactar con el servidor. Compruebe la conexión e inténtelo de nuevo.",
-        _ => "Se ha producido un error. Inténtelo de nuevo.",
-    }
-}
-
-/// Every code a page may meet, for the scripts' message table.
-const MESSAGE_CODES: [&str; 22] = [
-    "not_available",
-    "services_closed",
-    "invalid_state",
-    "meeting_provider_failed",
-    "invalid_outcome",
-    "invalid_nif",
-    "observations_too_long",
-    "representation_not_allowed",
-    "interrupt_refused_end_of_day",
-    "unauthenticated",
-    "rate_limited",
-    "identity_not_verified",
-    "service_closed",
-    "service_closing",
-    "already_waiting",
-    "unknown_service",
-    "not_found",
-    "store_unavailable",
-    "engine_unavailable",
-    "invalid_request",
-    "network",
-    "unknown",
-];
-
-/// The message table as a JS object literal, safe inside a `<script>`.
-pub(crate) fn messages_js() -> String {
-    let table: serde_json::Map<String, serde_json::Value> = MESSAGE_CODES
-        .iter()
-        .map(|code| {
-            (
-                code.to_string(),
-                serde_json::Value::from(spanish_message(code)),
-            )
-        })
-        .collect();
-    // `<` escaped so that no text can close the script element.
-    serde_json::Value::Object(table)
-        .to_string()
-        .replace('<', "\\u003c")
-}
-
-const STYLE: &str = include_str!("../../templates/style.css");
-
-/// Helpers every page script uses: the message table, a JSON fetch, and the
-/// held-poll loop (docs/api.md "Instant updates"): `ask` polls with
-/// `?wait=WAIT_SECONDS` and says "changed", "same", "failed" or "stop"; a
-/// poll that was not held (an error, or a 304 at once because the server
-/// holds no more) waits a poll period before the next.
-const COMMON_JS: &str = include_str!("../../templates/scripts/common.js");
-
-/// A whole page: `body` is trusted HTML (built with [`escape`]), `script` our own code.
-pub struct Page {
-    pub title: &'static str,
-    /// Extra navigation links (trusted HTML).
-    pub nav: String,
-    pub body: String,
-    pub script: String,
-}
-
-impl Page {
-    pub fn render(self) -> Response {
-        self.render_with_status(StatusCode::OK)
-    }
-
-    pub fn render_with_status(self, status: StatusCode) -> Response {
-        let nonce = random_token();
-        let nav = if self.nav.is_empty() {
-            String::new()
-        } else {
-            format!("<nav>{}</nav>", self.nav)
-        };
-        let html = format!(
-            "<!doctype html>\n<html lang=\"es\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{title} - Videoasistencia</title><style nonce=\"{nonce}\">{STYLE}</style></head>\
-             <body><header><a href=\"/\">Sistema de Videoasistencia al contribuyente</a></header>{nav}\
-             <main>{body}</main><script nonce=\"{nonce}\">const MESSAGES={messages};{COMMON_JS}{script}</script></body></html>",
-            title = escape(self.title),
-            body = self.body,
-            messages = messages_js(),
-            script = self.script,
-        );
-        let csp = format!(
-            "default-src 'self'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src 'self' data:; \
-             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-        );
-        let mut response = (status, Html(html)).into_response();
-        let headers = response.headers_mut();
-        // unwrap: built from a hex nonce and constants.
-        headers.insert(
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_str(&csp).expect("valid CSP header"),
-        );
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response
-    }
+/// A page of the operator's side, in the guide's Spanish: template `name`
+/// (extending `operator/layout.html`) with `context`, the operator's error
+/// texts for its script, and the pages' headers (no language cookie: the
+/// language is not the visitor's choice here). Unless `context` says
+/// otherwise the page has no operator's links (`nav`) and no script of its
+/// own.
+pub fn operator_page(status: StatusCode, name: &str, context: Value) -> Response {
+    let defaults = context! {
+        nav => false,
+        logout => false,
+        script => Value::from_safe_string(String::new()),
+    };
+    templates::page(
+        status,
+        name,
+        Negotiated {
+            lang: Lang::Es,
+            remember: false,
+        },
+        false,
+        context! {
+            operator_messages => Value::from_safe_string(i18n::operator_error_table()),
+            // The last map wins: `context` over the defaults.
+            ..merge_maps([defaults, context])
+        },
+    )
 }
 
 async fn home() -> Response {
-    Page {
-        title: "Inicio",
-        nav: String::new(),
-        body: "<h1>Sistema de Videoasistencia al contribuyente</h1>\
-               <h2>Operadores</h2><ul>\
-               <li><a href=\"/operador/disponibilidad\">Gestión disponibilidad operador</a></li>\
-               <li><a href=\"/operador\">Acceso a la Consola de Operador</a></li></ul>\
-               <h2>Contribuyentes</h2><ul>\
-               <li><a href=\"/contribuyente\">Solicitar videoasistencia</a></li></ul>"
-            .to_string(),
-        script: String::new(),
-    }
-    .render()
+    operator_page(StatusCode::OK, "home.html", context! {})
 }
 
 /// The page for an unknown path, in Spanish (the operator's pages).
@@ -214,25 +89,4 @@ pub fn not_found_in(lang: Negotiated, path: &str, secure: bool) -> Response {
         secure,
         minijinja::context! { path => path },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_neutralises_markup_and_quotes() {
-        assert_eq!(
-            escape("<script>alert('x')</script> & \"y\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
-        );
-    }
-
-    #[test]
-    fn every_message_code_has_a_spanish_text() {
-        for code in MESSAGE_CODES {
-            assert!(!spanish_message(code).is_empty());
-        }
-        assert!(!messages_js().contains('<'));
-    }
 }

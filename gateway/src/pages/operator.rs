@@ -1,11 +1,13 @@
 //! `/operador` (login, then the Consola de videoasistencia) and
 //! `/operador/disponibilidad` (Gestión disponibilidad operador).
 //!
-//! The console's first paint is rendered (console.rs) from the same body the
-//! JSON poll answers, so it works without JavaScript; its script
-//! (console.js) holds `GET /api/v1/operator/console?wait=25` with
-//! `If-None-Match` (the 9-second countdown stays on screen) and applies each
-//! new body in place: no reload, focus and typed text kept.
+//! Every page here is a template under `templates/operator/`. The console's
+//! first paint (`console.html`, its context from console.rs) is rendered
+//! from the same body the JSON poll answers, so it works without
+//! JavaScript; its script (console.js) holds
+//! `GET /api/v1/operator/console?wait=25` with `If-None-Match` (the 9-second
+//! countdown stays on screen) and applies each new body in place: no
+//! reload, focus and typed text kept.
 
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -15,9 +17,10 @@ use axum::routing::get;
 use axum::Router;
 use engine::config::AuthMode;
 use engine::domain::OperatorId;
+use minijinja::context;
+use minijinja::value::Value;
 
-use super::lang::{Lang, Negotiated};
-use super::{templates, Page};
+use super::operator_page;
 use crate::auth;
 use crate::routes::operator::{availability, console_body};
 use crate::state::AppState;
@@ -32,18 +35,21 @@ pub fn router() -> Router<AppState> {
 mod console;
 
 pub use console::{
-    console_html, guide_datetime, ABANDONED_MESSAGE, CLOSED_MESSAGE, UNAVAILABLE_MESSAGE,
+    console_context, guide_datetime, ABANDONED_MESSAGE, CLOSED_MESSAGE, UNAVAILABLE_MESSAGE,
 };
 
-fn operator_nav(state: &AppState) -> String {
-    let logout = match state.options.auth_mode {
-        AuthMode::Password => "<button type=\"button\" id=\"salir\">Salir</button>",
-        AuthMode::TrustedHeader => "",
-    };
-    format!(
-        "<a href=\"/operador\">Consola de Operador</a>\
-         <a href=\"/operador/disponibilidad\">Gestión disponibilidad operador</a>{logout}"
-    )
+/// A console page's context in a state that shows every part, for the
+/// test that renders every template.
+#[cfg(test)]
+pub(crate) fn console_sample_context() -> Value {
+    let body = console::tests::sample_body(engine::render::ConsoleState::TaxpayerAbandoned);
+    console::tests::page_context(&body)
+}
+
+/// Whether the operator's links offer Salir: only a session can be left
+/// (behind the intranet's SSO there is none).
+fn logout(state: &AppState) -> bool {
+    state.options.auth_mode == AuthMode::Password
 }
 
 const LOGOUT_JS: &str = r#"
@@ -53,41 +59,29 @@ if(salir){salir.addEventListener('click',async function(){await api('DELETE','/a
 
 /// The login form (password mode) or the SSO refusal (trusted-header mode).
 fn login_page(state: &AppState, heading: &'static str) -> Response {
-    if state.options.auth_mode == AuthMode::TrustedHeader {
-        return Page {
-            title: heading,
-            nav: String::new(),
-            body: format!(
-                "<h1>{heading}</h1><p class=\"error\">No se ha recibido la identificación del operador. \
-                 Acceda a la Consola de Operador a través de la Intranet.</p>"
-            ),
-            script: String::new(),
-        }
-        .render_with_status(StatusCode::UNAUTHORIZED);
-    }
-    Page {
-        title: heading,
-        nav: String::new(),
-        body: format!(
-            "<h1>{heading}</h1><h2>Identificación del operador</h2>\
-             <form id=\"acceso\"><label for=\"operador\">Operador</label>\
-             <input type=\"text\" id=\"operador\" autocomplete=\"username\" required>\
-             <label for=\"clave\">Contraseña</label>\
-             <input type=\"password\" id=\"clave\" autocomplete=\"current-password\" required>\
-             <p class=\"error\" id=\"error-acceso\" role=\"alert\" tabindex=\"-1\" hidden></p>\
-             <button type=\"submit\">Entrar</button></form>"
-        ),
-        script: r#"
+    let sso = state.options.auth_mode == AuthMode::TrustedHeader;
+    operator_page(
+        if sso {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        },
+        "operator/login.html",
+        context! {
+            heading => heading,
+            sso => sso,
+            script => Value::from_safe_string(if sso { "" } else { LOGIN_JS }.to_string()),
+        },
+    )
+}
+
+const LOGIN_JS: &str = r#"
 document.getElementById('acceso').addEventListener('submit',async function(event){
   event.preventDefault();clearErrors();
   const result=await api('POST','/api/v1/session',{operator_id:document.getElementById('operador').value,password:document.getElementById('clave').value});
   if(result.ok){location.reload();}else{showError('error-acceso',result.code);document.getElementById('error-acceso').focus();}
 });
-"#
-        .to_string(),
-    }
-    .render()
-}
+"#;
 
 async fn console_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(operator) = auth::authenticate(&state, &headers).await else {
@@ -103,13 +97,16 @@ async fn console_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
             .and_then(|id| catalog.operator(&id).map(|profile| profile.name.clone()))
             .unwrap_or_else(|| id.to_string())
     };
-    Page {
-        title: console::title(&body),
-        nav: operator_nav(&state),
-        body: console_html(&body, &name_of),
-        script: format!("{LOGOUT_JS}{LOAD_CONSOLE_JS}"),
-    }
-    .render()
+    operator_page(
+        StatusCode::OK,
+        "operator/console.html",
+        context! {
+            nav => true,
+            logout => logout(&state),
+            script => Value::from_safe_string(format!("{LOGOUT_JS}{LOAD_CONSOLE_JS}")),
+            ..console_context(&body, &name_of)
+        },
+    )
 }
 
 /// The console's script is a file of its own: the first paint's HTML holds
@@ -167,7 +164,7 @@ async fn availability_page(State(state): State<AppState>, headers: HeaderMap) ->
         .operator(&operator)
         .map(|profile| profile.name.clone())
         .unwrap_or_default();
-    let services: Vec<minijinja::Value> = list
+    let services: Vec<Value> = list
         .services
         .iter()
         .map(|service| {
@@ -175,7 +172,7 @@ async fn availability_page(State(state): State<AppState>, headers: HeaderMap) ->
                 .service_by_text(&service.code)
                 .map(|s| s.hours_text())
                 .unwrap_or_default();
-            minijinja::context! {
+            context! {
                 code => &service.code,
                 description => &service.description,
                 hours => hours,
@@ -183,22 +180,16 @@ async fn availability_page(State(state): State<AppState>, headers: HeaderMap) ->
             }
         })
         .collect();
-    let spanish = Negotiated {
-        lang: Lang::Es,
-        remember: false,
-    };
-    templates::page(
+    operator_page(
         StatusCode::OK,
         "operator/availability.html",
-        spanish,
-        false,
-        minijinja::context! {
+        context! {
             operator => operator.as_str(),
             name => name,
             services => services,
-            logout => state.options.auth_mode == AuthMode::Password,
-            operator_messages => minijinja::Value::from_safe_string(super::messages_js()),
-            script => minijinja::Value::from_safe_string(format!("{LOGOUT_JS}{AVAILABILITY_JS}")),
+            nav => true,
+            logout => logout(&state),
+            script => Value::from_safe_string(format!("{LOGOUT_JS}{AVAILABILITY_JS}")),
         },
     )
 }

@@ -34,8 +34,29 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/not_found.html"),
     ),
     (
+        "operator/layout.html",
+        include_str!("../../templates/operator/layout.html"),
+    ),
+    ("home.html", include_str!("../../templates/home.html")),
+    (
+        "operator/login.html",
+        include_str!("../../templates/operator/login.html"),
+    ),
+    (
+        "operator/console.html",
+        include_str!("../../templates/operator/console.html"),
+    ),
+    (
         "operator/availability.html",
         include_str!("../../templates/operator/availability.html"),
+    ),
+    (
+        "operator/room.html",
+        include_str!("../../templates/operator/room.html"),
+    ),
+    (
+        "operator/room_message.html",
+        include_str!("../../templates/operator/room_message.html"),
     ),
     ("join.html", include_str!("../../templates/join.html")),
     ("ticket.html", include_str!("../../templates/ticket.html")),
@@ -244,7 +265,9 @@ mod tests {
         let services = vec![
             context! { code => "CLAVE", description => "d", hours => "h", open => false, nobody => true, notice => "n", available => true },
         ];
-        assert!(TEMPLATES.len() >= 8, "every page's template is listed");
+        assert!(TEMPLATES.len() >= 14, "every page's template is listed");
+        // The console's own, for a screen that uses every part.
+        let console = crate::pages::operator::console_sample_context();
         for lang in Lang::ALL {
             for (name, _) in TEMPLATES
                 .iter()
@@ -258,6 +281,8 @@ mod tests {
                     heading => "room-title", message => "room-not-found",
                     // The operator pages' own (Spanish only, same loop).
                     operator => "op-0001", name => "n", logout => true, operator_messages => "{}",
+                    nav => true, sso => false,
+                    ..console.clone()
                 };
                 render(name, context)
                     .unwrap_or_else(|error| panic!("{name} in {}: {error:?}", lang.code()));

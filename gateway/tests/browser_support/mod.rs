@@ -1,17 +1,19 @@
-//! What the browser test stands on: the app in-process on a manual clock,
+//! What the browser tests stand on: the app in-process on a manual clock,
 //! Debian's chromedriver on a free port (killed with its browsers on drop),
 //! one headless Chromium per person with a fresh profile, DOM waits that
 //! poll instead of sleeping, and PNG screenshots under
-//! `target/test-output/browser/`.
+//! `target/test-output/<folder>/`. [`run_scenario`] puts them together for
+//! a test: the set-up, the scenario, and its unwinding.
 
 pub mod axe;
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::os::unix::process::CommandExt as _;
+use std::panic::resume_unwind;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use engine::clock::{ManualClock, SharedClock};
@@ -113,11 +115,6 @@ pub fn output_dir_named(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// [`output_dir`], created, without the screenshots of an earlier run.
-pub fn fresh_output_dir() -> PathBuf {
-    fresh_output_dir_named("browser")
-}
-
 /// [`output_dir_named`], created, without the screenshots of an earlier run.
 pub fn fresh_output_dir_named(name: &str) -> PathBuf {
     let dir = output_dir_named(name);
@@ -167,6 +164,13 @@ fn installed(program: &str, package: &str) -> PathBuf {
 /// dropping it ends it and every browser it started.
 pub struct Chromedriver {
     child: Child,
+    launcher: Launcher,
+}
+
+/// What opens browsers through a running chromedriver: a handle a scenario
+/// may keep, while only the [`Chromedriver`] owns (and ends) the process.
+#[derive(Clone)]
+pub struct Launcher {
     url: String,
     chromium: PathBuf,
     log: PathBuf,
@@ -192,23 +196,25 @@ impl Chromedriver {
             .unwrap_or_else(|error| panic!("cannot start {}: {error}", chromedriver.display()));
         let mut driver = Chromedriver {
             child,
-            url: format!("http://127.0.0.1:{port}"),
-            chromium,
-            log,
+            launcher: Launcher {
+                url: format!("http://127.0.0.1:{port}"),
+                chromium,
+                log,
+            },
         };
         driver.until_ready().await;
         driver
     }
 
     async fn until_ready(&mut self) {
-        let status = format!("{}/status", self.url);
+        let status = format!("{}/status", self.launcher.url);
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Ok(Some(exit)) = self.child.try_wait() {
                 panic!(
                     "chromedriver exited at start ({exit}):\n{}",
-                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                    std::fs::read_to_string(&self.launcher.log).unwrap_or_default()
                 );
             }
             if let Ok(response) = client.get(&status).send().await {
@@ -219,12 +225,19 @@ impl Chromedriver {
             assert!(
                 Instant::now() < deadline,
                 "chromedriver did not answer {status} within 15 s:\n{}",
-                std::fs::read_to_string(&self.log).unwrap_or_default()
+                std::fs::read_to_string(&self.launcher.log).unwrap_or_default()
             );
             tokio::time::sleep(PROBE_EVERY).await;
         }
     }
 
+    /// A handle that opens browsers through this chromedriver.
+    pub fn launcher(&self) -> Launcher {
+        self.launcher.clone()
+    }
+}
+
+impl Launcher {
     /// A new headless Chromium with its own empty profile: a separate
     /// person, sharing no cookies or storage with the others.
     pub async fn open(&self, who: &str, output: &Path) -> Browser {
@@ -298,6 +311,101 @@ impl Drop for Chromedriver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// What a browser scenario plays on: the app, one browser per person asked
+/// for (in that order), and a way to open more.
+pub struct Stage<const N: usize> {
+    pub app: App,
+    pub browsers: [Browser; N],
+    launcher: Launcher,
+    output: PathBuf,
+    /// Every browser opened, to be closed when the scenario ends.
+    opened: Arc<Mutex<Vec<Browser>>>,
+}
+
+impl<const N: usize> Stage<N> {
+    /// The app and the browsers, for a scenario that opens no more.
+    #[allow(dead_code)] // each test binary compiles this module; not all use it
+    pub fn into_parts(self) -> (App, [Browser; N]) {
+        (self.app, self.browsers)
+    }
+
+    /// Another person's browser, closed with the others at the end.
+    #[allow(dead_code)] // each test binary compiles this module; not all use it
+    pub async fn open(&self, who: &str) -> Browser {
+        open_kept(&self.launcher, who, &self.output, &self.opened).await
+    }
+}
+
+async fn open_kept(
+    launcher: &Launcher,
+    who: &str,
+    output: &Path,
+    opened: &Mutex<Vec<Browser>>,
+) -> Browser {
+    let browser = launcher.open(who, output).await;
+    opened
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(browser.clone());
+    browser
+}
+
+/// Runs a browser test: clears `target/test-output/FOLDER/`, starts
+/// chromedriver, the app (its clock stopped at `at`) and one browser per
+/// name in `people`, then runs `scenario` as a task, so that whether it
+/// passes or panics every browser is closed and chromedriver ended before
+/// its panic is raised here. Answers how long it all took.
+pub async fn run_scenario<const N: usize, F, Fut>(
+    folder: &str,
+    at: jiff::Timestamp,
+    people: [&str; N],
+    scenario: F,
+) -> Duration
+where
+    F: FnOnce(Stage<N>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let started = Instant::now();
+    let output = fresh_output_dir_named(folder);
+    let driver = Chromedriver::start(&output).await;
+    let app = App::spawn(at).await;
+    let opened = Arc::new(Mutex::new(Vec::new()));
+    let mut browsers = Vec::with_capacity(N);
+    for who in people {
+        browsers.push(open_kept(&driver.launcher, who, &output, &opened).await);
+    }
+    let browsers: [Browser; N] = browsers
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("one browser per person"));
+    eprintln!("{folder}: browsers ready after {:?}", started.elapsed());
+    let stage = Stage {
+        app,
+        browsers,
+        launcher: driver.launcher(),
+        output: output.clone(),
+        opened: Arc::clone(&opened),
+    };
+
+    let outcome = tokio::spawn(scenario(stage)).await;
+    let browsers = std::mem::take(&mut *opened.lock().unwrap_or_else(|p| p.into_inner()));
+    for browser in browsers {
+        browser.close().await;
+    }
+    drop(driver);
+    if let Err(error) = outcome {
+        if error.is_panic() {
+            resume_unwind(error.into_panic());
+        }
+        panic!("the scenario did not finish: {error}");
+    }
+    let took = started.elapsed();
+    eprintln!(
+        "{folder} took {took:?}; screenshots in {}",
+        output.display()
+    );
+    took
 }
 
 /// One person's browser.

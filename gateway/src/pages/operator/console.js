@@ -1,5 +1,5 @@
-// The Consola de videoasistencia in place (console.rs renders the first
-// paint, with the same markup): held polls bring each new body of
+// The Consola de videoasistencia in place (templates/operator/console.html
+// renders the first paint, with the same markup): held polls bring each new body of
 // GET /api/v1/operator/console, and apply() changes only what differs, so the
 // window, focus and typed text stay. The finalization form is built once per
 // assignment; afterwards only the parts around it and its buttons' disabled
@@ -34,7 +34,8 @@ function titleOf(body){
   return attention?T.attentionTitle:T.titles[body.state];
 }
 
-// The parts, as console.rs builds them.
+// The parts, as templates/operator/console.html renders them (its macros
+// have these names).
 function services(body,heading,activeOnly){
   const items=body.services.filter(function(s){return !activeOnly||s.active;})
     .map(function(s){return h('li',null,[s.code+': '+s.description+' - '+s.hours]);});

@@ -1,18 +1,18 @@
-//! The Consola de videoasistencia's first paint, and the texts its script
-//! (console.js) builds the same markup from when a held poll brings a new
-//! body: every fixed text lives here once, for both.
+//! The Consola de videoasistencia's first paint (the template
+//! `templates/operator/console.html`, which escapes every value), and the
+//! texts its script (console.js) builds the same markup from when a held
+//! poll brings a new body: every fixed text lives here once, for both.
 //!
-//! The markup is in parts the script owns one by one: `#avisos` (the
-//! notices, one per kind, a live region), `#atendidos`, and `#estado` (what
-//! the state shows). In the finalization states `#estado` keeps its form for
-//! the whole assignment; only `#servicios-bloque`, `#reunion` and
-//! `#obs-contribuyente` around it change.
+//! What the template cannot say itself is computed here, as the script
+//! computes it: the page title, the notices (one per kind), the history's
+//! dates and operators' names, whether the meeting's link is a web link.
 
 use engine::domain::Outcome;
-use engine::render::{AssignmentBody, ConsoleBody, ConsoleState, HistoryLine};
+use engine::render::{ConsoleBody, ConsoleState};
+use minijinja::context;
+use minijinja::value::Value as TemplateValue;
+use serde::Serialize;
 use serde_json::{json, Value};
-
-use super::super::escape;
 
 /// NOTA 1 of the guide: the operator's services are all outside their hours.
 pub const CLOSED_MESSAGE: &str = "Los servicios se encuentran fuera de horario. Se recomienda cerrar la Consola de Operador, cerrando el navegador, y acceder a la Consola de nuevo cuando se inicie el horario.";
@@ -82,13 +82,24 @@ pub fn title(body: &ConsoleBody) -> &'static str {
 /// "Operador" column of a new assignment's history, as a JS object literal
 /// safe inside a `<script>`.
 pub fn texts_js(operator_names: &[(String, String)]) -> String {
-    let titles: serde_json::Map<String, Value> = STATES
-        .iter()
-        .map(|state| (state.as_str().to_string(), json!(state_title(*state))))
-        .collect();
+    let mut table = texts();
     let names: serde_json::Map<String, Value> = operator_names
         .iter()
         .map(|(id, name)| (id.clone(), json!(name)))
+        .collect();
+    table["names"] = Value::Object(names);
+    table
+        .to_string()
+        // `<` escaped so that no text can close the script element.
+        .replace('<', "\\u003c")
+}
+
+/// Every fixed text of the console: the template's `T`, the script's
+/// `CONSOLE_TEXT` (with the names).
+fn texts() -> Value {
+    let titles: serde_json::Map<String, Value> = STATES
+        .iter()
+        .map(|state| (state.as_str().to_string(), json!(state_title(*state))))
         .collect();
     let outcomes: Vec<Value> = Outcome::ALL
         .iter()
@@ -112,11 +123,7 @@ pub fn texts_js(operator_names: &[(String, String)]) -> String {
         "reminder": REMINDER,
         "accepted": ACCEPTED,
         "outcomes": outcomes,
-        "names": names,
     })
-    .to_string()
-    // `<` escaped so that no text can close the script element.
-    .replace('<', "\\u003c")
 }
 
 /// "Fecha/hora" as the guide shows it, e.g. "18-02-2023 14:08:42", from the
@@ -128,163 +135,79 @@ pub fn guide_datetime(rfc3339: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
+/// One notice of `#avisos`.
+#[derive(Serialize)]
+struct Notice<'a> {
+    code: &'a str,
+    text: &'a str,
+    /// The abandonment's, which the script finds by it.
+    id: Option<&'static str>,
+}
+
 /// The notices, one per kind, the abandonment first (the guide's screen).
-fn notices_html(body: &ConsoleBody) -> String {
-    let mut html = String::from("<div id=\"avisos\" aria-live=\"polite\">");
+fn notices(body: &ConsoleBody) -> Vec<Notice<'_>> {
+    let mut notices = Vec::new();
     if body.state == ConsoleState::TaxpayerAbandoned {
-        html.push_str(&format!(
-            "<p class=\"aviso\" id=\"abandono\" data-code=\"{ABANDONED_CODE}\">{ABANDONED_MESSAGE}</p>"
-        ));
+        notices.push(Notice {
+            code: ABANDONED_CODE,
+            text: ABANDONED_MESSAGE,
+            id: Some("abandono"),
+        });
     }
-    let mut seen: Vec<&str> = Vec::new();
     for warning in &body.warnings {
-        if seen.contains(&warning.code) {
-            continue;
+        if notices.iter().all(|notice| notice.code != warning.code) {
+            notices.push(Notice {
+                code: warning.code,
+                text: &warning.message,
+                id: None,
+            });
         }
-        seen.push(warning.code);
-        html.push_str(&format!(
-            "<p class=\"aviso\" data-code=\"{}\">{}</p>",
-            escape(warning.code),
-            escape(&warning.message)
-        ));
     }
-    html.push_str("</div>");
-    html
+    notices
 }
 
-/// The console's HTML for one state (trusted HTML: every value is escaped).
-pub fn console_html(body: &ConsoleBody, operator_name: &dyn Fn(&str) -> String) -> String {
-    let mut html = String::with_capacity(4096);
-    let ticket = body
-        .assignment
-        .as_ref()
-        .map(|a| a.ticket_id.as_str())
-        .unwrap_or("");
-    html.push_str(&format!(
-        "<div id=\"consola\" data-etag=\"{}\" data-version=\"{}\" data-poll=\"{}\" data-state=\"{}\" \
-         data-ticket=\"{}\" data-attended=\"{}\">",
-        escape(&body.etag()),
-        body.version,
-        body.next_poll_seconds,
-        body.state.as_str(),
-        escape(ticket),
-        body.attended_today,
-    ));
-    html.push_str(&format!("<h1>{HEADING}</h1>"));
-    html.push_str(&notices_html(body));
-    html.push_str(
-        "<p class=\"error\" id=\"error-general\" role=\"alert\" tabindex=\"-1\" hidden></p>",
-    );
-    html.push_str("<p class=\"solo-lector\" id=\"anuncio\" role=\"status\"></p>");
-    html.push_str(&format!(
-        "<dl class=\"datos\"><dt>Operador:</dt><dd>{}</dd><dt>Nombre:</dt><dd>{}</dd>\
-         <dt>Contribuyentes atendidos:</dt><dd id=\"atendidos\">{}</dd></dl>",
-        escape(&body.operator.id),
-        escape(&body.operator.name),
-        body.attended_today
-    ));
-    html.push_str("<div id=\"estado\">");
-    html.push_str(&state_html(body, operator_name));
-    html.push_str("</div></div>");
-    html
-}
-
-/// What `#estado` holds in the body's state.
-fn state_html(body: &ConsoleBody, operator_name: &dyn Fn(&str) -> String) -> String {
-    let mut html = String::new();
-    match body.state {
-        ConsoleState::Unavailable => {
-            html.push_str(&format!(
-                "<p class=\"nota\" id=\"nota-2\">{UNAVAILABLE_MESSAGE} \
-                 <a href=\"/operador/disponibilidad\">Gestión disponibilidad operador</a></p>"
-            ));
-        }
-        ConsoleState::Closed => {
-            html.push_str(&services_html(body, "Servicios", false));
-            html.push_str(&format!(
-                "<p class=\"nota\" id=\"nota-1\">{CLOSED_MESSAGE}</p>"
-            ));
-        }
-        ConsoleState::Idle => {
-            html.push_str(&services_html(body, "Servicios Activos", true));
-            html.push_str("<button type=\"button\" id=\"atender\">Atender Contribuyente</button>");
-        }
-        ConsoleState::Waiting => {
-            html.push_str(&services_html(body, "Servicios Activos", true));
-            html.push_str(&format!(
-                "<p><strong>A la espera de atender contribuyente</strong></p>\
-                 <p>Próxima actualización en: <span id=\"cuenta-atras\">{}</span> seg.</p>\
-                 <button type=\"button\" id=\"interrumpir\">Interrumpir</button>",
-                body.next_poll_seconds
-            ));
-        }
-        ConsoleState::Assigned => {
-            if let Some(assignment) = &body.assignment {
-                html.push_str(
-                    "<h2 id=\"titulo-estado\" tabindex=\"-1\">CONTRIBUYENTE ASIGNADO</h2>",
-                );
-                html.push_str(&taxpayer_html(assignment));
-                html.push_str(&format!(
-                    "<p>{START_HINT}</p>\
-                     <button type=\"button\" id=\"iniciar\">Iniciar Videoasistencia</button>"
-                ));
-                html.push_str(&history_html(&assignment.history, operator_name));
+/// What the template renders the console page from: `body` as the poll
+/// answers it, and what only Rust can compute (see the template's header).
+/// `operator_name` names an operator id for the history's "Operador".
+pub fn console_context(
+    body: &ConsoleBody,
+    operator_name: &dyn Fn(&str) -> String,
+) -> TemplateValue {
+    let assignment = body.assignment.as_ref();
+    let history_lines: Vec<TemplateValue> = assignment
+        .map(|a| a.history.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|line| {
+            // No operator: the ticket ended in the queue.
+            let operator = line
+                .operator_id
+                .as_deref()
+                .map(operator_name)
+                .unwrap_or_else(|| NOBODY.to_string());
+            context! {
+                at_text => guide_datetime(&line.at),
+                operator_name => operator,
+                ..TemplateValue::from_serialize(line)
             }
-        }
-        ConsoleState::InMeeting | ConsoleState::TaxpayerAbandoned => {
-            if let Some(assignment) = &body.assignment {
-                html.push_str("<div id=\"servicios-bloque\">");
-                if body.state == ConsoleState::TaxpayerAbandoned {
-                    html.push_str(&services_html(body, "Servicios Activos", true));
-                }
-                html.push_str("</div>");
-                html.push_str(
-                    "<h2 id=\"titulo-estado\" tabindex=\"-1\">CONTRIBUYENTE ATENDIDO</h2>",
-                );
-                html.push_str(&taxpayer_html(assignment));
-                html.push_str(&format!(
-                    "<div id=\"reunion\">{}</div>",
-                    meeting_html(assignment)
-                ));
-                html.push_str("<div id=\"obs-contribuyente\">");
-                if let Some(observations) = assignment
-                    .taxpayer_observations
-                    .as_deref()
-                    .filter(|o| !o.is_empty())
-                {
-                    html.push_str(&format!(
-                        "<p>{LEFT_WITH} <span class=\"obs\">{}</span></p>",
-                        escape(observations)
-                    ));
-                }
-                html.push_str("</div>");
-                html.push_str(&finalization_html(body.state, assignment));
-                html.push_str(&history_html(&assignment.history, operator_name));
-            }
-        }
+        })
+        .collect();
+    let meeting_link = assignment
+        .and_then(|a| a.meeting.as_ref())
+        .map(|meeting| meeting.start_url.as_str())
+        .filter(|url| is_web_link(url));
+    let preselected = (body.state == ConsoleState::TaxpayerAbandoned)
+        .then_some(Outcome::TaxpayerAbandoned.as_str());
+    context! {
+        title => title(body),
+        etag => body.etag(),
+        body => TemplateValue::from_serialize(body),
+        T => TemplateValue::from_serialize(texts()),
+        notices => notices(body),
+        history_lines => history_lines,
+        meeting_link => meeting_link,
+        preselected => preselected,
     }
-    html
-}
-
-/// The host's link to the meeting, and the guide's step 11a.
-fn meeting_html(assignment: &AssignmentBody) -> String {
-    let Some(meeting) = &assignment.meeting else {
-        return String::new();
-    };
-    let mut html = String::new();
-    if is_web_link(&meeting.start_url) {
-        html.push_str(&format!(
-            "<p><a class=\"boton\" id=\"enlace-reunion\" href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer\">Abrir la reunión en Zoom</a></p>",
-            escape(&meeting.start_url)
-        ));
-    }
-    if meeting.running {
-        // Offered here for when it was forgotten in Zoom.
-        html.push_str(
-            "<p><button type=\"button\" id=\"finalizar-reunion\">Finalizar la reunión para todos</button></p>",
-        );
-    }
-    html
 }
 
 /// Only web links become hrefs: a provider's URL is never `javascript:`.
@@ -295,119 +218,285 @@ fn is_web_link(url: &str) -> bool {
         || (url.starts_with('/') && !url.starts_with("//"))
 }
 
-/// "Servicios Activos": "CODE: description - hours" per line.
-fn services_html(body: &ConsoleBody, heading: &str, active_only: bool) -> String {
-    let lines: String = body
-        .services
-        .iter()
-        .filter(|service| !active_only || service.active)
-        .map(|service| {
-            format!(
-                "<li>{}: {} - {}</li>",
-                escape(&service.code),
-                escape(&service.description),
-                escape(&service.hours)
-            )
-        })
-        .collect();
-    format!("<h2>{heading}</h2><ul id=\"servicios\">{lines}</ul>")
-}
-
-fn taxpayer_html(assignment: &AssignmentBody) -> String {
-    format!(
-        "<dl class=\"datos\"><dt>NIF:</dt><dd id=\"nif\">{}</dd><dt>Nombre:</dt><dd>{}</dd>\
-         <dt>Servicio:</dt><dd>{} - {}</dd><dt>Autenticación:</dt><dd>{}</dd></dl>",
-        escape(&assignment.nif),
-        escape(&assignment.name),
-        escape(&assignment.service.code),
-        escape(&assignment.service.description),
-        escape(&assignment.authentication)
-    )
-}
-
-/// "Anotaciones sobre el contribuyente": earlier attentions, newest first.
-fn history_html(history: &[HistoryLine], operator_name: &dyn Fn(&str) -> String) -> String {
-    let mut html = String::from("<h2>Anotaciones sobre el contribuyente</h2>");
-    if history.is_empty() {
-        html.push_str(&format!("<p>{NO_HISTORY}</p>"));
-        return html;
-    }
-    html.push_str(
-        "<table id=\"anotaciones\"><thead><tr><th>Fecha/hora</th><th>Operador</th><th>Servicio</th>\
-         <th>Resultado</th><th>Observaciones/Anotaciones</th></tr></thead><tbody>",
-    );
-    for line in history {
-        let operator = match &line.operator_id {
-            Some(id) => escape(&operator_name(id)),
-            // The ticket ended in the queue: nobody attended it.
-            None => NOBODY.to_string(),
-        };
-        let mut observations = escape(&line.observations);
-        if let Some(written) = &line.taxpayer_observations {
-            observations.push_str(&format!("<br><em>{LEFT_WITH}</em> {}", escape(written)));
-        }
-        if line.abandon_reason == Some("absent") && line.operator_id.is_some() {
-            observations.push_str(&format!("<br><em>{LOST_CONNECTION}</em>"));
-        }
-        html.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"obs\">{}</td></tr>",
-            escape(&guide_datetime(&line.at)),
-            operator,
-            escape(&line.service),
-            escape(line.outcome_label),
-            observations
-        ));
-    }
-    html.push_str("</tbody></table>");
-    html
-}
-
-/// The finalization form of the in-meeting and abandoned screens. Each
-/// error paragraph is named by its field's `aria-describedby`, so the script
-/// can mark the field invalid and move focus to it.
-fn finalization_html(state: ConsoleState, assignment: &AssignmentBody) -> String {
-    let preselected =
-        (state == ConsoleState::TaxpayerAbandoned).then_some(Outcome::TaxpayerAbandoned);
-    let mut options = format!(
-        "<option value=\"\"{}>(Seleccionar)</option>",
-        if preselected.is_none() {
-            " selected"
-        } else {
-            ""
-        }
-    );
-    for outcome in Outcome::ALL {
-        options.push_str(&format!(
-            "<option value=\"{}\"{}>{}</option>",
-            outcome.as_str(),
-            if preselected == Some(outcome) {
-                " selected"
-            } else {
-                ""
-            },
-            outcome.label()
-        ));
-    }
-    let representation = if assignment.representation_allowed {
-        "<p>En caso de representación consigne el NIF del receptor de la asistencia.</p>\
-         <label for=\"nif-representado\">NIF Representado</label>\
-         <input type=\"text\" id=\"nif-representado\" maxlength=\"20\" autocomplete=\"off\" aria-describedby=\"error-nif\">\
-         <p class=\"error\" id=\"error-nif\" role=\"alert\" hidden></p>\
-         <p class=\"nota\">Nota: En caso de representación deberá seguirse el protocolo establecido para el servicio.</p>"
-    } else {
-        ""
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use engine::render::{
+        AssignmentBody, HistoryLine, MeetingBody, OperatorLine, ServiceLine, ServiceRef, Warning,
     };
-    format!(
-        "<form id=\"finalizacion\" data-ticket=\"{ticket}\"><label for=\"resultado\">* Finalización</label>\
-         <select id=\"resultado\" required aria-describedby=\"error-resultado\">{options}</select>\
-         <p class=\"error\" id=\"error-resultado\" role=\"alert\" hidden></p>\
-         <label for=\"observaciones\">{OBSERVATIONS_LABEL}</label>\
-         <textarea id=\"observaciones\" maxlength=\"1000\" aria-describedby=\"error-observaciones\"></textarea>\
-         <p class=\"error\" id=\"error-observaciones\" role=\"alert\" hidden></p>\
-         <p class=\"recordatorio\">{REMINDER}</p>\
-         <button type=\"button\" id=\"finalizar-atender\">Finalizar y Atender siguiente</button>\
-         <button type=\"button\" id=\"finalizar-interrumpir\">Finalizar e Interrumpir</button>\
-         {representation}</form>",
-        ticket = escape(&assignment.ticket_id),
-    )
+
+    /// A console body in `state`, with an assignment where the state has
+    /// one: a meeting running, two history lines (one that ended in the
+    /// queue, one the taxpayer left), and texts people typed, with markup.
+    pub(crate) fn sample_body(state: ConsoleState) -> ConsoleBody {
+        let with_assignment = matches!(
+            state,
+            ConsoleState::Assigned | ConsoleState::InMeeting | ConsoleState::TaxpayerAbandoned
+        );
+        let assignment = with_assignment.then(|| AssignmentBody {
+            ticket_id: "t-1".to_string(),
+            nif: "12345678Z".to_string(),
+            name: "<b>Ana</b> O'Neill".to_string(),
+            joined_at: "2026-11-30T10:00:00+01:00".to_string(),
+            assigned_at: "2026-11-30T10:01:00+01:00".to_string(),
+            service: ServiceRef {
+                code: "APOYOIRPF".to_string(),
+                description: "Trámites & \"más\"".to_string(),
+            },
+            authentication: "NIF/NIE + Fecha/Dato de contraste".to_string(),
+            representation_allowed: true,
+            history: vec![
+                HistoryLine {
+                    at: "2026-11-27T09:15:02+01:00".to_string(),
+                    operator_id: Some("op-0002".to_string()),
+                    service: "CLAVE".to_string(),
+                    outcome: "taxpayer_abandoned",
+                    outcome_label: "Abandono del contribuyente",
+                    observations: "<script>alert('x')</script>".to_string(),
+                    taxpayer_observations: Some(String::new()),
+                    abandon_reason: Some("absent"),
+                },
+                HistoryLine {
+                    at: "2026-11-26T12:00:00+01:00".to_string(),
+                    operator_id: None,
+                    service: "CLAVE".to_string(),
+                    outcome: "taxpayer_abandoned",
+                    outcome_label: "Abandono del contribuyente",
+                    observations: String::new(),
+                    taxpayer_observations: Some("me fui".to_string()),
+                    abandon_reason: Some("taxpayer"),
+                },
+            ],
+            meeting: (state != ConsoleState::Assigned).then(|| MeetingBody {
+                start_url: "/reunion/12?rol=anfitrion".to_string(),
+                started_at: "2026-11-30T10:02:00+01:00".to_string(),
+                taxpayer: None,
+                running: true,
+            }),
+            taxpayer_observations: (state == ConsoleState::TaxpayerAbandoned)
+                .then(|| "<i>adiós</i>".to_string()),
+        });
+        let warning = |code: &'static str| Warning {
+            code,
+            message: format!("Aviso \"{code}\" <b>"),
+        };
+        ConsoleBody {
+            version: 7,
+            operator: OperatorLine {
+                id: "op-0001".to_string(),
+                name: "Operadora <Demo>".to_string(),
+            },
+            attended_today: 3,
+            state,
+            services: vec![
+                ServiceLine {
+                    code: "CLAVE".to_string(),
+                    description: "Clave".to_string(),
+                    hours: "De 09:00 a 15:00".to_string(),
+                    open: true,
+                    active: true,
+                },
+                ServiceLine {
+                    code: "CERRADO".to_string(),
+                    description: "Cerrado".to_string(),
+                    hours: "De 16:00 a 17:00".to_string(),
+                    open: false,
+                    active: false,
+                },
+            ],
+            assignment,
+            warnings: if with_assignment {
+                vec![
+                    warning(ATTENTION_CODE),
+                    warning(ATTENTION_CODE),
+                    warning("other"),
+                ]
+            } else {
+                Vec::new()
+            },
+            next_poll_seconds: 9,
+            epoch: 1,
+            catalog_generation: 0,
+        }
+    }
+
+    fn operator_name(id: &str) -> String {
+        format!("Nombre de {id}")
+    }
+
+    /// The whole console page for `body`, as the handler renders it.
+    pub(crate) fn page_context(body: &ConsoleBody) -> TemplateValue {
+        context! {
+            lang => "es", nonce => "n", style => "", common_js => "", messages => "{}",
+            operator_messages => "{}", nav => true, logout => true, script => "",
+            ..console_context(body, &operator_name)
+        }
+    }
+
+    fn render(state: ConsoleState) -> String {
+        crate::pages::templates::render("operator/console.html", page_context(&sample_body(state)))
+            .unwrap_or_else(|error| panic!("{state:?}: {error}"))
+    }
+
+    /// `html` from `start` to the first `end` after it, both included.
+    fn part<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+        let from = html
+            .find(start)
+            .unwrap_or_else(|| panic!("no {start} in {html}"));
+        let to = html[from..]
+            .find(end)
+            .unwrap_or_else(|| panic!("no {end} after {start}"));
+        &html[from..from + to + end.len()]
+    }
+
+    #[test]
+    fn every_state_shows_its_screen_and_nothing_of_the_others() {
+        let expected: [(ConsoleState, &[&str], &[&str]); 7] = [
+            (
+                ConsoleState::Unavailable,
+                &[
+                    "<p class=\"nota\" id=\"nota-2\">No se ha puesto disponible en ningún servicio.",
+                    " <a href=\"/operador/disponibilidad\">Gestión disponibilidad operador</a></p>",
+                ],
+                &["id=\"servicios\"", "id=\"atender\""],
+            ),
+            (
+                ConsoleState::Closed,
+                &[
+                    "<h2>Servicios</h2><ul id=\"servicios\"><li>CLAVE: Clave - De 09:00 a 15:00</li><li>CERRADO: Cerrado - De 16:00 a 17:00</li></ul>",
+                    "<p class=\"nota\" id=\"nota-1\">Los servicios se encuentran fuera de horario.",
+                ],
+                &["id=\"atender\"", "Servicios Activos"],
+            ),
+            (
+                ConsoleState::Idle,
+                &[
+                    "<h2>Servicios Activos</h2><ul id=\"servicios\"><li>CLAVE: Clave - De 09:00 a 15:00</li></ul>",
+                    "<button type=\"button\" id=\"atender\">Atender Contribuyente</button>",
+                ],
+                &["CERRADO", "id=\"interrumpir\""],
+            ),
+            (
+                ConsoleState::Waiting,
+                &[
+                    "<p><strong>A la espera de atender contribuyente</strong></p>",
+                    "<p>Próxima actualización en: <span id=\"cuenta-atras\">9</span> seg.</p>",
+                    "<button type=\"button\" id=\"interrumpir\">Interrumpir</button>",
+                ],
+                &["id=\"atender\"", "CERRADO"],
+            ),
+            (
+                ConsoleState::Assigned,
+                &[
+                    "<h2 id=\"titulo-estado\" tabindex=\"-1\">CONTRIBUYENTE ASIGNADO</h2>",
+                    "<dt>NIF:</dt><dd id=\"nif\">12345678Z</dd>",
+                    "<p>Si no aparece una notificación para iniciar la reunión, iníciela desde el inicio del cliente Zoom.</p>",
+                    "<button type=\"button\" id=\"iniciar\">Iniciar Videoasistencia</button>",
+                    "<table id=\"anotaciones\">",
+                ],
+                &["id=\"finalizacion\"", "id=\"enlace-reunion\"", "id=\"servicios\""],
+            ),
+            (
+                ConsoleState::InMeeting,
+                &[
+                    "<div id=\"servicios-bloque\"></div><h2 id=\"titulo-estado\" tabindex=\"-1\">CONTRIBUYENTE ATENDIDO</h2>",
+                    "<div id=\"reunion\"><p><a class=\"boton\" id=\"enlace-reunion\" href=\"/reunion/12?rol=anfitrion\" target=\"_blank\" rel=\"noopener noreferrer\">Abrir la reunión en Zoom</a></p><p><button type=\"button\" id=\"finalizar-reunion\">Finalizar la reunión para todos</button></p></div>",
+                    "<div id=\"obs-contribuyente\"></div>",
+                    "<option value=\"\" selected>(Seleccionar)</option><option value=\"success\">Finalizada con éxito</option>",
+                    "<label for=\"nif-representado\">NIF Representado</label>",
+                ],
+                &["id=\"iniciar\"", "id=\"abandono\""],
+            ),
+            (
+                ConsoleState::TaxpayerAbandoned,
+                &[
+                    "<div id=\"servicios-bloque\"><h2>Servicios Activos</h2><ul id=\"servicios\"><li>CLAVE: Clave - De 09:00 a 15:00</li></ul></div>",
+                    "<p class=\"aviso\" id=\"abandono\" data-code=\"taxpayer_abandoned\">El contribuyente asignado ha abandonado el sistema.",
+                    "<p>Observaciones del contribuyente al abandonar: <span class=\"obs\">&lt;i&gt;adiós&lt;/i&gt;</span></p>",
+                    "<option value=\"\">(Seleccionar)</option>",
+                    "<option value=\"taxpayer_abandoned\" selected>Abandono del contribuyente</option>",
+                ],
+                &["id=\"iniciar\""],
+            ),
+        ];
+        for (state, present, absent) in expected {
+            let html = render(state);
+            let estado = part(&html, "<div id=\"consola\"", "</main>");
+            assert!(
+                estado.starts_with("<div id=\"consola\" data-etag=\"&quot;o1-7-"),
+                "{state:?}: {estado}"
+            );
+            assert!(estado.contains(&format!(" data-state=\"{}\"", state.as_str())));
+            for wanted in present {
+                assert!(
+                    estado.contains(wanted),
+                    "{state:?} lacks {wanted:?} in {estado}"
+                );
+            }
+            for unwanted in absent {
+                assert!(
+                    !estado.contains(unwanted),
+                    "{state:?} has {unwanted:?} in {estado}"
+                );
+            }
+            // The script writes no whitespace between elements; neither
+            // does the first paint it is compared with.
+            assert!(!estado.contains(">\n"), "{state:?}: {estado}");
+            assert!(html.contains(&format!(
+                "<title>{} - Videoasistencia</title>",
+                title(&sample_body(state))
+            )));
+        }
+    }
+
+    #[test]
+    fn what_people_typed_is_escaped_and_the_history_reads_as_the_guide_writes_it() {
+        let html = render(ConsoleState::Assigned);
+        assert!(html.contains("<dd>Operadora &lt;Demo&gt;</dd>"), "{html}");
+        assert!(html.contains("<dd>&lt;b&gt;Ana&lt;/b&gt; O'Neill</dd>"));
+        assert!(html.contains("<dd>APOYOIRPF - Trámites &amp; &quot;más&quot;</dd>"));
+        let rows = part(&html, "<tbody>", "</tbody>");
+        assert_eq!(
+            rows,
+            "<tbody><tr><td>27-11-2026 09:15:02</td><td>Nombre de op-0002</td><td>CLAVE</td>\
+             <td>Abandono del contribuyente</td><td class=\"obs\">&lt;script&gt;alert('x')&lt;/script&gt;\
+             <br><em>Observaciones del contribuyente al abandonar:</em> \
+             <br><em>El contribuyente perdió la conexión antes de aceptar la videoconferencia.</em></td></tr>\
+             <tr><td>26-11-2026 12:00:00</td><td>Ninguno (la solicitud terminó en la cola)</td><td>CLAVE</td>\
+             <td>Abandono del contribuyente</td><td class=\"obs\"><br><em>Observaciones del contribuyente al abandonar:</em> me fui</td></tr></tbody>"
+        );
+        assert!(!html.contains("<script>alert") && !html.contains("<b>"));
+    }
+
+    #[test]
+    fn notices_come_one_per_kind_the_abandonment_first() {
+        let html = render(ConsoleState::TaxpayerAbandoned);
+        let avisos = part(&html, "<div id=\"avisos\"", "</div>");
+        assert_eq!(
+            avisos,
+            format!(
+                "<div id=\"avisos\" aria-live=\"polite\"><p class=\"aviso\" id=\"abandono\" data-code=\"taxpayer_abandoned\">{ABANDONED_MESSAGE}</p>\
+                 <p class=\"aviso\" data-code=\"attention_time_exceeded\">Aviso &quot;attention_time_exceeded&quot; &lt;b&gt;</p>\
+                 <p class=\"aviso\" data-code=\"other\">Aviso &quot;other&quot; &lt;b&gt;</p></div>"
+            )
+        );
+        assert!(html.contains(&format!(
+            "<title>{ATTENTION_TITLE} - Videoasistencia</title>"
+        )));
+    }
+
+    #[test]
+    fn only_web_links_become_the_meeting_link() {
+        let mut body = sample_body(ConsoleState::InMeeting);
+        if let Some(meeting) = body.assignment.as_mut().and_then(|a| a.meeting.as_mut()) {
+            meeting.start_url = "javascript:alert(1)".to_string();
+            meeting.running = false;
+        }
+        let html = crate::pages::templates::render("operator/console.html", page_context(&body))
+            .expect("renders");
+        assert!(html.contains("<div id=\"reunion\"></div>"), "{html}");
+        assert!(!html.contains("javascript:"));
+        assert!(is_web_link("https://zoom.us/s/1") && is_web_link("/reunion/1"));
+        assert!(!is_web_link("//evil.example/") && !is_web_link("javascript:x"));
+    }
 }
