@@ -177,9 +177,11 @@ pub async fn console(
         let now = engine.now();
         let depends = console_depends(views, &view, now);
         let mut figures = figure_notifications(views, &depends);
-        let body = render::console(views, &view, now);
-        let etag = body.etag();
+        // Rendered only to answer: a wake that changed nothing costs the
+        // clock-dependent parts of the ETag, not a body.
+        let etag = render::console_etag(views, &view, now);
         if !unchanged(&etag) || Instant::now() >= deadline {
+            let body = render::console(views, &view, now);
             return Some(Held { body, etag });
         }
         let wake_at = clock_wake(depends.until, now, deadline);

@@ -257,7 +257,16 @@ impl TestEngine {
         let view = views
             .operator(&op(operator))
             .unwrap_or_else(|| panic!("unknown operator {operator}"));
-        render::console(views, &view, self.engine.now())
+        let now = self.engine.now();
+        let body = render::console(views, &view, now);
+        // Every console a test looks at also checks that the 304 path, which
+        // decides without rendering, agrees with the body.
+        assert_eq!(
+            render::console_etag(views, &view, now),
+            body.etag(),
+            "the ETag decided without rendering differs from the body's"
+        );
+        body
     }
 
     /// The ticket page as a poll would answer it now.

@@ -47,11 +47,18 @@ pub fn poll_response<T: Serialize>(
     etag: String,
     body: &T,
 ) -> Response {
-    let mut response = if etag_matches(request_headers, &etag) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        Json(body).into_response()
-    };
+    if etag_matches(request_headers, &etag) {
+        return not_modified(etag);
+    }
+    with_poll_headers(Json(body).into_response(), etag)
+}
+
+/// A poll's 304: the client has this version.
+pub fn not_modified(etag: String) -> Response {
+    with_poll_headers(StatusCode::NOT_MODIFIED.into_response(), etag)
+}
+
+fn with_poll_headers(mut response: Response, etag: String) -> Response {
     let headers = response.headers_mut();
     // unwrap-free: an etag that is not a valid header value is simply not sent.
     if let Ok(value) = HeaderValue::from_str(&etag) {

@@ -2,6 +2,7 @@
 //! the console (Atender, Interrumpir, Iniciar Videoasistencia, Finalizar).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -11,11 +12,12 @@ use axum::Router;
 use engine::domain::OperatorId;
 use engine::longpoll;
 use engine::render::{self, ConsoleBody};
+use engine::views::OperatorView;
 use engine::FinalizeInput;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{etag_matches, hold, no_store, poll_response};
+use super::{etag_matches, hold, no_store, not_modified, poll_response};
 use crate::auth::Operator;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, NoBody};
@@ -106,11 +108,22 @@ pub fn availability(state: &AppState, operator: &OperatorId) -> Result<Availabil
 
 /// The console as a poll answers it now, from the published snapshot.
 pub fn console_body(state: &AppState, operator: &OperatorId) -> Result<ConsoleBody, ApiError> {
-    let views = state.engine.views();
-    let view = views
+    let view = operator_view(state, operator)?;
+    Ok(render::console(
+        state.engine.views(),
+        &view,
+        state.engine.now(),
+    ))
+}
+
+/// The operator's latest snapshot; one the directory no longer has is a
+/// session that no longer counts.
+fn operator_view(state: &AppState, operator: &OperatorId) -> Result<Arc<OperatorView>, ApiError> {
+    state
+        .engine
+        .views()
         .operator(operator)
-        .ok_or_else(|| ApiError::unauthenticated("unknown operator"))?;
-    Ok(render::console(views, &view, state.engine.now()))
+        .ok_or_else(|| ApiError::unauthenticated("unknown operator"))
 }
 
 /// After a button: the console as it is now, so the client need not poll.
@@ -359,6 +372,15 @@ pub(crate) async fn console(
         response.extensions_mut().insert(held_for);
         return Ok(response);
     }
-    let body = console_body(&state, &operator)?;
-    Ok(poll_response(&headers, body.etag(), &body))
+    // The 304 is decided before anything is rendered: it is what the
+    // consoles' polls get nearly every time.
+    let views = state.engine.views();
+    let view = operator_view(&state, &operator)?;
+    let now = state.engine.now();
+    let etag = render::console_etag(views, &view, now);
+    if etag_matches(&headers, &etag) {
+        return Ok(not_modified(etag));
+    }
+    let body = render::console(views, &view, now);
+    Ok(poll_response(&headers, etag, &body))
 }

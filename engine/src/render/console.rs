@@ -1,4 +1,5 @@
-//! The bodies of the two polls of API.md, rendered from a snapshot and "now".
+//! The console poll's body and its ETag, rendered from an operator's
+//! snapshot and "now".
 
 use std::hash::{Hash, Hasher};
 
@@ -8,10 +9,8 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::domain::{Annotation, Service};
 use crate::meeting::activity::TaxpayerPresence;
-use crate::store::{AbandonReason, TicketState};
-use crate::views::{
-    DutyView, MeetingView, OperatorBadge, OperatorView, TicketView, Views, RECORDING_NOTICE,
-};
+use crate::store::AbandonReason;
+use crate::views::{AssignmentView, DutyView, MeetingView, OperatorView, Views};
 
 /// The console states of DESIGN.md.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -159,49 +158,88 @@ impl ConsoleBody {
     /// The `ETag` of this body: the snapshot version plus everything the clock
     /// changes, so a 304 is never stale.
     pub fn etag(&self) -> String {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        self.state.hash(&mut hasher);
-        self.attended_today.hash(&mut hasher);
-        self.warnings.hash(&mut hasher);
-        self.catalog_generation.hash(&mut hasher);
-        for line in &self.services {
-            (line.open, line.active).hash(&mut hasher);
-        }
-        format!(
-            "\"o{:x}-{}-{:x}\"",
+        etag_of(
             self.epoch,
             self.version,
-            hasher.finish() & 0xffff_ffff
+            self.state,
+            self.attended_today,
+            &self.warnings,
+            self.catalog_generation,
+            self.services.iter().map(|line| (line.open, line.active)),
         )
     }
 }
 
-/// Renders an operator's console as of `now`.
-pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBody {
+/// The console ETag from its parts: [`console_etag`] and
+/// [`ConsoleBody::etag`] both come here, so they cannot disagree.
+fn etag_of(
+    epoch: u32,
+    version: u64,
+    state: ConsoleState,
+    attended_today: u32,
+    warnings: &[Warning],
+    catalog_generation: u64,
+    services: impl Iterator<Item = (bool, bool)>,
+) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    state.hash(&mut hasher);
+    attended_today.hash(&mut hasher);
+    warnings.hash(&mut hasher);
+    catalog_generation.hash(&mut hasher);
+    for flags in services {
+        flags.hash(&mut hasher);
+    }
+    format!(
+        "\"o{:x}-{}-{:x}\"",
+        epoch,
+        version,
+        hasher.finish() & 0xffff_ffff
+    )
+}
+
+/// The ETag [`console`] would give its body as of `now`, without rendering
+/// it: a poll that already has this version is answered 304 for the price
+/// of the clock-dependent parts only.
+pub fn console_etag(views: &Views, view: &OperatorView, now: Timestamp) -> String {
     let catalog = views.catalog();
-    let calendar = &catalog.calendar;
-    let services: Vec<ServiceLine> = view
-        .available_services(&catalog)
-        .filter_map(|code| catalog.service(code))
-        .map(|service| {
-            let open = service.schedule.is_open(calendar, now);
-            let waiting = views.figures(&service.code).map_or(0, |f| f.waiting());
-            ServiceLine {
-                code: service.code.as_str().to_string(),
-                description: service.description.clone(),
-                hours: catalog.hours_text(&service.code).to_string(),
-                open,
-                active: open || waiting > 0,
-            }
-        })
-        .collect();
+    let services = service_flags(views, &catalog, view, now);
     let state = state_of(
         &view.duty,
         !services.is_empty(),
-        services.iter().any(|s| s.active),
+        services.iter().any(|(_, _, active)| *active),
     );
-    let mut warnings = Vec::new();
-    let (assignment, meeting) = match &view.duty {
+    etag_of(
+        views.epoch(),
+        view.version,
+        state,
+        view.attended.on(catalog.calendar.local_date(now)),
+        &warnings_of(views, &catalog, view, now),
+        catalog.generation(),
+        services.iter().map(|(_, open, active)| (*open, *active)),
+    )
+}
+
+/// The operator's services in catalog order, each with whether it is open
+/// and whether it is active (open, or closed with taxpayers still waiting).
+fn service_flags<'c>(
+    views: &Views,
+    catalog: &'c Catalog,
+    view: &OperatorView,
+    now: Timestamp,
+) -> Vec<(&'c Service, bool, bool)> {
+    view.available_services(catalog)
+        .filter_map(|code| catalog.service(code))
+        .map(|service| {
+            let open = service.schedule.is_open(&catalog.calendar, now);
+            let waiting = views.figures(&service.code).map_or(0, |f| f.waiting());
+            (service, open, open || waiting > 0)
+        })
+        .collect()
+}
+
+/// The assignment and meeting the duty holds, if any.
+fn held_parts(duty: &DutyView) -> (Option<&AssignmentView>, Option<&MeetingView>) {
+    match duty {
         DutyView::Off | DutyView::Waiting { .. } => (None, None),
         DutyView::Assigned { assignment } => (Some(assignment), None),
         DutyView::InMeeting {
@@ -213,8 +251,18 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
             meeting,
             ..
         } => (Some(assignment), meeting.as_ref()),
-    };
-    if let (Some(assignment), Some(meeting)) = (assignment, meeting) {
+    }
+}
+
+/// The notices the console shows as of `now`.
+fn warnings_of(
+    views: &Views,
+    catalog: &Catalog,
+    view: &OperatorView,
+    now: Timestamp,
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    if let (Some(assignment), Some(meeting)) = held_parts(&view.duty) {
         if let Some(service) = catalog.service(&assignment.service) {
             if attention_time_exceeded(service, meeting.attention_started_at(), now) {
                 warnings.push(attention_warning(service));
@@ -234,6 +282,30 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
             message: "Está próximo el final de la jornada y hay contribuyentes en espera: el sistema no permite Interrumpir.".to_string(),
         });
     }
+    warnings
+}
+
+/// Renders an operator's console as of `now`.
+pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBody {
+    let catalog = views.catalog();
+    let calendar = &catalog.calendar;
+    let services: Vec<ServiceLine> = service_flags(views, &catalog, view, now)
+        .into_iter()
+        .map(|(service, open, active)| ServiceLine {
+            code: service.code.as_str().to_string(),
+            description: service.description.clone(),
+            hours: catalog.hours_text(&service.code).to_string(),
+            open,
+            active,
+        })
+        .collect();
+    let state = state_of(
+        &view.duty,
+        !services.is_empty(),
+        services.iter().any(|s| s.active),
+    );
+    let warnings = warnings_of(views, &catalog, view, now);
+    let (assignment, meeting) = held_parts(&view.duty);
     let assignment = assignment.map(|assignment| {
         let service = catalog.service(&assignment.service);
         AssignmentBody {
@@ -370,175 +442,5 @@ fn attention_warning(service: &Service) -> Warning {
         message: format!(
             "Han transcurrido {minutes} {unit} desde que inició la reunión en Zoom. Si está atendiendo o ha atendido correctamente al contribuyente, finalice la reunión cuando corresponda y consigne el resultado de la misma. En caso contrario, puede finalizar la reunión por \"Abandono del Contribuyente\" o esperar un poco más a que el contribuyente consiga conectar."
         ),
-    }
-}
-
-/// `GET /api/v1/tickets/{id}`.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
-pub struct TicketBody {
-    pub version: u64,
-    pub ticket_id: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = TicketStateName))]
-    pub state: &'static str,
-    pub service: String,
-    pub service_description: String,
-    pub nif: String,
-    pub name: String,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub position: Option<u32>,
-    /// Re-estimated on every poll; null when no operator is serving the
-    /// service right now (and once the ticket no longer waits).
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub estimated_wait_seconds: Option<u64>,
-    /// The estimated start of the attention is after the service's closing time today.
-    pub estimate_past_closing: bool,
-    /// What would explain the estimate having risen since an earlier poll, if
-    /// anything does now (the page says it when the estimate rises).
-    #[cfg_attr(
-        feature = "openapi",
-        schema(required = true, value_type = Option<EstimateReasonName>)
-    )]
-    pub estimate_reason: Option<&'static str>,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub operator: Option<OperatorBadge>,
-    pub recording_notice: &'static str,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub join_url: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
-    pub joined_at: String,
-    #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
-    pub assigned_at: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
-    pub finished_at: Option<String>,
-    /// Whether the taxpayer's page counts as there (it polled within
-    /// `[presence] absent_after`); an absent ticket keeps its place.
-    pub present: bool,
-    /// For an abandoned ticket: "taxpayer" (pressed Abandonar) or "absent"
-    /// (the page stopped answering); null otherwise.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub abandon_reason: Option<&'static str>,
-    pub next_poll_seconds: u32,
-    /// This process's epoch (not sent): in the ETag, like the console's.
-    #[serde(skip)]
-    pub epoch: u32,
-    /// The catalog's reload count (not sent): in the ETag, so a reload that
-    /// changes hours, names or holidays is never answered with a 304.
-    #[serde(skip)]
-    pub catalog_generation: u64,
-}
-
-/// The ticket states a [`TicketBody`] names (`TicketState::name`), for the
-/// OpenAPI document only.
-#[cfg(feature = "openapi")]
-#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStateName {
-    Waiting,
-    Assigned,
-    Accepted,
-    Finished,
-    Abandoned,
-}
-
-/// The codes of [`TicketBody::estimate_reason`] (`EstimateReason::as_str`),
-/// for the OpenAPI document only.
-#[cfg(feature = "openapi")]
-#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EstimateReasonName {
-    NoOperator,
-    OperatorLeft,
-    AttentionRunningLong,
-}
-
-impl TicketBody {
-    /// Version plus the queue figures, which move without the ticket changing.
-    pub fn etag(&self) -> String {
-        format!(
-            "\"t{:x}.{:x}-{}-{}-{}-{}{}{}\"",
-            self.epoch,
-            self.catalog_generation,
-            self.version,
-            self.position.unwrap_or(0),
-            self.estimated_wait_seconds
-                .map_or_else(|| "n".to_string(), |secs| secs.to_string()),
-            u8::from(self.estimate_past_closing),
-            u8::from(self.present),
-            self.estimate_reason.unwrap_or("")
-        )
-    }
-}
-
-/// Renders a ticket page as of `now`: the position comes from the service's
-/// published figures, the estimate is made afresh from the duty roster.
-pub fn ticket(views: &Views, view: &TicketView, now: Timestamp) -> TicketBody {
-    let catalog = views.catalog();
-    let calendar = &catalog.calendar;
-    let figures = views.figures(&view.service);
-    // A ticket set aside as absent has left the position tree; it is back in
-    // it as soon as the dispatcher hears of its poll, at the same place.
-    let set_aside = u32::from(view.seen.marked_absent());
-    let position = match (&view.state, view.slot, figures) {
-        (TicketState::Waiting, Some(slot), Some(figures)) => {
-            Some(figures.position(slot) + set_aside)
-        }
-        _ => None,
-    };
-    // Only present taxpayers count ahead: absent ones have left the position
-    // tree (and come back to it at their place).
-    let estimate =
-        position.map(|position| views.estimate(&view.service, position.saturating_sub(1), now));
-    let (assigned_at, finished_at) = match &view.state {
-        TicketState::Waiting => (None, None),
-        TicketState::Assigned { assigned_at, .. } | TicketState::Accepted { assigned_at, .. } => {
-            (Some(*assigned_at), None)
-        }
-        TicketState::Finished {
-            assigned_at,
-            finished_at,
-            ..
-        } => (Some(*assigned_at), Some(*finished_at)),
-        TicketState::Abandoned {
-            assigned_at,
-            abandoned_at,
-            ..
-        } => (*assigned_at, Some(*abandoned_at)),
-    };
-    let join_url = match view.state {
-        TicketState::Accepted { .. } => view.join_url.clone(),
-        _ => None,
-    };
-    TicketBody {
-        version: view.version,
-        ticket_id: view.id.to_string(),
-        state: view.state.name(),
-        service: view.service.as_str().to_string(),
-        service_description: catalog
-            .service(&view.service)
-            .map(|s| s.description.clone())
-            .unwrap_or_default(),
-        nif: view.nif.as_str().to_string(),
-        name: view.name.clone(),
-        position,
-        estimated_wait_seconds: estimate.and_then(|estimate| estimate.wait_seconds()),
-        estimate_past_closing: estimate.is_some_and(|estimate| estimate.past_closing),
-        estimate_reason: estimate
-            .and_then(|estimate| estimate.reason)
-            .map(|reason| reason.as_str()),
-        operator: view.operator.clone(),
-        recording_notice: RECORDING_NOTICE,
-        join_url,
-        joined_at: calendar.format_rfc3339_millis(view.joined_at),
-        assigned_at: assigned_at.map(|at| calendar.format_rfc3339_millis(at)),
-        finished_at: finished_at.map(|at| calendar.format_rfc3339_millis(at)),
-        present: view.present(),
-        abandon_reason: match &view.state {
-            TicketState::Abandoned { reason, .. } => Some(reason.as_str()),
-            _ => None,
-        },
-        next_poll_seconds: catalog.poll_seconds,
-        epoch: views.epoch(),
-        catalog_generation: catalog.generation(),
     }
 }
