@@ -5,7 +5,8 @@
 pub mod faults;
 pub mod store_contract;
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,33 @@ use crate::store::{MeetingRecord, MemoryStore, Store};
 use crate::ticket::TicketId;
 use crate::{Engine, EngineError, EngineParts, FinalizeInput, JoinInput};
 
+/// The smallest configuration that validates: one service, CLAVE, on
+/// weekdays from 09:00 to 15:00, and defaults for everything else.
+pub const MINIMAL_CONFIG: &str = r#"
+    [[services]]
+    code = "CLAVE"
+    description = "Trámites de asistencia por videollamada"
+    days = "mon-fri"
+    open = "09:00"
+    close = "15:00"
+    attention_minutes = 4
+"#;
+
+/// The workspace root: what a configuration's relative paths are read from.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The shipped `config/default.toml`, parsed (not validated), with no
+/// `VENTANILLA_*` environment.
+pub fn shipped_config() -> Config {
+    Config::load(
+        &workspace_root().join("config/default.toml"),
+        &HashMap::new(),
+    )
+    .expect("the shipped default parses")
+}
+
 /// The shipped `config/default.toml`, validated.
 pub fn default_settings() -> EngineSettings {
     settings_from(include_str!("../../../config/default.toml"))
@@ -31,9 +59,8 @@ pub fn default_settings() -> EngineSettings {
 
 /// Settings from a TOML text in the configuration contract's shape.
 pub fn settings_from(text: &str) -> EngineSettings {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     Config::from_toml_str(text)
-        .and_then(|config| config.validate(&root))
+        .and_then(|config| config.validate(&workspace_root()))
         .unwrap_or_else(|error| panic!("test configuration is invalid: {error}"))
 }
 
