@@ -18,7 +18,7 @@ use parking_lot::Mutex;
 use crate::actors::dispatcher::JoinReceipt;
 use crate::clock::{Clock as _, ManualClock};
 use crate::config::{Config, EngineSettings};
-use crate::domain::OperatorId;
+use crate::domain::{Annotation, Nif, OperatorId};
 use crate::meeting::{LocalMeetings, MeetingError, MeetingProvider, MeetingRequest};
 use crate::render::{self, ConsoleBody, ConsoleState, TicketBody};
 use crate::store::{MeetingRecord, MemoryStore, Store};
@@ -285,6 +285,12 @@ impl TestEngine {
             .operator(&op(operator))
             .unwrap_or_else(|| panic!("unknown operator {operator}"));
         render::console(views, &view, self.engine.now())
+    }
+
+    /// The attention history the store holds for `nif` (a valid NIF).
+    pub async fn history(&self, nif: &str) -> Vec<Annotation> {
+        let nif = Nif::parse(nif).unwrap_or_else(|error| panic!("bad test NIF {nif}: {error}"));
+        self.store.history(&nif).await.expect("history")
     }
 
     /// The ticket page as a poll would answer it now.
