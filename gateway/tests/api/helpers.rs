@@ -215,6 +215,18 @@ impl TestApp {
         self.test_engine.until_console(operator, state).await;
     }
 
+    /// Logs `operator` in, available for `service` only, and presses
+    /// Atender: the operator waits for a taxpayer.
+    pub async fn operator_waiting(&self, operator: &str, service: &str) -> OperatorClient {
+        self.make_available(operator, &[service]).await;
+        let console = self.operator(operator).await;
+        assert_eq!(
+            console.post("/api/v1/operator/attend").await.status,
+            StatusCode::OK
+        );
+        console
+    }
+
     /// Brings `operator` to the in-meeting state with a fresh CLAVE taxpayer.
     pub async fn operator_in_meeting(
         &self,
@@ -222,12 +234,7 @@ impl TestApp {
         nif_number: u32,
         service: &str,
     ) -> (OperatorClient, Ticket) {
-        self.make_available(operator, &[service]).await;
-        let console = self.operator(operator).await;
-        assert_eq!(
-            console.post("/api/v1/operator/attend").await.status,
-            StatusCode::OK
-        );
+        let console = self.operator_waiting(operator, service).await;
         let ticket = self.joined(&dni(nif_number), service).await;
         self.until_console(operator, ConsoleState::Assigned).await;
         let started = console.post("/api/v1/operator/start").await;

@@ -74,12 +74,7 @@ async fn etag_of(app: &TestApp, request: Request<Body>) -> String {
 async fn a_held_console_poll_answers_200_when_a_taxpayer_is_assigned() {
     // Arrange
     let app = spawn_app().await;
-    app.make_available("op-0001", &["CLAVE"]).await;
-    let console = app.operator("op-0001").await;
-    assert_eq!(
-        console.post("/api/v1/operator/attend").await.status,
-        StatusCode::OK
-    );
+    let console = app.operator_waiting("op-0001", "CLAVE").await;
     let (waiting, held) = Poll::console(&console.token).hold(&app).await;
     assert!(!held.is_finished(), "nothing changed: the poll is held");
 
@@ -252,12 +247,7 @@ async fn past_the_bound_of_held_polls_a_poll_is_answered_at_once() {
 async fn over_a_socket_a_held_console_poll_answers_the_assignment() {
     // Arrange
     let app = spawn_app().await;
-    app.make_available("op-0002", &["CLAVE"]).await;
-    let console = app.operator("op-0002").await;
-    assert_eq!(
-        console.post("/api/v1/operator/attend").await.status,
-        StatusCode::OK
-    );
+    let console = app.operator_waiting("op-0002", "CLAVE").await;
     let idle = console.get("/api/v1/operator/console").await;
     let console_etag = idle.header("etag").expect("etag");
     let held_console = tokio::spawn(send(

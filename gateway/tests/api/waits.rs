@@ -34,8 +34,9 @@ async fn app_at_ten_to_three(config: String) -> TestApp {
     .await
 }
 
-/// `operator` comes on duty for CLAVE and presses Atender: waiting.
-async fn operator_waiting(app: &TestApp, operator: &str) {
+/// `operator` comes on duty for CLAVE and presses Atender (through the
+/// engine, no session): waiting.
+async fn attend_through_engine(app: &TestApp, operator: &str) {
     app.make_available(operator, &["CLAVE"]).await;
     app.test_engine
         .engine
@@ -47,7 +48,7 @@ async fn operator_waiting(app: &TestApp, operator: &str) {
 /// op-0001 takes a CLAVE taxpayer now: one 4-minute attention (the
 /// configured time: nothing observed yet today) starts at 14:50.
 async fn one_operator_busy(app: &TestApp) {
-    operator_waiting(app, "op-0001").await;
+    attend_through_engine(app, "op-0001").await;
     app.joined(&dni(1), "CLAVE").await;
     app.test_engine.engine.settle().await.expect("settle");
 }
@@ -132,7 +133,7 @@ async fn with_refuse_joins_past_closing_such_a_join_is_refused_and_changes_nothi
     assert_eq!(services.figures(&code).expect("CLAVE").waiting(), 2);
     // A second operator comes on duty (and takes the first in line): now
     // the same taxpayer would start at 14:54, and is admitted.
-    operator_waiting(&app, "op-0002").await;
+    attend_through_engine(&app, "op-0002").await;
     app.test_engine.engine.settle().await.expect("settle");
     let admitted = app.join(&dni(8), "CLAVE").await;
     assert_eq!(admitted.status, StatusCode::CREATED, "{}", admitted.text);
@@ -178,7 +179,7 @@ async fn the_join_form_warns_before_joining_when_the_estimate_is_past_closing() 
 #[tokio::test]
 async fn the_join_form_says_when_nobody_serves_an_open_service() {
     let app = spawn_app_with(AppOptions::default()).await;
-    operator_waiting(&app, "op-0001").await;
+    attend_through_engine(&app, "op-0001").await;
 
     let html = crate::helpers::send(app.client().get(app.url("/contribuyente")))
         .await
