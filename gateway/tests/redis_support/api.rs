@@ -83,10 +83,7 @@ pub async fn operator_post(
         .post(format!("{base}/api/v1/operator/{path}"))
         .bearer_auth(token)
         .json(&body);
-    match request.send().await {
-        Ok(response) => response.status(),
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
-    }
+    status_of(request).await
 }
 
 /// Makes the operator of session `token` available for CLAVE; the status,
@@ -96,6 +93,12 @@ pub async fn set_available(client: &reqwest::Client, base: &str, token: &str) ->
         .put(format!("{base}/api/v1/operator/availability"))
         .bearer_auth(token)
         .json(&json!({"services": {"CLAVE": true}}));
+    status_of(request).await
+}
+
+/// The status of `request`'s answer; 503 when none came (the process is
+/// down or did not answer in time), as a client would take it.
+async fn status_of(request: reqwest::RequestBuilder) -> StatusCode {
     match request.send().await {
         Ok(response) => response.status(),
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,

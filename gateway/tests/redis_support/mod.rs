@@ -113,15 +113,9 @@ impl RedisNode {
         if let Some(primary) = replica_of {
             command.args(["--replicaof", "127.0.0.1", &primary.to_string()]);
         }
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (ops/test installs Debian's redis-server)");
         let node = RedisNode {
             port,
-            process: Killed(Some(child)),
+            process: spawn_quietly(&mut command),
         };
         wait_until(Duration::from_secs(10), "redis-server answers", || {
             cli(port, &["PING"]) == "PONG"
@@ -167,7 +161,8 @@ pub struct SocketRedis {
 impl SocketRedis {
     pub fn start(dir: &Path) -> SocketRedis {
         let socket = dir.join("redis.sock");
-        let child = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        command
             .args(["--port", "0", "--unixsocket"])
             .arg(&socket)
             .args([
@@ -179,13 +174,10 @@ impl SocketRedis {
                 "always",
             ])
             .arg("--dir")
-            .arg(dir)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (ops/test installs Debian's redis-server)");
+            .arg(dir);
         let redis = SocketRedis {
             socket,
-            process: Killed(Some(child)),
+            process: spawn_quietly(&mut command),
         };
         // The socket file appears before the AOF is loaded: wait for PING.
         wait_until(Duration::from_secs(10), "redis-server answers", || {
@@ -202,6 +194,18 @@ impl SocketRedis {
     pub fn url(&self) -> String {
         format!("unix://{}", self.socket.display())
     }
+}
+
+/// Spawns a `redis-server` command with no input and its output discarded
+/// (each logs to its own file, where one is set).
+fn spawn_quietly(command: &mut Command) -> Killed {
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server must be installed (ops/test installs Debian's redis-server)");
+    Killed(Some(child))
 }
 
 /// A Sentinel watching `primary` under the name "ventanilla", with quorum 2.
@@ -224,15 +228,7 @@ pub fn start_sentinel(dir: &Path, name: &str, primary: u16) -> (u16, Killed) {
         ),
     )
     .expect("sentinel.conf");
-    let child = Command::new("redis-server")
-        .arg(&config)
-        .arg("--sentinel")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server --sentinel");
-    let process = Killed(Some(child));
+    let process = spawn_quietly(Command::new("redis-server").arg(&config).arg("--sentinel"));
     wait_until(Duration::from_secs(10), "sentinel answers", || {
         cli(port, &["PING"]) == "PONG"
     });
