@@ -1,31 +1,13 @@
 //! The configuration contract: what loads, what is refused and how it is named.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use std::time::Duration;
 
 use engine::config::*;
 use engine::domain::IdentityCheck;
-
-const MINIMAL: &str = r#"
-    [[services]]
-    code = "CLAVE"
-    description = "Trámites de asistencia por videollamada"
-    days = "mon-fri"
-    open = "09:00"
-    close = "15:00"
-    attention_minutes = 4
-"#;
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn shipped_default() -> Config {
-    let path = workspace_root().join("config/default.toml");
-    Config::load(&path, &HashMap::new()).expect("the shipped default parses")
-}
+use engine::testsuite::{shipped_config, workspace_root, MINIMAL_CONFIG};
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs
@@ -36,7 +18,7 @@ fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 
 /// The validation error of the minimal config with `edit` applied to its text.
 fn error_after(edit: impl FnOnce(&str) -> String) -> String {
-    let text = edit(MINIMAL);
+    let text = edit(MINIMAL_CONFIG);
     let result = Config::from_toml_str(&text).and_then(|config| config.validate(&workspace_root()));
     result
         .expect_err("the edited config is refused")
@@ -45,9 +27,7 @@ fn error_after(edit: impl FnOnce(&str) -> String) -> String {
 
 #[test]
 fn the_shipped_default_validates_with_the_guides_services() {
-    let settings = shipped_default()
-        .validate(&workspace_root())
-        .expect("valid");
+    let settings = shipped_config().validate(&workspace_root()).expect("valid");
     let hours: Vec<(String, String)> = settings
         .services
         .iter()
@@ -77,7 +57,7 @@ fn the_shipped_default_validates_with_the_guides_services() {
 
 #[test]
 fn the_shipped_default_in_directory_mode_loads_the_demo_taxpayers() {
-    let mut config = shipped_default();
+    let mut config = shipped_config();
     config.identity.mode = IdentityMode::Directory;
     let settings = config.validate(&workspace_root()).expect("valid");
     let nif = engine::domain::Nif::parse("89890002E").expect("valid");
@@ -103,7 +83,7 @@ fn an_empty_file_takes_every_default_but_needs_a_service() {
 
 #[test]
 fn environment_variables_override_the_file() {
-    let mut config = Config::from_toml_str(MINIMAL).expect("parses");
+    let mut config = Config::from_toml_str(MINIMAL_CONFIG).expect("parses");
     let overrides = env(&[
         ("VENTANILLA_SERVER_BIND", "0.0.0.0:9000"),
         ("VENTANILLA_SERVER_POLL_SECONDS", "3"),
@@ -175,7 +155,7 @@ fn a_close_before_the_open_is_refused() {
     let message = error_after(|text| {
         format!(
             "{text}{}",
-            MINIMAL
+            MINIMAL_CONFIG
                 .replace("CLAVE", "APOYOIRPF")
                 .replace("15:00", "08:00")
         )
@@ -315,7 +295,7 @@ fn a_javascript_protocol_link_is_refused() {
 
 #[test]
 fn debug_output_of_an_operator_never_shows_its_password() {
-    let config = shipped_default();
+    let config = shipped_config();
     let shown = format!("{config:?}");
     assert!(!shown.contains("\"demo\""), "{shown}");
     assert!(shown.contains("<redacted>"));
@@ -323,12 +303,12 @@ fn debug_output_of_an_operator_never_shows_its_password() {
 
 #[test]
 fn the_v1_1_server_keys_default_to_off_and_ten_seconds() {
-    let config = Config::from_toml_str(MINIMAL).expect("parses");
+    let config = Config::from_toml_str(MINIMAL_CONFIG).expect("parses");
     assert_eq!(config.server.public_url, None);
     assert_eq!(config.server.header_timeout_ms, 10_000);
     assert_eq!(config.server.metrics_bind, None);
     let config = Config::from_toml_str(&format!(
-        "[server]\npublic_url = \"https://videoasistencia.example.es/\"\nheader_timeout_ms = 300\nmetrics_bind = \"127.0.0.1:9464\"\n{MINIMAL}"
+        "[server]\npublic_url = \"https://videoasistencia.example.es/\"\nheader_timeout_ms = 300\nmetrics_bind = \"127.0.0.1:9464\"\n{MINIMAL_CONFIG}"
     ))
     .expect("parses");
     assert!(config.validate(&workspace_root()).is_ok());

@@ -2,38 +2,21 @@
 //! `replica_timeout_ms` and `redis+sentinel://` URLs, checked at start
 //! with errors that name the key.
 
-use std::collections::HashMap;
-use std::path::Path;
-
 use engine::config::Config;
-
-const SERVICE: &str = r#"
-    [[services]]
-    code = "CLAVE"
-    description = "Trámites de asistencia por videollamada"
-    days = "mon-fri"
-    open = "09:00"
-    close = "15:00"
-    attention_minutes = 4
-"#;
-
-fn root() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
+use engine::testsuite::{shipped_config, workspace_root, MINIMAL_CONFIG};
 
 fn validated(store: &str) -> Result<Config, String> {
-    let text = format!("[store]\n{store}\n{SERVICE}");
+    let text = format!("[store]\n{store}\n{MINIMAL_CONFIG}");
     let config = Config::from_toml_str(&text).map_err(|error| error.to_string())?;
     config
-        .validate(root())
+        .validate(&workspace_root())
         .map(|_| config)
         .map_err(|error| error.to_string())
 }
 
 #[test]
 fn the_shipped_default_waits_for_no_replica_and_would_wait_200_ms() {
-    let config = Config::load(&root().join("config/default.toml"), &HashMap::new())
-        .expect("the shipped default parses");
+    let config = shipped_config();
     assert_eq!(config.store.min_replicas, 0);
     assert_eq!(config.store.replica_timeout_ms, 200);
     let config = validated("url = \"redis://127.0.0.1:6379/0\"").expect("valid");

@@ -4,46 +4,14 @@
 
 mod redis_support;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use engine::render::ConsoleState;
 use engine::store::redis::RedisLease;
 use engine::store::{RedisStore, Store, TicketState};
-use engine::testsuite::{default_settings, dni, madrid, op, TestEngine};
+use engine::testsuite::{dni, op};
 use engine::EngineError;
-use redis_support::{active_store, test_options, RedisServer};
-
-/// An engine on `store`, at Monday 2026-11-30 10:00 in Madrid.
-async fn engine_on(store: RedisStore) -> TestEngine {
-    TestEngine::start_with(
-        default_settings(),
-        Arc::new(store),
-        madrid("2026-11-30 10:00"),
-    )
-    .await
-}
-
-/// Stops `app` the way a clean shutdown does (lease released, actors
-/// stopped) and starts a new engine on a new store connected to `server`,
-/// with the same clock and meeting provider.
-async fn restart_on(
-    app: TestEngine,
-    lease: RedisLease,
-    server: &RedisServer,
-) -> (TestEngine, RedisLease) {
-    let TestEngine {
-        engine,
-        clock,
-        meetings,
-        ..
-    } = app;
-    lease.release().await.expect("release the lease");
-    drop(engine);
-    let (store, lease) = active_store(server, "engine-after-restart").await;
-    let app = TestEngine::start_parts(default_settings(), Arc::new(store), clock, meetings).await;
-    (app, lease)
-}
+use redis_support::{active_store, engine_on, restart_on, test_options, RedisServer};
 
 #[tokio::test]
 async fn after_a_restart_on_redis_queues_operators_and_the_attention_in_progress_carry_on() {
@@ -280,11 +248,7 @@ async fn on_redis_an_absence_abandonment_and_its_note_survive_a_restart() {
     let ticket = app.ticket(silent.ticket_id);
     assert_eq!(ticket.state, "abandoned");
     assert_eq!(ticket.abandon_reason, Some("absent"));
-    let history = app
-        .store
-        .history(&engine::domain::Nif::parse(&nif).expect("valid"))
-        .await
-        .expect("history");
+    let history = app.history(&nif).await;
     assert_eq!(history.len(), 1, "the note for the next operator");
     assert_eq!(history[0].operator_id, None);
     let again = app.join(&nif, "CLAVE").await;

@@ -5,13 +5,12 @@
 
 mod redis_support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use engine::store::{MemoryStore, RedisStore, Store};
-use engine::testsuite::{default_settings, dni, madrid, op, TestEngine};
+use engine::store::{RedisStore, Store};
+use engine::testsuite::{dni, madrid, op, TestEngine};
 use engine::EngineError;
-use redis_support::{active_store, test_options, RedisServer};
+use redis_support::{active_store, engine_on, restart_on, test_options, RedisServer};
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -76,26 +75,12 @@ async fn in_memory_an_ended_ticket_is_forgotten_after_a_day_and_a_waiting_one_ne
 async fn on_redis_an_ended_ticket_is_forgotten_even_across_a_restart_before_its_prune() {
     let server = RedisServer::start();
     let (store, lease) = active_store(&server, "engine").await;
-    let app = TestEngine::start_with(
-        default_settings(),
-        Arc::new(store),
-        madrid("2026-11-30 10:00"),
-    )
-    .await;
+    let app = engine_on(store).await;
     let (ended, live) = one_ended_one_live(&app).await;
 
     // A restart between the end and the prune: the retention index is
     // rebuilt from what recovery reads.
-    let TestEngine {
-        engine,
-        clock,
-        meetings,
-        ..
-    } = app;
-    lease.release().await.expect("release the lease");
-    drop(engine);
-    let (store, _lease) = active_store(&server, "engine-after-restart").await;
-    let app = TestEngine::start_parts(default_settings(), Arc::new(store), clock, meetings).await;
+    let (app, _lease) = restart_on(app, lease, &server).await;
     assert_eq!(
         app.ticket(ended).state,
         "abandoned",
@@ -113,12 +98,7 @@ async fn on_redis_an_ended_ticket_is_forgotten_even_across_a_restart_before_its_
 
 #[tokio::test]
 async fn an_attention_finalized_long_ago_leaves_its_annotation_but_not_its_ticket() {
-    let app = TestEngine::start_with(
-        default_settings(),
-        Arc::new(MemoryStore::new()),
-        madrid("2026-11-30 10:00"),
-    )
-    .await;
+    let app = TestEngine::start_at(madrid("2026-11-30 10:00")).await;
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
     let nif = dni(72);
@@ -137,10 +117,6 @@ async fn an_attention_finalized_long_ago_leaves_its_annotation_but_not_its_ticke
     app.engine.prune_now().await.expect("prune");
 
     assert!(app.engine.views().ticket(&ticket).is_none());
-    let history = app
-        .store
-        .history(&engine::domain::Nif::parse(&nif).expect("valid"))
-        .await
-        .expect("history");
+    let history = app.history(&nif).await;
     assert_eq!(history.len(), 1, "the history is kept for years, not a day");
 }

@@ -3,12 +3,12 @@
 //! shipped systemd unit run the way systemd runs it), replica
 //! acknowledgements (`min_replicas`), and Sentinel failover.
 
-mod redis_ha_support;
+mod redis_support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use redis_ha_support::*;
+use redis_support::*;
 use serde_json::json;
 
 /// The parts of `ops/systemd/ventanilla.service` that decide how it runs.
@@ -88,6 +88,7 @@ async fn the_systemd_unit_brings_ventanilla_back_after_kill_9_with_nothing_lost_
             "url = \"{}\"\nlease_ttl_ms = 60000\ncommand_timeout_ms = 500\nretries = 1",
             redis.url()
         ),
+        2,
     );
     // The unit's exact command line; only the configuration file is this test's.
     let mut args = unit.args.clone();
@@ -110,16 +111,11 @@ async fn the_systemd_unit_brings_ventanilla_back_after_kill_9_with_nothing_lost_
         }
         // Everything acknowledged before the crash is served by the new process.
         for (id, token) in &acknowledged {
-            let response = client
-                .get(format!("{base}/api/v1/tickets/{id}"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("ticket poll");
+            let response = ticket_poll(&client, &base, id, token).await;
             assert_eq!(response.status(), 200, "ticket {id} lost after kill -9");
         }
         let operator = login(&client, &base, "op-0001").await;
-        set_available(&client, &base, &operator).await;
+        assert_eq!(set_available(&client, &base, &operator).await, 200);
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
@@ -165,7 +161,7 @@ async fn beside_a_live_ventanilla_the_same_command_refuses_saying_who_and_after_
         "url = \"{}\"\nlease_ttl_ms = 60000\ncommand_timeout_ms = 500\nretries = 1",
         redis.url()
     );
-    let config = write_config(dir.path(), "a.toml", port, &store);
+    let config = write_config(dir.path(), "a.toml", port, &store, 2);
     let mut first = start_plain(&config);
     wait_ready(&client, &base, Duration::from_secs(20)).await;
     let ticket = acknowledged_join(&client, &base, 1)
@@ -174,7 +170,7 @@ async fn beside_a_live_ventanilla_the_same_command_refuses_saying_who_and_after_
 
     // The same command again, beside the live process (another port: the
     // lease is what refuses it, not the listening socket).
-    let other = write_config(dir.path(), "b.toml", free_port(), &store);
+    let other = write_config(dir.path(), "b.toml", free_port(), &store, 2);
     let (succeeded, stderr) = start_plain(&other).exit_output();
     assert!(!succeeded);
     assert!(
@@ -192,12 +188,7 @@ async fn beside_a_live_ventanilla_the_same_command_refuses_saying_who_and_after_
     first.kill();
     let _second = start_plain(&config);
     wait_ready(&client, &base, Duration::from_secs(20)).await;
-    let response = client
-        .get(format!("{base}/api/v1/tickets/{}", ticket.0))
-        .bearer_auth(&ticket.1)
-        .send()
-        .await
-        .expect("ticket poll");
+    let response = ticket_poll(&client, &base, &ticket.0, &ticket.1).await;
     assert_eq!(response.status(), 200);
     assert!(acknowledged_join(&client, &base, 2).await.is_some());
 }
@@ -228,11 +219,12 @@ async fn with_min_replicas_a_change_no_replica_confirms_answers_503_is_taken_bac
             "url = \"{}\"\nmin_replicas = 1\nreplica_timeout_ms = 200\ncommand_timeout_ms = 1000\nretries = 1",
             primary.url()
         ),
+        2,
     );
     let _server = start_plain(&config);
     wait_ready(&client, &base, Duration::from_secs(20)).await;
     let operator = login(&client, &base, "op-0001").await;
-    set_available(&client, &base, &operator).await;
+    assert_eq!(set_available(&client, &base, &operator).await, 200);
     let first = acknowledged_join(&client, &base, 1)
         .await
         .expect("with the replica up, a join is acknowledged");
@@ -265,19 +257,9 @@ async fn with_min_replicas_a_change_no_replica_confirms_answers_503_is_taken_bac
         503
     );
     // Reads keep being served.
-    let ticket_poll = client
-        .get(format!("{base}/api/v1/tickets/{}", first.0))
-        .bearer_auth(&first.1)
-        .send()
-        .await
-        .expect("ticket poll");
-    assert_eq!(ticket_poll.status(), 200);
-    let console = client
-        .get(format!("{base}/api/v1/operator/console"))
-        .bearer_auth(&operator)
-        .send()
-        .await
-        .expect("console poll");
+    let polled = ticket_poll(&client, &base, &first.0, &first.1).await;
+    assert_eq!(polled.status(), 200);
+    let console = console_poll(&client, &base, &operator).await;
     assert_eq!(console.status(), 200);
     let console: serde_json::Value = console.json().await.expect("json");
     assert_eq!(
@@ -297,17 +279,7 @@ async fn with_min_replicas_a_change_no_replica_confirms_answers_503_is_taken_bac
         "the unconfirmed join was taken back"
     );
     let nif = engine::domain::Nif::parse(&engine::testsuite::dni(1)).expect("nif");
-    let history = {
-        let store = engine::store::RedisStore::connect(
-            &primary.url(),
-            engine::store::redis::RedisOptions::default(),
-        )
-        .await
-        .expect("connect");
-        engine::store::Store::history(&store, &nif)
-            .await
-            .expect("history")
-    };
+    let history = stored_history(&primary.url(), &nif).await;
     assert!(
         history.is_empty(),
         "the unconfirmed annotation was taken back"
@@ -329,15 +301,7 @@ async fn with_min_replicas_a_change_no_replica_confirms_answers_503_is_taken_bac
     );
     let (state, log) = stored(&primary.url()).await;
     assert_nothing_lost_nothing_twice(&state, &log, &[first, second]);
-    let store = engine::store::RedisStore::connect(
-        &primary.url(),
-        engine::store::redis::RedisOptions::default(),
-    )
-    .await
-    .expect("connect");
-    let history = engine::store::Store::history(&store, &nif)
-        .await
-        .expect("history");
+    let history = stored_history(&primary.url(), &nif).await;
     assert_eq!(history.len(), 1, "the finalize applied exactly once");
     // And the replica holds it all too.
     replica.wait_in_sync();
@@ -400,12 +364,13 @@ async fn after_the_primary_is_killed_sentinel_promotes_a_replica_and_joins_resum
              command_timeout_ms = 1000\nretries = 2\nlease_ttl_ms = 3000",
             hosts.join(",")
         ),
+        2,
     );
     let mut server = start_plain(&config);
     let client = client(Duration::from_secs(3));
     wait_ready(&client, &base, Duration::from_secs(20)).await;
     let operator = login(&client, &base, "op-0001").await;
-    set_available(&client, &base, &operator).await;
+    assert_eq!(set_available(&client, &base, &operator).await, 200);
 
     // A bounded loop of joins (and an operator attending now and then),
     // through the failover.
@@ -493,12 +458,7 @@ async fn after_the_primary_is_killed_sentinel_promotes_a_replica_and_joins_resum
     );
     // Every acknowledged ticket is served by the process that lived through it.
     for (id, token) in acknowledged.iter().rev().take(20) {
-        let response = client
-            .get(format!("{base}/api/v1/tickets/{id}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("ticket poll");
+        let response = ticket_poll(&client, &base, id, token).await;
         assert_eq!(response.status(), 200);
     }
 }

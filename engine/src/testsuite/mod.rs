@@ -5,7 +5,8 @@
 pub mod faults;
 pub mod store_contract;
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,12 +18,39 @@ use parking_lot::Mutex;
 use crate::actors::dispatcher::JoinReceipt;
 use crate::clock::{Clock as _, ManualClock};
 use crate::config::{Config, EngineSettings};
-use crate::domain::OperatorId;
+use crate::domain::{Annotation, Nif, OperatorId};
 use crate::meeting::{LocalMeetings, MeetingError, MeetingProvider, MeetingRequest};
 use crate::render::{self, ConsoleBody, ConsoleState, TicketBody};
 use crate::store::{MeetingRecord, MemoryStore, Store};
 use crate::ticket::TicketId;
 use crate::{Engine, EngineError, EngineParts, FinalizeInput, JoinInput};
+
+/// The smallest configuration that validates: one service, CLAVE, on
+/// weekdays from 09:00 to 15:00, and defaults for everything else.
+pub const MINIMAL_CONFIG: &str = r#"
+    [[services]]
+    code = "CLAVE"
+    description = "Trámites de asistencia por videollamada"
+    days = "mon-fri"
+    open = "09:00"
+    close = "15:00"
+    attention_minutes = 4
+"#;
+
+/// The workspace root: what a configuration's relative paths are read from.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The shipped `config/default.toml`, parsed (not validated), with no
+/// `VENTANILLA_*` environment.
+pub fn shipped_config() -> Config {
+    Config::load(
+        &workspace_root().join("config/default.toml"),
+        &HashMap::new(),
+    )
+    .expect("the shipped default parses")
+}
 
 /// The shipped `config/default.toml`, validated.
 pub fn default_settings() -> EngineSettings {
@@ -31,9 +59,8 @@ pub fn default_settings() -> EngineSettings {
 
 /// Settings from a TOML text in the configuration contract's shape.
 pub fn settings_from(text: &str) -> EngineSettings {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     Config::from_toml_str(text)
-        .and_then(|config| config.validate(&root))
+        .and_then(|config| config.validate(&workspace_root()))
         .unwrap_or_else(|error| panic!("test configuration is invalid: {error}"))
 }
 
@@ -267,6 +294,12 @@ impl TestEngine {
             "the ETag decided without rendering differs from the body's"
         );
         body
+    }
+
+    /// The attention history the store holds for `nif` (a valid NIF).
+    pub async fn history(&self, nif: &str) -> Vec<Annotation> {
+        let nif = Nif::parse(nif).unwrap_or_else(|error| panic!("bad test NIF {nif}: {error}"));
+        self.store.history(&nif).await.expect("history")
     }
 
     /// The ticket page as a poll would answer it now.

@@ -9,10 +9,12 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use engine::store::redis::{RedisLease, RedisOptions};
 use engine::store::RedisStore;
+use engine::testsuite::{default_settings, madrid, TestEngine};
 
 /// Longest wait for a server to answer after starting (AOF loading included).
 const START_TIMEOUT: Duration = Duration::from_secs(5);
@@ -149,4 +151,35 @@ pub async fn active_store(server: &RedisServer, holder: &str) -> (RedisStore, Re
         .expect("the lease is free");
     lease.keep_renewed();
     (store, lease)
+}
+
+/// An engine on `store`, at Monday 2026-11-30 10:00 in Madrid.
+pub async fn engine_on(store: RedisStore) -> TestEngine {
+    TestEngine::start_with(
+        default_settings(),
+        Arc::new(store),
+        madrid("2026-11-30 10:00"),
+    )
+    .await
+}
+
+/// Stops `app` the way a clean shutdown does (lease released, actors
+/// stopped) and starts a new engine on a new store connected to `server`,
+/// with the same clock and meeting provider.
+pub async fn restart_on(
+    app: TestEngine,
+    lease: RedisLease,
+    server: &RedisServer,
+) -> (TestEngine, RedisLease) {
+    let TestEngine {
+        engine,
+        clock,
+        meetings,
+        ..
+    } = app;
+    lease.release().await.expect("release the lease");
+    drop(engine);
+    let (store, lease) = active_store(server, "engine-after-restart").await;
+    let app = TestEngine::start_parts(default_settings(), Arc::new(store), clock, meetings).await;
+    (app, lease)
 }

@@ -1,11 +1,13 @@
 //! The `ventanilla` binary and `run`: start, serve, stop.
 
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use gateway::Config;
 
-use crate::helpers::send;
+use crate::helpers::{free_port, send, Ticket};
 
 #[test]
 fn the_binary_explains_its_options() {
@@ -88,28 +90,15 @@ async fn run_serves_the_embedded_demo_until_shutdown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_logs_carry_no_nif_name_or_observations() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port");
-    let config = dir.path().join("ventanilla.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nbind = \"127.0.0.1:{port}\"\n[limits]\nlogins_per_minute = 0\njoins_per_minute = 0\n\
-             [calendar]\ntimezone = \"Europe/Madrid\"\nholidays = []\n\
-             [[services]]\ncode = \"CLAVE\"\ndescription = \"Trámites\"\ndays = \"every_day\"\nopen = \"00:00\"\nclose = \"24:00\"\nattention_minutes = 4\n\
-             [[operators]]\nid = \"op-0001\"\nname = \"Operadora Demo\"\nid_number = \"A-0001\"\npassword = \"demo\"\n"
-        ),
-    )
-    .expect("config written");
+    let port = free_port();
+    let config = write_one_service_config(dir.path(), port);
     let mut child = Command::new(env!("CARGO_BIN_EXE_ventanilla"))
         .arg("--config")
         .arg(&config)
         .env("RUST_LOG", "trace")
         .env("VENTANILLA_LOG_FORMAT", "json")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
     let base = format!("http://127.0.0.1:{port}");
@@ -117,14 +106,7 @@ async fn the_logs_carry_no_nif_name_or_observations() {
         .cookie_store(true)
         .build()
         .expect("client");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while client.get(format!("{base}/readyz")).send().await.is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the binary never answered"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    until_answering(&client, &base).await;
     let post = |path: &str, body: serde_json::Value| {
         let request = client.post(format!("{base}{path}")).json(&body);
         async move { send(request).await }
@@ -169,28 +151,10 @@ async fn the_logs_carry_no_nif_name_or_observations() {
     }
 }
 
-/// The binary on a free port with a one-service, one-operator configuration;
-/// killed when the guard drops.
-struct RunningBinary {
-    child: std::process::Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for RunningBinary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn run_binary() -> RunningBinary {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port");
-    let config = dir.path().join("ventanilla.toml");
+/// A configuration for the binary on `port`, written in `dir`: one
+/// always-open service (CLAVE), one operator (op-0001), no rate limits.
+fn write_one_service_config(dir: &Path, port: u16) -> PathBuf {
+    let config = dir.join("ventanilla.toml");
     std::fs::write(
         &config,
         format!(
@@ -201,29 +165,43 @@ async fn run_binary() -> RunningBinary {
         ),
     )
     .expect("config written");
+    config
+}
+
+/// Waits (at most 20 s) until the binary at `base` answers `/readyz`.
+async fn until_answering(client: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.get(format!("{base}/readyz")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the binary never answered");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The binary on a free port with the one-service configuration; killed
+/// when the guard drops.
+struct RunningBinary {
+    _child: KillOnDrop,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn run_binary() -> RunningBinary {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let config = write_one_service_config(dir.path(), port);
     let child = Command::new(env!("CARGO_BIN_EXE_ventanilla"))
         .arg("--config")
         .arg(&config)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("the binary runs");
     let running = RunningBinary {
-        child,
+        _child: KillOnDrop(child),
         base: format!("http://127.0.0.1:{port}"),
         _dir: dir,
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while reqwest::get(format!("{}/readyz", running.base))
-        .await
-        .is_err()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the binary never answered"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    until_answering(&reqwest::Client::new(), &running.base).await;
     running
 }
 
@@ -257,8 +235,10 @@ async fn the_binarys_held_polls_answer_an_assignment_and_304_when_nothing_change
     ))
     .await;
     assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.text);
-    let ticket_id = joined.json()["ticket_id"].as_str().expect("id").to_string();
-    let token = joined.json()["token"].as_str().expect("token").to_string();
+    let Ticket {
+        id: ticket_id,
+        token,
+    } = Ticket::from_join(&joined.json());
     let ticket_url = format!("{base}/api/v1/tickets/{ticket_id}");
     let console_url = format!("{base}/api/v1/operator/console");
     let ticket_etag = send(taxpayer.get(&ticket_url).bearer_auth(&token))
@@ -280,7 +260,7 @@ async fn the_binarys_held_polls_answer_an_assignment_and_304_when_nothing_change
             .get(format!("{console_url}?wait=30"))
             .header("if-none-match", &console_etag),
     ));
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!held_ticket.is_finished() && !held_console.is_finished());
 
     // Act
@@ -342,7 +322,7 @@ async fn until_state(
 async fn the_binary_closes_unfinished_headers_and_serves_metrics_on_metrics_bind() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let dir = tempfile::tempdir().expect("tempdir");
-    let (port, metrics_port) = (crate::helpers::free_port(), crate::helpers::free_port());
+    let (port, metrics_port) = (free_port(), free_port());
     let config = dir.path().join("ventanilla.toml");
     std::fs::write(
         &config,
@@ -360,8 +340,8 @@ async fn the_binary_closes_unfinished_headers_and_serves_metrics_on_metrics_bind
             .arg("--config")
             .arg(&config)
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .spawn()
             .expect("the binary runs"),
     );
@@ -372,14 +352,7 @@ async fn the_binary_closes_unfinished_headers_and_serves_metrics_on_metrics_bind
         .pool_max_idle_per_host(0)
         .build()
         .expect("client");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while client.get(format!("{base}/readyz")).send().await.is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the binary never answered"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    until_answering(&client, &base).await;
 
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
@@ -389,11 +362,7 @@ async fn the_binary_closes_unfinished_headers_and_serves_metrics_on_metrics_bind
         .await
         .expect("writes");
     let mut rest = Vec::new();
-    let closed = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        stream.read_to_end(&mut rest),
-    )
-    .await;
+    let closed = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
     let main_metrics = send(client.get(format!("{base}/metrics"))).await;
     let metrics = send(client.get(format!("http://127.0.0.1:{metrics_port}/metrics"))).await;
     drop(child);

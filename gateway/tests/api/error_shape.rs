@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 
-use crate::helpers::{spawn_app, Answer};
+use crate::helpers::{assert_client_error, spawn_app, Answer};
 
 fn assert_api_error(what: &str, answer: &Answer, status: StatusCode, code: &str) {
     assert_eq!(answer.status, status, "{what}: {}", answer.text);
@@ -198,12 +198,7 @@ async fn undecodable_page_paths_are_refused_but_never_a_server_error() {
     ] {
         for method in [Method::GET, Method::POST] {
             let answer = app.oneshot(request(method.clone(), path)).await;
-            assert!(
-                answer.status.is_client_error(),
-                "{method} {path}: {} {}",
-                answer.status,
-                answer.text
-            );
+            assert_client_error(&format!("{method} {path}"), &answer);
         }
     }
 }

@@ -150,21 +150,7 @@ impl TestApp {
 
     /// One request through the router without a socket.
     pub async fn oneshot(&self, request: Request<Body>) -> Answer {
-        let response = self
-            .router()
-            .oneshot(request)
-            .await
-            .expect("router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        Answer {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        oneshot_answer(self.router(), request).await
     }
 
     /// A browser-like client (own cookie jar), not logged in.
@@ -221,16 +207,24 @@ impl TestApp {
     pub async fn joined(&self, nif: &str, service: &str) -> Ticket {
         let answer = self.join(nif, service).await;
         assert_eq!(answer.status, StatusCode::CREATED, "join: {}", answer.text);
-        let body = answer.json();
-        Ticket {
-            id: body["ticket_id"].as_str().expect("ticket_id").to_string(),
-            token: body["token"].as_str().expect("token").to_string(),
-        }
+        Ticket::from_join(&answer.json())
     }
 
     /// Waits (no sleeping) until the console shows `state`.
     pub async fn until_console(&self, operator: &str, state: ConsoleState) {
         self.test_engine.until_console(operator, state).await;
+    }
+
+    /// Logs `operator` in, available for `service` only, and presses
+    /// Atender: the operator waits for a taxpayer.
+    pub async fn operator_waiting(&self, operator: &str, service: &str) -> OperatorClient {
+        self.make_available(operator, &[service]).await;
+        let console = self.operator(operator).await;
+        assert_eq!(
+            console.post("/api/v1/operator/attend").await.status,
+            StatusCode::OK
+        );
+        console
     }
 
     /// Brings `operator` to the in-meeting state with a fresh CLAVE taxpayer.
@@ -240,12 +234,7 @@ impl TestApp {
         nif_number: u32,
         service: &str,
     ) -> (OperatorClient, Ticket) {
-        self.make_available(operator, &[service]).await;
-        let console = self.operator(operator).await;
-        assert_eq!(
-            console.post("/api/v1/operator/attend").await.status,
-            StatusCode::OK
-        );
+        let console = self.operator_waiting(operator, service).await;
         let ticket = self.joined(&dni(nif_number), service).await;
         self.until_console(operator, ConsoleState::Assigned).await;
         let started = console.post("/api/v1/operator/start").await;
@@ -267,6 +256,14 @@ pub struct Ticket {
 }
 
 impl Ticket {
+    /// The ticket a join's answer (its JSON body) gives.
+    pub fn from_join(body: &Value) -> Ticket {
+        Ticket {
+            id: body["ticket_id"].as_str().expect("ticket_id").to_string(),
+            token: body["token"].as_str().expect("token").to_string(),
+        }
+    }
+
     pub async fn get(&self, app: &TestApp) -> Answer {
         send(
             app.client()
@@ -329,6 +326,21 @@ impl OperatorClient {
     }
 }
 
+/// Sends `request` through `router` (no socket) and reads the whole answer.
+pub async fn oneshot_answer(router: Router, request: Request<Body>) -> Answer {
+    let response = router.oneshot(request).await.expect("router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Answer {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
 /// Sends a request and reads the whole answer.
 pub async fn send(request: reqwest::RequestBuilder) -> Answer {
     let response = request.send().await.expect("request sent");
@@ -370,6 +382,30 @@ pub fn config_with_server_keys(lines: &str) -> String {
         .map(|line| format!("{line}\n"))
         .collect();
     kept.replacen("[server]\n", &format!("[server]\n{lines}\n"), 1)
+}
+
+/// Asserts that `answer` refuses the request as the client's fault (4xx),
+/// never as a server error.
+pub fn assert_client_error(what: &str, answer: &Answer) {
+    assert!(
+        answer.status.is_client_error(),
+        "{what}: {} {}",
+        answer.status,
+        answer.text
+    );
+}
+
+/// The meeting id in a console's assignment (local provider: the last
+/// segment of its start URL).
+pub fn meeting_id(console: &Value) -> String {
+    let url = console["assignment"]["meeting"]["start_url"]
+        .as_str()
+        .expect("a meeting");
+    url.trim_start_matches("http://meetings.test/reunion/")
+        .split('?')
+        .next()
+        .expect("an id")
+        .to_string()
 }
 
 /// A loopback port nobody listens on now.

@@ -9,46 +9,59 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use engine::render::ConsoleState;
 use engine::testsuite::dni;
-use tower::ServiceExt as _;
 
-use crate::helpers::{send, spawn_app, spawn_app_with, Answer, AppOptions, TestApp, Ticket};
+use crate::helpers::{
+    oneshot_answer, send, spawn_app, spawn_app_with, Answer, AppOptions, TestApp, Ticket,
+};
 
 /// Lets a spawned poll reach its hold before the test changes anything.
 const SETTLE: Duration = Duration::from_millis(150);
 
-fn console_request(token: &str, query: &str, etag: Option<&str>) -> Request<Body> {
-    let mut request = Request::get(format!("/api/v1/operator/console{query}"))
-        .header("authorization", format!("Bearer {token}"));
-    if let Some(etag) = etag {
-        request = request.header("if-none-match", etag);
-    }
-    request.body(Body::empty()).expect("request")
+/// A poll the tests send through the router: the console's (with the
+/// operator's session token) or a ticket's (with its token).
+struct Poll {
+    path: String,
+    bearer: String,
 }
 
-fn ticket_request(ticket: &Ticket, query: &str, etag: Option<&str>) -> Request<Body> {
-    let mut request = Request::get(format!("/api/v1/tickets/{}{query}", ticket.id))
-        .header("authorization", format!("Bearer {}", ticket.token));
-    if let Some(etag) = etag {
-        request = request.header("if-none-match", etag);
+impl Poll {
+    fn console(token: &str) -> Poll {
+        Poll {
+            path: "/api/v1/operator/console".to_string(),
+            bearer: token.to_string(),
+        }
     }
-    request.body(Body::empty()).expect("request")
+
+    fn ticket(ticket: &Ticket) -> Poll {
+        Poll {
+            path: format!("/api/v1/tickets/{}", ticket.id),
+            bearer: ticket.token.clone(),
+        }
+    }
+
+    /// The poll with `query` (e.g. "?wait=30") and, when given, `If-None-Match`.
+    fn request(&self, query: &str, etag: Option<&str>) -> Request<Body> {
+        let mut request = Request::get(format!("{}{query}", self.path))
+            .header("authorization", format!("Bearer {}", self.bearer));
+        if let Some(etag) = etag {
+            request = request.header("if-none-match", etag);
+        }
+        request.body(Body::empty()).expect("request")
+    }
+
+    /// Reads the poll's ETag, then sends it with `?wait=30` and that ETag in
+    /// its own task, and gives it SETTLE to reach its hold.
+    async fn hold(&self, app: &TestApp) -> (String, tokio::task::JoinHandle<Answer>) {
+        let etag = etag_of(app, self.request("", None)).await;
+        let held = spawn_oneshot(app.router(), self.request("?wait=30", Some(&etag)));
+        tokio::time::sleep(SETTLE).await;
+        (etag, held)
+    }
 }
 
 /// Sends `request` through the router in its own task.
 fn spawn_oneshot(router: Router, request: Request<Body>) -> tokio::task::JoinHandle<Answer> {
-    tokio::spawn(async move {
-        let response = router.oneshot(request).await.expect("router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        Answer {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    })
+    tokio::spawn(oneshot_answer(router, request))
 }
 
 async fn etag_of(app: &TestApp, request: Request<Body>) -> String {
@@ -61,18 +74,8 @@ async fn etag_of(app: &TestApp, request: Request<Body>) -> String {
 async fn a_held_console_poll_answers_200_when_a_taxpayer_is_assigned() {
     // Arrange
     let app = spawn_app().await;
-    app.make_available("op-0001", &["CLAVE"]).await;
-    let console = app.operator("op-0001").await;
-    assert_eq!(
-        console.post("/api/v1/operator/attend").await.status,
-        StatusCode::OK
-    );
-    let waiting = etag_of(&app, console_request(&console.token, "", None)).await;
-    let held = spawn_oneshot(
-        app.router(),
-        console_request(&console.token, "?wait=30", Some(&waiting)),
-    );
-    tokio::time::sleep(SETTLE).await;
+    let console = app.operator_waiting("op-0001", "CLAVE").await;
+    let (waiting, held) = Poll::console(&console.token).hold(&app).await;
     assert!(!held.is_finished(), "nothing changed: the poll is held");
 
     // Act
@@ -92,12 +95,7 @@ async fn a_held_ticket_poll_answers_200_when_the_operator_is_assigned() {
     app.make_available("op-0001", &["CLAVE"]).await;
     let console = app.operator("op-0001").await;
     let ticket = app.joined(&dni(2), "CLAVE").await;
-    let waiting = etag_of(&app, ticket_request(&ticket, "", None)).await;
-    let held = spawn_oneshot(
-        app.router(),
-        ticket_request(&ticket, "?wait=30", Some(&waiting)),
-    );
-    tokio::time::sleep(SETTLE).await;
+    let (_, held) = Poll::ticket(&ticket).hold(&app).await;
     assert!(!held.is_finished());
 
     // Act
@@ -120,12 +118,7 @@ async fn a_held_ticket_poll_answers_when_its_position_moves() {
     let app = spawn_app().await;
     let first = app.joined(&dni(3), "CLAVE").await;
     let second = app.joined(&dni(4), "CLAVE").await;
-    let etag = etag_of(&app, ticket_request(&second, "", None)).await;
-    let held = spawn_oneshot(
-        app.router(),
-        ticket_request(&second, "?wait=30", Some(&etag)),
-    );
-    tokio::time::sleep(SETTLE).await;
+    let (_, held) = Poll::ticket(&second).hold(&app).await;
     assert!(!held.is_finished());
 
     // Act: the one ahead leaves; the second ticket's own snapshot is unchanged.
@@ -147,18 +140,19 @@ async fn a_held_poll_with_no_change_answers_304_after_its_wait() {
     app.make_available("op-0001", &["CLAVE"]).await;
     let console = app.operator("op-0001").await;
     let ticket = app.joined(&dni(5), "CLAVE").await;
-    let console_etag = etag_of(&app, console_request(&console.token, "", None)).await;
-    let ticket_etag = etag_of(&app, ticket_request(&ticket, "", None)).await;
+    let (console_poll, ticket_poll) = (Poll::console(&console.token), Poll::ticket(&ticket));
+    let console_etag = etag_of(&app, console_poll.request("", None)).await;
+    let ticket_etag = etag_of(&app, ticket_poll.request("", None)).await;
     let started = Instant::now();
 
     // Act
     let console_answer = spawn_oneshot(
         app.router(),
-        console_request(&console.token, "?wait=1", Some(&console_etag)),
+        console_poll.request("?wait=1", Some(&console_etag)),
     );
     let ticket_answer = spawn_oneshot(
         app.router(),
-        ticket_request(&ticket, "?wait=1", Some(&ticket_etag)),
+        ticket_poll.request("?wait=1", Some(&ticket_etag)),
     );
     let (console_answer, ticket_answer) = (
         console_answer.await.expect("task"),
@@ -181,7 +175,9 @@ async fn a_wait_without_if_none_match_answers_at_once() {
     let app = spawn_app().await;
     let ticket = app.joined(&dni(6), "CLAVE").await;
 
-    let answer = app.oneshot(ticket_request(&ticket, "?wait=30", None)).await;
+    let answer = app
+        .oneshot(Poll::ticket(&ticket).request("?wait=30", None))
+        .await;
 
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.json()["state"], "waiting");
@@ -203,9 +199,9 @@ async fn a_wait_that_is_not_1_to_30_seconds_is_refused_with_invalid_request() {
         "?wait=1&wait=2",
     ] {
         let answers = [
-            app.oneshot(console_request(&console.token, query, Some("\"x\"")))
+            app.oneshot(Poll::console(&console.token).request(query, Some("\"x\"")))
                 .await,
-            app.oneshot(ticket_request(&ticket, query, Some("\"x\"")))
+            app.oneshot(Poll::ticket(&ticket).request(query, Some("\"x\"")))
                 .await,
         ];
         for answer in answers {
@@ -233,18 +229,12 @@ async fn past_the_bound_of_held_polls_a_poll_is_answered_at_once() {
     })
     .await;
     let ticket = app.joined(&dni(8), "CLAVE").await;
-    let etag = etag_of(&app, ticket_request(&ticket, "", None)).await;
-    let first = spawn_oneshot(
-        app.router(),
-        ticket_request(&ticket, "?wait=30", Some(&etag)),
-    );
-    tokio::time::sleep(SETTLE).await;
+    let poll = Poll::ticket(&ticket);
+    let (etag, first) = poll.hold(&app).await;
     assert_eq!(app.state.held_polls.held(), 1);
 
     // Act
-    let second = app
-        .oneshot(ticket_request(&ticket, "?wait=30", Some(&etag)))
-        .await;
+    let second = app.oneshot(poll.request("?wait=30", Some(&etag))).await;
 
     // Assert: answered as without wait, while the first is still held.
     assert_eq!(second.status, StatusCode::NOT_MODIFIED);
@@ -257,12 +247,7 @@ async fn past_the_bound_of_held_polls_a_poll_is_answered_at_once() {
 async fn over_a_socket_a_held_console_poll_answers_the_assignment() {
     // Arrange
     let app = spawn_app().await;
-    app.make_available("op-0002", &["CLAVE"]).await;
-    let console = app.operator("op-0002").await;
-    assert_eq!(
-        console.post("/api/v1/operator/attend").await.status,
-        StatusCode::OK
-    );
+    let console = app.operator_waiting("op-0002", "CLAVE").await;
     let idle = console.get("/api/v1/operator/console").await;
     let console_etag = idle.header("etag").expect("etag");
     let held_console = tokio::spawn(send(
@@ -303,19 +288,17 @@ async fn a_ticket_poll_is_held_at_most_half_of_absent_after_so_an_open_page_stay
     })
     .await;
     let ticket = app.joined(&dni(10), "CLAVE").await;
-    let etag = etag_of(&app, ticket_request(&ticket, "", None)).await;
+    let poll = Poll::ticket(&ticket);
+    let etag = etag_of(&app, poll.request("", None)).await;
 
     // Act: asks for 30 s; the hold must end well before the taxpayer would
     // be taken for gone, so that the page's next poll keeps them present.
-    let held = spawn_oneshot(
-        app.router(),
-        ticket_request(&ticket, "?wait=30", Some(&etag)),
-    );
+    let held = spawn_oneshot(app.router(), poll.request("?wait=30", Some(&etag)));
     let answer = tokio::time::timeout(Duration::from_secs(10), held)
         .await
         .expect("answered long before the 30 s asked for")
         .expect("poll task");
-    let after = app.oneshot(ticket_request(&ticket, "", None)).await;
+    let after = app.oneshot(poll.request("", None)).await;
 
     // Assert
     assert_eq!(answer.status, StatusCode::NOT_MODIFIED);

@@ -3,23 +3,24 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use axum::Router;
 use engine::meeting::zoom::webhook::WebhookVerifier;
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{meeting_id, spawn_app, TestApp};
 
 const SECRET: &str = "webhook-secret-for-tests";
 
-fn meeting_id(console: &Value) -> String {
-    let url = console["assignment"]["meeting"]["start_url"]
-        .as_str()
-        .expect("a meeting");
-    url.trim_start_matches("http://meetings.test/reunion/")
-        .split('?')
-        .next()
-        .expect("an id")
-        .to_string()
+/// A verifier with the tests' secret, and a router that takes Zoom's
+/// webhooks signed with it.
+fn zoom_webhooks(app: &TestApp) -> (WebhookVerifier, Router) {
+    let router = gateway::router(
+        app.state
+            .clone()
+            .with_zoom_webhooks(Some(WebhookVerifier::new(SECRET))),
+    );
+    (WebhookVerifier::new(SECRET), router)
 }
 
 fn warning_codes(console: &Value) -> Vec<String> {
@@ -48,12 +49,7 @@ async fn a_signed_zoom_event_tells_the_operator_the_taxpayer_is_in_the_waiting_r
     let (console, _ticket) = app.operator_in_meeting("op-0001", 40, "CLAVE").await;
     let before = console.get("/api/v1/operator/console").await.json();
     let id = meeting_id(&before);
-    let verifier = WebhookVerifier::new(SECRET);
-    let router = gateway::router(
-        app.state
-            .clone()
-            .with_zoom_webhooks(Some(WebhookVerifier::new(SECRET))),
-    );
+    let (verifier, router) = zoom_webhooks(&app);
     let now = app.test_engine.engine.now().as_second();
     let event = json!({
         "event": "meeting.participant_joined_waiting_room",
@@ -128,12 +124,7 @@ async fn zoom_webhooks_are_not_served_with_the_local_provider_and_unknown_meetin
         .await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
 
-    let verifier = WebhookVerifier::new(SECRET);
-    let router = gateway::router(
-        app.state
-            .clone()
-            .with_zoom_webhooks(Some(WebhookVerifier::new(SECRET))),
-    );
+    let (verifier, router) = zoom_webhooks(&app);
     let now = app.test_engine.engine.now().as_second();
     let unknown = json!({"event": "meeting.ended", "event_ts": now * 1000,
         "payload": {"object": {"id": 12345, "uuid": "x", "host_id": "h"}}});
@@ -174,7 +165,7 @@ async fn zoom_webhooks_are_not_served_with_the_local_provider_and_unknown_meetin
 }
 
 /// The Prometheus text of `/metrics`.
-async fn scrape(app: &crate::helpers::TestApp) -> String {
+async fn scrape(app: &TestApp) -> String {
     let answer = app
         .oneshot(
             Request::get("/metrics")

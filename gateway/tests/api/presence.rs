@@ -8,7 +8,28 @@ use axum::http::StatusCode;
 use engine::testsuite::dni;
 use serde_json::json;
 
-use crate::helpers::{send, spawn_app, spawn_app_with, AppOptions, Ticket, DEFAULT_CONFIG};
+use crate::helpers::{
+    send, spawn_app, spawn_app_with, AppOptions, TestApp, Ticket, DEFAULT_CONFIG,
+};
+
+/// The clock moves on `by` without any page polling, then the presence
+/// sweep runs.
+async fn silent_for(app: &TestApp, by: Duration) {
+    app.test_engine.advance_without_polls(by);
+    app.test_engine
+        .engine
+        .sweep_presence()
+        .await
+        .expect("sweep");
+}
+
+/// The clock moves past the default retention of ended tickets (24 h),
+/// then a retention pass runs.
+async fn past_retention(app: &TestApp) {
+    app.test_engine
+        .advance(Duration::from_secs(24 * 60 * 60 + 1));
+    app.test_engine.engine.prune_now().await.expect("prune");
+}
 
 #[tokio::test]
 async fn a_polling_page_stays_present_and_a_silent_one_is_reported_absent_in_its_place() {
@@ -71,20 +92,8 @@ async fn the_leave_beacon_needs_the_ticket_token_and_never_ends_the_ticket() {
 async fn a_ticket_abandoned_for_silence_says_so() {
     let app = spawn_app().await;
     let ticket = app.joined(&dni(63), "CLAVE").await;
-    app.test_engine
-        .advance_without_polls(Duration::from_secs(150));
-    app.test_engine
-        .engine
-        .sweep_presence()
-        .await
-        .expect("sweep");
-    app.test_engine
-        .advance_without_polls(Duration::from_secs(600));
-    app.test_engine
-        .engine
-        .sweep_presence()
-        .await
-        .expect("sweep");
+    silent_for(&app, Duration::from_secs(150)).await;
+    silent_for(&app, Duration::from_secs(600)).await;
     app.test_engine
         .until_ticket(ticket.id.parse().expect("id"), "abandoned")
         .await;
@@ -126,15 +135,7 @@ async fn in_directory_mode_joining_again_answers_200_with_the_same_ticket_and_a_
     assert_eq!(again["ticket_id"], first["ticket_id"]);
     assert_eq!(again["position"], first["position"]);
     assert_ne!(again["token"], first["token"]);
-    let id = first["ticket_id"].as_str().expect("id").to_string();
-    let old = Ticket {
-        id: id.clone(),
-        token: first["token"].as_str().expect("token").into(),
-    };
-    let new = Ticket {
-        id,
-        token: again["token"].as_str().expect("token").into(),
-    };
+    let (old, new) = (Ticket::from_join(&first), Ticket::from_join(&again));
     assert_eq!(old.get(&app).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(new.get(&app).await.status, StatusCode::OK);
 }
@@ -162,9 +163,7 @@ async fn an_ended_ticket_answers_404_once_its_retention_runs_out() {
     );
     assert_eq!(ticket.get(&app).await.status, StatusCode::OK, "still shown");
 
-    app.test_engine
-        .advance(Duration::from_secs(24 * 60 * 60 + 1));
-    app.test_engine.engine.prune_now().await.expect("prune");
+    past_retention(&app).await;
 
     let gone = ticket.get(&app).await;
     assert_eq!(
@@ -196,9 +195,7 @@ async fn a_poll_held_on_a_ticket_whose_retention_runs_out_answers_404() {
     };
     // The hold has started before the ticket is forgotten.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    app.test_engine
-        .advance(Duration::from_secs(24 * 60 * 60 + 1));
-    app.test_engine.engine.prune_now().await.expect("prune");
+    past_retention(&app).await;
 
     let answer = tokio::time::timeout(Duration::from_secs(10), held)
         .await

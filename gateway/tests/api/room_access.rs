@@ -6,17 +6,32 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{send, spawn_app};
+use crate::helpers::{assert_client_error, meeting_id, send, spawn_app, Answer, TestApp};
 
-fn meeting_id(console: &Value) -> String {
-    let url = console["assignment"]["meeting"]["start_url"]
-        .as_str()
-        .expect("a meeting");
-    url.trim_start_matches("http://meetings.test/reunion/")
-        .split('?')
-        .next()
-        .expect("an id")
-        .to_string()
+/// `POST path` from a browser with no session, with `token` as its Bearer
+/// when given.
+async fn post_from_a_new_browser(app: &TestApp, path: &str, token: Option<&str>) -> Answer {
+    let request = app.client().post(app.url(path));
+    send(match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    })
+    .await
+}
+
+/// Asserts that each of `answers` was refused as not allowed (401 or 403).
+fn assert_refused(answers: &[(&str, &Answer)]) {
+    for (who, answer) in answers {
+        assert!(
+            matches!(
+                answer.status,
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+            ),
+            "{who}: {} {}",
+            answer.status,
+            answer.text
+        );
+    }
 }
 
 fn warnings(console: &Value) -> String {
@@ -43,12 +58,7 @@ async fn a_meeting_id_with_control_characters_is_a_client_error_never_a_500() {
                         .expect("request"),
                 )
                 .await;
-            assert!(
-                answer.status.is_client_error(),
-                "{method} {path}: {} {}",
-                answer.status,
-                answer.text
-            );
+            assert_client_error(&format!("{method} {path}"), &answer);
         }
     }
 }
@@ -61,13 +71,8 @@ async fn the_hosts_buttons_need_the_host_operators_session() {
     let id = meeting_id(&host.get("/api/v1/operator/console").await.json());
     let admit = format!("/reunion/{id}/admitir?rol=anfitrion");
 
-    let anonymous = send(app.client().post(app.url(&admit))).await;
-    let with_ticket_token = send(
-        app.client()
-            .post(app.url(&admit))
-            .bearer_auth(&ticket.token),
-    )
-    .await;
+    let anonymous = post_from_a_new_browser(&app, &admit, None).await;
+    let with_ticket_token = post_from_a_new_browser(&app, &admit, Some(&ticket.token)).await;
     let another_operator = send(other.client.post(app.url(&admit))).await;
     let room_page = send(
         app.client()
@@ -78,22 +83,12 @@ async fn the_hosts_buttons_need_the_host_operators_session() {
     let by_host = send(host.client.post(app.url(&admit))).await;
     let admitted = host.get("/api/v1/operator/console").await.json();
 
-    for (who, answer) in [
+    assert_refused(&[
         ("anonymous", &anonymous),
         ("the ticket's token", &with_ticket_token),
         ("another operator", &another_operator),
         ("the host page, anonymous", &room_page),
-    ] {
-        assert!(
-            matches!(
-                answer.status,
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-            ),
-            "{who}: {} {}",
-            answer.status,
-            answer.text
-        );
-    }
+    ]);
     assert_ne!(unchanged["assignment"]["meeting"]["taxpayer"], "in_meeting");
     assert!(
         by_host.status.is_success(),
@@ -112,38 +107,18 @@ async fn the_taxpayers_buttons_need_that_tickets_token() {
     let id = meeting_id(&host.get("/api/v1/operator/console").await.json());
     let enter = format!("/reunion/{id}/entrar");
 
-    let anonymous = send(app.client().post(app.url(&enter))).await;
-    let other_token = send(
-        app.client()
-            .post(app.url(&enter))
-            .bearer_auth(&other_ticket.token),
-    )
-    .await;
+    let anonymous = post_from_a_new_browser(&app, &enter, None).await;
+    let other_token = post_from_a_new_browser(&app, &enter, Some(&other_ticket.token)).await;
     let host_session = send(host.client.post(app.url(&enter))).await;
     let unchanged = host.get("/api/v1/operator/console").await.json();
-    let by_taxpayer = send(
-        app.client()
-            .post(app.url(&enter))
-            .bearer_auth(&ticket.token),
-    )
-    .await;
+    let by_taxpayer = post_from_a_new_browser(&app, &enter, Some(&ticket.token)).await;
     let waiting = host.get("/api/v1/operator/console").await.json();
 
-    for (who, answer) in [
+    assert_refused(&[
         ("anonymous", &anonymous),
         ("another ticket's token", &other_token),
         ("the host's session", &host_session),
-    ] {
-        assert!(
-            matches!(
-                answer.status,
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-            ),
-            "{who}: {} {}",
-            answer.status,
-            answer.text
-        );
-    }
+    ]);
     assert!(
         !warnings(&unchanged).contains("taxpayer_in_waiting_room"),
         "{unchanged}"

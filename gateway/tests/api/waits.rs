@@ -24,15 +24,31 @@ fn refusing_config() -> String {
     config
 }
 
+/// The app at ten to three on a Monday, with `config`.
+async fn app_at_ten_to_three(config: String) -> TestApp {
+    spawn_app_with(AppOptions {
+        at: ten_to_three(),
+        config,
+        ..AppOptions::default()
+    })
+    .await
+}
+
+/// `operator` comes on duty for CLAVE and presses Atender (through the
+/// engine, no session): waiting.
+async fn attend_through_engine(app: &TestApp, operator: &str) {
+    app.make_available(operator, &["CLAVE"]).await;
+    app.test_engine
+        .engine
+        .attend(&op(operator))
+        .await
+        .expect("attend");
+}
+
 /// op-0001 takes a CLAVE taxpayer now: one 4-minute attention (the
 /// configured time: nothing observed yet today) starts at 14:50.
 async fn one_operator_busy(app: &TestApp) {
-    app.make_available("op-0001", &["CLAVE"]).await;
-    app.test_engine
-        .engine
-        .attend(&op("op-0001"))
-        .await
-        .expect("attend");
+    attend_through_engine(app, "op-0001").await;
     app.joined(&dni(1), "CLAVE").await;
     app.test_engine.engine.settle().await.expect("settle");
 }
@@ -45,21 +61,10 @@ fn told(body: &Value) -> (Value, Value) {
     )
 }
 
-fn ticket_of(body: &Value) -> Ticket {
-    Ticket {
-        id: body["ticket_id"].as_str().expect("ticket_id").to_string(),
-        token: body["token"].as_str().expect("token").to_string(),
-    }
-}
-
 #[tokio::test]
 async fn a_join_whose_estimated_start_is_after_closing_is_told_so_and_still_admitted() {
     // Arrange
-    let app = spawn_app_with(AppOptions {
-        at: ten_to_three(),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = app_at_ten_to_three(DEFAULT_CONFIG.to_string()).await;
     one_operator_busy(&app).await;
 
     // Act: three taxpayers queue behind the attention in progress; they
@@ -81,22 +86,18 @@ async fn a_join_whose_estimated_start_is_after_closing_is_told_so_and_still_admi
             (json!(720), json!(true)),
         ]
     );
-    let last = ticket_of(&answers[2]).get(&app).await.json();
+    let last = Ticket::from_join(&answers[2]).get(&app).await.json();
     assert_eq!(told(&last), (json!(720), json!(true)));
-    let second = ticket_of(&answers[1]).get(&app).await.json();
+    let second = Ticket::from_join(&answers[1]).get(&app).await.json();
     assert_eq!(told(&second), (json!(480), json!(false)));
 }
 
 #[tokio::test]
 async fn the_ticket_poll_re_estimates_as_the_clock_runs() {
     // Arrange
-    let app = spawn_app_with(AppOptions {
-        at: ten_to_three(),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = app_at_ten_to_three(DEFAULT_CONFIG.to_string()).await;
     one_operator_busy(&app).await;
-    let ticket = ticket_of(&app.join(&dni(5), "CLAVE").await.json());
+    let ticket = Ticket::from_join(&app.join(&dni(5), "CLAVE").await.json());
 
     // Act: 100 s into the attention in progress.
     app.test_engine.advance(Duration::from_secs(100));
@@ -112,12 +113,7 @@ async fn the_ticket_poll_re_estimates_as_the_clock_runs() {
 #[tokio::test]
 async fn with_refuse_joins_past_closing_such_a_join_is_refused_and_changes_nothing() {
     // Arrange
-    let app = spawn_app_with(AppOptions {
-        at: ten_to_three(),
-        config: refusing_config(),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = app_at_ten_to_three(refusing_config()).await;
     one_operator_busy(&app).await;
     for number in [6, 7] {
         let answer = app.join(&dni(number), "CLAVE").await;
@@ -137,12 +133,7 @@ async fn with_refuse_joins_past_closing_such_a_join_is_refused_and_changes_nothi
     assert_eq!(services.figures(&code).expect("CLAVE").waiting(), 2);
     // A second operator comes on duty (and takes the first in line): now
     // the same taxpayer would start at 14:54, and is admitted.
-    app.make_available("op-0002", &["CLAVE"]).await;
-    app.test_engine
-        .engine
-        .attend(&op("op-0002"))
-        .await
-        .expect("attend");
+    attend_through_engine(&app, "op-0002").await;
     app.test_engine.engine.settle().await.expect("settle");
     let admitted = app.join(&dni(8), "CLAVE").await;
     assert_eq!(admitted.status, StatusCode::CREATED, "{}", admitted.text);
@@ -151,19 +142,14 @@ async fn with_refuse_joins_past_closing_such_a_join_is_refused_and_changes_nothi
 
 #[tokio::test]
 async fn with_nobody_serving_the_service_there_is_no_number_and_no_refusal() {
-    let app = spawn_app_with(AppOptions {
-        at: ten_to_three(),
-        config: refusing_config(),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = app_at_ten_to_three(refusing_config()).await;
 
     let answer = app.join(&dni(9), "CLAVE").await;
 
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
     let body = answer.json();
     assert_eq!(told(&body), (Value::Null, json!(false)));
-    let poll = ticket_of(&body).get(&app).await.json();
+    let poll = Ticket::from_join(&body).get(&app).await.json();
     assert_eq!(poll["estimated_wait_seconds"], Value::Null);
     assert_eq!(poll["estimate_reason"], "no_operator");
 }
@@ -172,11 +158,7 @@ async fn with_nobody_serving_the_service_there_is_no_number_and_no_refusal() {
 async fn the_join_form_warns_before_joining_when_the_estimate_is_past_closing() {
     // Arrange: two already wait behind the attention in progress; a
     // newcomer would start at 15:02.
-    let app = spawn_app_with(AppOptions {
-        at: ten_to_three(),
-        ..AppOptions::default()
-    })
-    .await;
+    let app = app_at_ten_to_three(DEFAULT_CONFIG.to_string()).await;
     one_operator_busy(&app).await;
     for number in [10, 11] {
         app.joined(&dni(number), "CLAVE").await;
@@ -197,12 +179,7 @@ async fn the_join_form_warns_before_joining_when_the_estimate_is_past_closing() 
 #[tokio::test]
 async fn the_join_form_says_when_nobody_serves_an_open_service() {
     let app = spawn_app_with(AppOptions::default()).await;
-    app.make_available("op-0001", &["CLAVE"]).await;
-    app.test_engine
-        .engine
-        .attend(&op("op-0001"))
-        .await
-        .expect("attend");
+    attend_through_engine(&app, "op-0001").await;
 
     let html = crate::helpers::send(app.client().get(app.url("/contribuyente")))
         .await

@@ -19,22 +19,22 @@ fn render_estimates(out: &mut String, estimates: &crate::estimates::EstimateRepo
         "\nestimated waits (|told − real| / real, real waits ≥ 3 s): {} taxpayers",
         estimates.taxpayers
     );
+    let judged = |errors: &crate::estimates::ErrorSummary| {
+        format!(
+            "{:>6} judged · median {} · p90 {}",
+            errors.count,
+            percent(errors.median_percent),
+            percent(errors.p90_percent),
+        )
+    };
     let _ = writeln!(
         out,
-        "  at join:  {:>6} judged · median {} · p90 {} · on average told {}, waited {}",
-        estimates.at_join.count,
-        percent(estimates.at_join.median_percent),
-        percent(estimates.at_join.p90_percent),
+        "  at join:  {} · on average told {}, waited {}",
+        judged(&estimates.at_join),
         seconds(estimates.mean_told_seconds),
         seconds(estimates.mean_waited_seconds),
     );
-    let _ = writeln!(
-        out,
-        "  at polls: {:>6} judged · median {} · p90 {}",
-        estimates.at_polls.count,
-        percent(estimates.at_polls.median_percent),
-        percent(estimates.at_polls.p90_percent),
-    );
+    let _ = writeln!(out, "  at polls: {}", judged(&estimates.at_polls));
     let _ = writeln!(
         out,
         "  told no wait: {} (of whom {} waited ≥ 1 s) · served within 1 s: {} (of whom {} had been told to wait) · told no operator: {}",

@@ -132,6 +132,41 @@ pub(super) fn commit_keys(shared: &Shared) -> Vec<String> {
     ]
 }
 
+/// The operations that write ticket `id` as `record` and put it in the
+/// queue, or take it out, as its state says.
+pub(super) fn push_ticket(
+    args: &mut Vec<String>,
+    id: &TicketId,
+    record: &TicketRecord,
+) -> Result<(), StoreError> {
+    let field = id.to_string();
+    args.extend([
+        "T".to_string(),
+        field.clone(),
+        codec::to_json::<TicketRecord>(record)?,
+    ]);
+    if record.state == TicketState::Waiting {
+        args.extend(["Q+".to_string(), field, record.seq.to_string()]);
+    } else {
+        args.extend(["Q-".to_string(), field]);
+    }
+    Ok(())
+}
+
+/// The operation that writes operator `id` as `record`.
+pub(super) fn push_operator(
+    args: &mut Vec<String>,
+    id: &OperatorId,
+    record: &OperatorRecord,
+) -> Result<(), StoreError> {
+    args.extend([
+        "O".to_string(),
+        id.to_string(),
+        codec::to_json::<OperatorRecord>(record)?,
+    ]);
+    Ok(())
+}
+
 pub(super) fn script_input(shared: &Shared, batch: &Batch) -> Result<ScriptInput, StoreError> {
     let names = &shared.keys;
     let mut keys = commit_keys(shared);
@@ -151,27 +186,13 @@ pub(super) fn script_input(shared: &Shared, batch: &Batch) -> Result<ScriptInput
             args.extend(["T-".to_string(), id.to_string()]);
             continue;
         };
-        let field = id.to_string();
-        args.extend([
-            "T".to_string(),
-            field.clone(),
-            codec::to_json::<TicketRecord>(record)?,
-        ]);
-        if record.state == TicketState::Waiting {
-            args.extend(["Q+".to_string(), field, record.seq.to_string()]);
-        } else {
-            args.extend(["Q-".to_string(), field]);
-        }
+        push_ticket(&mut args, id, record)?;
     }
     for id in &batch.operators {
         let Some(record) = batch.scratch.operators.get(id) else {
             continue;
         };
-        args.extend([
-            "O".to_string(),
-            id.to_string(),
-            codec::to_json::<OperatorRecord>(record)?,
-        ]);
+        push_operator(&mut args, id, record)?;
     }
     let mut history_keys: HashMap<String, usize> = HashMap::new();
     for (change, _) in &batch.accepted {

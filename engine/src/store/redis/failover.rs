@@ -15,9 +15,10 @@
 
 use std::sync::Arc;
 
-use deadpool_redis::redis::{self, Value};
+use deadpool_redis::redis::Value;
 
-use super::{failure, Failure, Fence, Shared};
+use super::lease::split_value;
+use super::{store_error, token_and_value, Fence, Shared};
 use crate::store::StoreError;
 
 /// Takes the lease back after it went missing in a failover; `None` when
@@ -29,10 +30,7 @@ pub(super) async fn reacquire(
     let lost = lost.clone();
     shared
         .on_runtime(move |shared| async move {
-            let holder = lost
-                .value
-                .split_once(' ')
-                .map_or(lost.value.as_str(), |(_, holder)| holder);
+            let (_, holder) = split_value(&lost.value);
             let mut connection = shared.connection().await?;
             let reply: Vec<Value> = shared
                 .scripts
@@ -45,20 +43,8 @@ pub(super) async fn reacquire(
                 .arg(lost.token)
                 .invoke_async(&mut connection)
                 .await
-                .map_err(|error| match failure(&error) {
-                    Failure::Transient(reason) => StoreError::Unavailable(reason),
-                    Failure::Definite(error) => error,
-                })?;
-            let corrupt =
-                || StoreError::Corrupt("unexpected reply from the re-acquire script".to_string());
-            let token: u64 = reply
-                .first()
-                .and_then(|v| redis::from_redis_value_ref(v).ok())
-                .ok_or_else(corrupt)?;
-            let value: String = reply
-                .get(1)
-                .and_then(|v| redis::from_redis_value_ref(v).ok())
-                .ok_or_else(corrupt)?;
+                .map_err(|error| store_error(&error))?;
+            let (token, value) = token_and_value(&reply, "re-acquire")?;
             if token > 0 {
                 tracing::warn!(
                     old_token = lost.token,

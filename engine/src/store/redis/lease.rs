@@ -8,7 +8,7 @@ use std::time::Duration;
 use deadpool_redis::redis::{self, Value};
 
 use super::holder::{describe, Liveness, ProcessIdentity};
-use super::{failover, failure, Failure, Fence, RedisStore, Shared};
+use super::{failover, store_error, token_and_value, Fence, RedisStore, Shared};
 use crate::store::StoreError;
 
 /// Longest holder name, in characters.
@@ -235,10 +235,7 @@ impl RedisLease {
                     .invoke_async::<u8>(&mut connection)
                     .await
                     .map(|_| ())
-                    .map_err(|error| match failure(&error) {
-                        Failure::Transient(reason) => StoreError::Unavailable(reason),
-                        Failure::Definite(error) => error,
-                    })
+                    .map_err(|error| store_error(&error))
             })
             .await
     }
@@ -266,7 +263,7 @@ fn checked_holder(holder: &str) -> Result<String, StoreError> {
 }
 
 /// `"<token> <holder>"` split in two.
-fn split_value(value: &str) -> (&str, &str) {
+pub(super) fn split_value(value: &str) -> (&str, &str) {
     value.split_once(' ').unwrap_or(("?", value))
 }
 
@@ -306,19 +303,8 @@ async fn try_acquire(
     let reply: Vec<Value> = invocation
         .invoke_async(&mut connection)
         .await
-        .map_err(|error| match failure(&error) {
-            Failure::Transient(reason) => StoreError::Unavailable(reason),
-            Failure::Definite(error) => error,
-        })?;
-    let corrupt = || StoreError::Corrupt("unexpected reply from the lease script".to_string());
-    let token: u64 = reply
-        .first()
-        .and_then(|v| redis::from_redis_value_ref(v).ok())
-        .ok_or_else(corrupt)?;
-    let value: String = reply
-        .get(1)
-        .and_then(|v| redis::from_redis_value_ref(v).ok())
-        .ok_or_else(corrupt)?;
+        .map_err(|error| store_error(&error))?;
+    let (token, value) = token_and_value(&reply, "lease")?;
     if token == 0 {
         let left_ms = reply
             .get(2)
@@ -348,10 +334,7 @@ async fn renew(shared: &Arc<Shared>, fence: &Fence) -> Result<(), StoreError> {
                 .arg(sent.ttl_ms)
                 .invoke_async(&mut connection)
                 .await
-                .map_err(|error| match failure(&error) {
-                    Failure::Transient(reason) => StoreError::Unavailable(reason),
-                    Failure::Definite(error) => error,
-                })?;
+                .map_err(|error| store_error(&error))?;
             match reply {
                 Value::Int(1) => Ok(None),
                 Value::Array(items) => {

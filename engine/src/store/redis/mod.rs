@@ -374,6 +374,30 @@ fn failure(error: &RedisError) -> Failure {
     }
 }
 
+/// The error of a call that is not retried here: a transient failure is
+/// [`StoreError::Unavailable`] (the caller may try again later).
+fn store_error(error: &RedisError) -> StoreError {
+    match failure(error) {
+        Failure::Transient(reason) => StoreError::Unavailable(reason),
+        Failure::Definite(error) => error,
+    }
+}
+
+/// The fencing token and lease value that open the reply of a lease
+/// script (acquire, re-acquire); `script` names it in the error.
+fn token_and_value(reply: &[redis::Value], script: &str) -> Result<(u64, String), StoreError> {
+    let corrupt = || StoreError::Corrupt(format!("unexpected reply from the {script} script"));
+    let token: u64 = reply
+        .first()
+        .and_then(|v| redis::from_redis_value_ref(v).ok())
+        .ok_or_else(corrupt)?;
+    let value: String = reply
+        .get(1)
+        .and_then(|v| redis::from_redis_value_ref(v).ok())
+        .ok_or_else(corrupt)?;
+    Ok((token, value))
+}
+
 fn pool_error(error: &PoolError) -> String {
     match error {
         PoolError::Backend(error) => format!("cannot reach redis: {error}"),

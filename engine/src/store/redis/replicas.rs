@@ -24,10 +24,9 @@ use std::time::Duration;
 
 use deadpool_redis::redis;
 
-use super::batch::{commit_keys, Batch, ScriptInput};
-use super::codec;
+use super::batch::{commit_keys, push_operator, push_ticket, Batch, ScriptInput};
 use super::{Connection, Shared};
-use crate::store::{OperatorRecord, StoreError, StoredState, TicketRecord, TicketState};
+use crate::store::{StoreError, StoredState};
 
 /// A take-back still to be done: under which fencing token, expecting which
 /// write to be the last applied, with which script input.
@@ -87,30 +86,14 @@ pub(super) fn revert_input(
     let mut keys = commit_keys(shared);
     let mut args = Vec::new();
     for id in &batch.tickets {
-        let field = id.to_string();
         match before.tickets.get(id) {
-            Some(record) => {
-                args.extend([
-                    "T".to_string(),
-                    field.clone(),
-                    codec::to_json::<TicketRecord>(record)?,
-                ]);
-                if record.state == TicketState::Waiting {
-                    args.extend(["Q+".to_string(), field, record.seq.to_string()]);
-                } else {
-                    args.extend(["Q-".to_string(), field]);
-                }
-            }
-            None => args.extend(["T-".to_string(), field]),
+            Some(record) => push_ticket(&mut args, id, record)?,
+            None => args.extend(["T-".to_string(), id.to_string()]),
         }
     }
     for id in &batch.operators {
         match before.operators.get(id) {
-            Some(record) => args.extend([
-                "O".to_string(),
-                id.to_string(),
-                codec::to_json::<OperatorRecord>(record)?,
-            ]),
+            Some(record) => push_operator(&mut args, id, record)?,
             None => args.extend(["O-".to_string(), id.to_string()]),
         }
     }

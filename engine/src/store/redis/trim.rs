@@ -12,7 +12,7 @@ use deadpool_redis::redis;
 use jiff::Timestamp;
 
 use super::codec::{self, Entry};
-use super::{Failure, Shared};
+use super::Shared;
 use crate::store::{StoreError, TrimCutoffs, TrimReport};
 
 /// History keys one pass asks `SCAN` for.
@@ -52,10 +52,7 @@ pub(super) async fn trim(
     let (events, annotations): (u64, u64) = invocation
         .invoke_async(&mut connection)
         .await
-        .map_err(|error| match super::failure(&error) {
-            Failure::Transient(reason) => StoreError::Unavailable(reason),
-            Failure::Definite(error) => error,
-        })?;
+        .map_err(|error| super::store_error(&error))?;
     Ok((
         TrimReport {
             events,

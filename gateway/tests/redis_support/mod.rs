@@ -1,19 +1,22 @@
-//! Real processes for the high-availability tests: `redis-server` primaries
-//! and replicas and Sentinels on private TCP ports, and `ventanilla` itself.
-//! Everything is killed when its value is dropped.
+//! Real processes for the tests that run `ventanilla` on a real Redis
+//! (`redis_ha.rs`, `redis_process.rs`): `redis-server` primaries and
+//! replicas on private TCP ports or on a unix socket, Sentinels, and
+//! `ventanilla` itself. Everything is killed when its value is dropped.
+//! `api` calls the running processes over HTTP; `stored` reads and checks
+//! what Redis holds.
 
 // Each test uses a different part of these helpers.
 #![allow(dead_code)]
 
+mod api;
+mod stored;
+
+pub use api::*;
+pub use stored::*;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-use engine::store::redis::RedisOptions;
-use engine::store::{RedisStore, StoredState};
-use engine::testsuite::dni;
-use reqwest::StatusCode;
-use serde_json::{json, Value};
 
 /// A child process killed (SIGKILL) when dropped.
 pub struct Killed(pub Option<Child>);
@@ -72,8 +75,14 @@ pub fn free_port() -> u16 {
 
 /// `redis-cli` against `port`; its trimmed output.
 pub fn cli(port: u16, args: &[&str]) -> String {
+    redis_cli(&["-h", "127.0.0.1", "-p", &port.to_string()], args)
+}
+
+/// `redis-cli` with `connection` (where to reach the server) and `args`;
+/// its trimmed output.
+fn redis_cli(connection: &[&str], args: &[&str]) -> String {
     let output = Command::new("redis-cli")
-        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(connection)
         .args(args)
         .output()
         .expect("redis-cli (install redis-tools)");
@@ -104,15 +113,9 @@ impl RedisNode {
         if let Some(primary) = replica_of {
             command.args(["--replicaof", "127.0.0.1", &primary.to_string()]);
         }
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (ops/test installs Debian's redis-server)");
         let node = RedisNode {
             port,
-            process: Killed(Some(child)),
+            process: spawn_quietly(&mut command),
         };
         wait_until(Duration::from_secs(10), "redis-server answers", || {
             cli(port, &["PING"]) == "PONG"
@@ -147,6 +150,64 @@ impl RedisNode {
     }
 }
 
+/// One `redis-server` on a unix socket in `dir` (no TCP port), appending
+/// every write to its AOF at once (`appendfsync always`): started again on
+/// the same `dir`, it has everything it acknowledged.
+pub struct SocketRedis {
+    pub socket: PathBuf,
+    pub process: Killed,
+}
+
+impl SocketRedis {
+    pub fn start(dir: &Path) -> SocketRedis {
+        let socket = dir.join("redis.sock");
+        let mut command = Command::new("redis-server");
+        command
+            .args(["--port", "0", "--unixsocket"])
+            .arg(&socket)
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
+            .arg("--dir")
+            .arg(dir);
+        let redis = SocketRedis {
+            socket,
+            process: spawn_quietly(&mut command),
+        };
+        // The socket file appears before the AOF is loaded: wait for PING.
+        wait_until(Duration::from_secs(10), "redis-server answers", || {
+            redis.cli(&["PING"]) == "PONG"
+        });
+        redis
+    }
+
+    /// `redis-cli` on this server's socket; its trimmed output.
+    pub fn cli(&self, args: &[&str]) -> String {
+        redis_cli(&["-s", &self.socket.to_string_lossy()], args)
+    }
+
+    pub fn url(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+}
+
+/// Spawns a `redis-server` command with no input and its output discarded
+/// (each logs to its own file, where one is set).
+fn spawn_quietly(command: &mut Command) -> Killed {
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server must be installed (ops/test installs Debian's redis-server)");
+    Killed(Some(child))
+}
+
 /// A Sentinel watching `primary` under the name "ventanilla", with quorum 2.
 pub fn start_sentinel(dir: &Path, name: &str, primary: u16) -> (u16, Killed) {
     let port = free_port();
@@ -167,15 +228,7 @@ pub fn start_sentinel(dir: &Path, name: &str, primary: u16) -> (u16, Killed) {
         ),
     )
     .expect("sentinel.conf");
-    let child = Command::new("redis-server")
-        .arg(&config)
-        .arg("--sentinel")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server --sentinel");
-    let process = Killed(Some(child));
+    let process = spawn_quietly(Command::new("redis-server").arg(&config).arg("--sentinel"));
     wait_until(Duration::from_secs(10), "sentinel answers", || {
         cli(port, &["PING"]) == "PONG"
     });
@@ -191,8 +244,9 @@ pub fn wait_until(within: Duration, what: &str, mut done: impl FnMut() -> bool) 
 }
 
 /// A configuration with one all-day service (so the test runs any day),
-/// two operators and `store` as the whole `[store]` section's body.
-pub fn write_config(dir: &Path, name: &str, port: u16, store: &str) -> PathBuf {
+/// `operators` operators (`op-0001`, `op-0002`…, password "demo") and
+/// `store` as the whole `[store]` section's body.
+pub fn write_config(dir: &Path, name: &str, port: u16, store: &str, operators: u32) -> PathBuf {
     let mut text = format!(
         "[server]\nbind = \"127.0.0.1:{port}\"\n\n[store]\n{store}\n\n\
          [limits]\nlogins_per_minute = 0\njoins_per_minute = 0\n\n\
@@ -200,7 +254,7 @@ pub fn write_config(dir: &Path, name: &str, port: u16, store: &str) -> PathBuf {
          [[services]]\ncode = \"CLAVE\"\ndescription = \"Trámites de asistencia por videollamada\"\n\
          days = \"every_day\"\nopen = \"00:00\"\nclose = \"24:00\"\nattention_minutes = 4\nrepresentation = false\n"
     );
-    for n in 1..=2 {
+    for n in 1..=operators {
         text.push_str(&format!(
             "\n[[operators]]\nid = \"op-000{n}\"\nname = \"Operador {n}\"\nid_number = \"A-000{n}\"\npassword = \"demo\"\n"
         ));
@@ -225,147 +279,23 @@ pub fn start_ventanilla(args: &[String], env: &[(String, String)], log: &Path) -
 
 /// `ventanilla --config FILE`, warnings only, stderr piped.
 pub fn start_plain(config: &Path) -> Killed {
+    start_with_flags(config, &[])
+}
+
+/// `ventanilla --config FILE --standby`: it serves once it takes the lease.
+pub fn start_standby(config: &Path) -> Killed {
+    start_with_flags(config, &["--standby"])
+}
+
+fn start_with_flags(config: &Path, flags: &[&str]) -> Killed {
     let child = Command::new(env!("CARGO_BIN_EXE_ventanilla"))
         .arg("--config")
         .arg(config)
+        .args(flags)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("ventanilla starts");
     Killed(Some(child))
-}
-
-pub fn client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .build()
-        .expect("client")
-}
-
-pub async fn ready(client: &reqwest::Client, base: &str) -> bool {
-    matches!(client.get(format!("{base}/readyz")).send().await, Ok(r) if r.status() == StatusCode::OK)
-}
-
-pub async fn wait_ready(client: &reqwest::Client, base: &str, within: Duration) {
-    let deadline = Instant::now() + within;
-    while !ready(client, base).await {
-        assert!(Instant::now() < deadline, "{base} never became ready");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-pub async fn login(client: &reqwest::Client, base: &str, operator: &str) -> String {
-    let response = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"operator_id": operator, "password": "demo"}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.expect("json");
-    body["token"].as_str().expect("token").to_string()
-}
-
-pub async fn join(
-    client: &reqwest::Client,
-    base: &str,
-    n: u32,
-) -> reqwest::Result<reqwest::Response> {
-    client
-        .post(format!("{base}/api/v1/tickets"))
-        .json(&json!({"nif": dni(n), "name": format!("CONTRIBUYENTE {n}"), "contrast": "x", "service": "CLAVE"}))
-        .send()
-        .await
-}
-
-/// A join that was acknowledged: its ticket id and token.
-pub async fn acknowledged_join(
-    client: &reqwest::Client,
-    base: &str,
-    n: u32,
-) -> Option<(String, String)> {
-    let response = join(client, base, n).await.ok()?;
-    if response.status() != StatusCode::CREATED {
-        return None;
-    }
-    let body: Value = response.json().await.ok()?;
-    Some((
-        body["ticket_id"].as_str()?.to_string(),
-        body["token"].as_str()?.to_string(),
-    ))
-}
-
-pub async fn operator_post(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    path: &str,
-    body: Value,
-) -> StatusCode {
-    let request = client
-        .post(format!("{base}/api/v1/operator/{path}"))
-        .bearer_auth(token)
-        .json(&body);
-    match request.send().await {
-        Ok(response) => response.status(),
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
-    }
-}
-
-pub async fn set_available(client: &reqwest::Client, base: &str, token: &str) {
-    let response = client
-        .put(format!("{base}/api/v1/operator/availability"))
-        .bearer_auth(token)
-        .json(&json!({"services": {"CLAVE": true}}))
-        .send()
-        .await
-        .expect("availability");
-    assert_eq!(response.status(), StatusCode::OK);
-}
-
-/// The stored state and its event log, read from `url`.
-pub async fn stored(url: &str) -> (StoredState, Vec<engine::store::LoggedChange>) {
-    let store = RedisStore::connect(url, RedisOptions::default())
-        .await
-        .expect("connect");
-    let state = engine::store::Store::load(&store).await.expect("load");
-    let log = engine::store::Store::events(&store, 0, usize::MAX)
-        .await
-        .expect("events");
-    (state, log)
-}
-
-/// Every acknowledged ticket is stored, each NIF joined at most once, and
-/// replaying the log gives the stored state (so no ticket was matched twice).
-pub fn assert_nothing_lost_nothing_twice(
-    state: &StoredState,
-    log: &[engine::store::LoggedChange],
-    acknowledged: &[(String, String)],
-) {
-    for (id, _) in acknowledged {
-        let id: engine::ticket::TicketId = id.parse().expect("ticket id");
-        assert!(
-            state.tickets.contains_key(&id),
-            "acknowledged ticket {id} is missing"
-        );
-    }
-    let mut nifs = std::collections::HashSet::new();
-    for ticket in state.tickets.values() {
-        assert!(
-            nifs.insert(ticket.nif.to_string()),
-            "a taxpayer joined twice"
-        );
-    }
-    let mut replayed = StoredState::default();
-    let mut matched = std::collections::HashSet::new();
-    for entry in log {
-        replayed
-            .apply(&entry.change)
-            .expect("every logged change fits: nothing applied twice");
-        if let engine::store::Change::Matched { ticket, .. } = &entry.change {
-            assert!(matched.insert(*ticket), "ticket {ticket} matched twice");
-        }
-    }
-    assert_eq!(&replayed, state, "the log replays to the stored state");
 }
