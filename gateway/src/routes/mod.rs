@@ -1,5 +1,6 @@
 //! The JSON API of API.md, one file a resource.
 
+pub mod console_cache;
 pub mod health;
 pub mod hold;
 pub mod openapi;
@@ -51,6 +52,19 @@ pub fn poll_response<T: Serialize>(
         return not_modified(etag);
     }
     with_poll_headers(Json(body).into_response(), etag)
+}
+
+/// A poll's 200 from a body serialized earlier.
+pub fn json_bytes(etag: String, body: bytes::Bytes) -> Response {
+    let response = (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response();
+    with_poll_headers(response, etag)
 }
 
 /// A poll's 304: the client has this version.

@@ -17,7 +17,7 @@ use engine::FinalizeInput;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{etag_matches, hold, no_store, not_modified, poll_response};
+use super::{etag_matches, hold, json_bytes, no_store, not_modified, poll_response};
 use crate::auth::Operator;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, NoBody};
@@ -381,6 +381,19 @@ pub(crate) async fn console(
     if etag_matches(&headers, &etag) {
         return Ok(not_modified(etag));
     }
+    if let Some(serialized) = state.console_cache.get(&operator, &etag) {
+        return Ok(json_bytes(etag, serialized));
+    }
     let body = render::console(views, &view, now);
-    Ok(poll_response(&headers, etag, &body))
+    match serde_json::to_vec(&body) {
+        Ok(serialized) => {
+            let serialized = bytes::Bytes::from(serialized);
+            state
+                .console_cache
+                .put(&operator, &etag, serialized.clone());
+            Ok(json_bytes(etag, serialized))
+        }
+        // Not seen: the body is plain data. Answered the usual way if so.
+        Err(_) => Ok(poll_response(&headers, etag, &body)),
+    }
 }
