@@ -9,7 +9,10 @@
 //! stdout gets one JSON object of named figures (`matches_per_second`,
 //! `durable_matches_per_second`, `durable_joins_per_second`,
 //! `raw_commit_script_per_second`, `durable_matches_ratio_to_raw`,
-//! `recovery_seconds`, `bytes_per_waiting_ticket`, …).
+//! `recovery_seconds`, `bytes_per_waiting_ticket`, …). The month benchmark
+//! (issue 12, `bench/month.rs`): `ops/bench --month [--days N]
+//! [--per-day N] [--short-retention]`, on Redis with
+//! `ops/bench --with-redis --month …` (a private redis-server).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +26,10 @@ use hdrhistogram::Histogram;
 
 #[path = "bench/month.rs"]
 mod month;
+#[path = "bench/month_load.rs"]
+mod month_load;
+#[path = "bench/month_store.rs"]
+mod month_store;
 #[path = "bench/presence.rs"]
 mod presence;
 #[path = "bench/raw_commit.rs"]
@@ -73,6 +80,10 @@ struct Options {
     short_retention: bool,
     days: u32,
     per_day: u32,
+    /// `--load-tickets N` (with `--month`): waiting during the recoveries.
+    load_tickets: u32,
+    /// `--load-operators N` (with `--month`): holding one during them.
+    load_operators: u32,
 }
 
 fn options() -> Options {
@@ -87,6 +98,8 @@ fn options() -> Options {
         short_retention: false,
         days: 30,
         per_day: 20_000,
+        load_tickets: 100_000,
+        load_operators: 10_000,
     };
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|arg| arg == "--json") {
@@ -118,8 +131,10 @@ fn options() -> Options {
             ("--min-replicas", Some(v)) => options.min_replicas = v as u32,
             ("--days", Some(v)) => options.days = v as u32,
             ("--per-day", Some(v)) => options.per_day = v as u32,
+            ("--load-tickets", Some(v)) => options.load_tickets = v as u32,
+            ("--load-operators", Some(v)) => options.load_operators = v as u32,
             _ => {
-                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence] [--month [--days N] [--per-day N] [--short-retention]] [--json]");
+                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence] [--month [--days N] [--per-day N] [--short-retention] [--load-tickets N] [--load-operators N] [--redis URL]] [--json]");
                 std::process::exit(2);
             }
         }
@@ -176,6 +191,22 @@ fn rss_bytes() -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     pages * 4096
+}
+
+/// CPU time this process has used, every thread (`/proc/self/stat` utime
+/// and stime, in the kernel's 100 Hz ticks): unlike wall time, hardly
+/// moved by what else runs on a shared machine.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name, in parentheses, may hold spaces: count after it.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum();
+    ticks as f64 / 100.0
 }
 
 /// Joins tickets `from..to` with `concurrency` clients.
@@ -474,23 +505,26 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32, min_replicas:
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
     let options = options();
+    if options.month {
+        month::month_benchmark(month::MonthOptions {
+            days: options.days,
+            per_day: options.per_day,
+            operators: options.operators,
+            short_retention: options.short_retention,
+            redis: options.redis.clone(),
+            load_tickets: options.load_tickets,
+            load_operators: options.load_operators,
+        })
+        .await;
+        report::finish();
+        return;
+    }
     if let Some(url) = &options.redis {
         redis_benchmarks(
             url,
             options.tickets,
             options.operators,
             options.min_replicas,
-        )
-        .await;
-        report::finish();
-        return;
-    }
-    if options.month {
-        month::month_benchmark(
-            options.days,
-            options.per_day,
-            options.operators,
-            options.short_retention,
         )
         .await;
         report::finish();

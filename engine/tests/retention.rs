@@ -1,14 +1,20 @@
 //! Running for months: ended tickets are forgotten after `[retention]
 //! ended_tickets` (24 h by default) in memory and in Redis, never a live one,
 //! and a restart between an end and its prune forgets it all the same.
-//! The event log and histories are trimmed by the store contract's checks.
+//! The event log and histories are trimmed by the store contract's checks;
+//! on Redis, one pass sweeps histories in bounded rounds.
 
 mod redis_support;
 
 use std::time::Duration;
 
-use engine::store::{RedisStore, Store};
+use engine::domain::{Annotation, Nif, Observations, Outcome, ServiceCode};
+use engine::store::redis::HISTORY_KEYS_PER_PASS;
+use engine::store::{
+    AbandonReason, Change, RedisStore, Store, TicketRecord, TicketState, TrimCutoffs,
+};
 use engine::testsuite::{dni, madrid, op, TestEngine};
+use engine::ticket::{TicketId, TicketToken};
 use engine::EngineError;
 use redis_support::{active_store, engine_on, restart_on, test_options, RedisServer};
 
@@ -119,4 +125,112 @@ async fn an_attention_finalized_long_ago_leaves_its_annotation_but_not_its_ticke
     assert!(app.engine.views().ticket(&ticket).is_none());
     let history = app.history(&nif).await;
     assert_eq!(history.len(), 1, "the history is kept for years, not a day");
+}
+
+/// `count` taxpayers, each left with one annotation at `at` (a ticket
+/// abandoned from the queue while its page was silent), committed through
+/// the store as the engine would, many at a time.
+async fn taxpayers_with_one_annotation(store: &RedisStore, count: usize, at: jiff::Timestamp) {
+    let service = ServiceCode::parse("CLAVE").expect("valid");
+    let changes = |n: usize| {
+        let ticket = TicketRecord {
+            id: TicketId::from_u64(n as u64 + 1),
+            token: TicketToken::random(),
+            nif: Nif::parse(&dni(n as u32 + 1_000)).expect("valid"),
+            name: format!("CONTRIBUYENTE {n}"),
+            service: service.clone(),
+            seq: n as u64,
+            joined_at: at,
+            state: TicketState::Waiting,
+        };
+        let annotation = Annotation {
+            at,
+            operator_id: None,
+            service: service.clone(),
+            outcome: Outcome::TaxpayerAbandoned,
+            observations: Observations::default(),
+            represented_nif: None,
+            taxpayer_observations: None,
+            abandon_reason: Some(AbandonReason::Absent),
+        };
+        let abandoned = Change::TicketAbandoned {
+            ticket: ticket.id,
+            operator: None,
+            observations: Observations::default(),
+            at,
+            reason: AbandonReason::Absent,
+            annotation: Some(annotation),
+        };
+        (Change::TicketJoined { ticket }, abandoned)
+    };
+    let numbers: Vec<usize> = (0..count).collect();
+    for chunk in numbers.chunks(256) {
+        let joins = chunk.iter().map(|n| {
+            let (joined, abandoned) = changes(*n);
+            async move {
+                store.apply(&joined).await.expect("joined");
+                store.apply(&abandoned).await.expect("abandoned");
+            }
+        });
+        futures_util::future::join_all(joins).await;
+    }
+}
+
+#[tokio::test]
+async fn on_redis_one_pass_sweeps_thousands_of_histories_and_leaves_the_rest_to_the_next() {
+    // Arrange: 8,000 taxpayers with an old annotation: more than one pass
+    // looks at. One round of 200 keys a pass, as before, would take
+    // 17 days to sweep four years of 20,000 new taxpayers a day.
+    let server = RedisServer::start();
+    let (store, _lease) = active_store(&server, "engine").await;
+    let old = madrid("2026-11-30 10:00");
+    let count = 8_000;
+    taxpayers_with_one_annotation(&store, count, old).await;
+    let cutoffs = TrimCutoffs {
+        events: jiff::Timestamp::MIN,
+        history: madrid("2026-12-01 10:00"),
+    };
+
+    // Act: passes until the sweep ends.
+    let first = store.trim(&cutoffs).await.expect("trim");
+    let mut dropped = first.annotations;
+    let mut passes = 1;
+    let mut last = first;
+    while !last.history_complete && passes < 10 {
+        last = store.trim(&cutoffs).await.expect("trim");
+        dropped += last.annotations;
+        passes += 1;
+    }
+
+    // Assert: the first pass went through many rounds but not everything;
+    // a few passes later every old annotation is gone, and no key is left.
+    assert!(!first.history_complete, "one pass is bounded");
+    assert!(
+        first.annotations >= 2_000,
+        "one pass looks at thousands of keys, not one round's 200: {}",
+        first.annotations
+    );
+    // SCAN's COUNT is a hint: a round may bring a few more keys.
+    assert!(
+        first.annotations as usize <= HISTORY_KEYS_PER_PASS * 5 / 4,
+        "at most about {HISTORY_KEYS_PER_PASS} keys a pass: {}",
+        first.annotations
+    );
+    assert!(
+        last.history_complete,
+        "the sweep ended within {passes} passes"
+    );
+    assert!(passes <= 4, "{passes} passes for {count} keys");
+    assert_eq!(dropped as usize, count);
+    for n in [0, count / 2, count - 1] {
+        let nif = Nif::parse(&dni(n as u32 + 1_000)).expect("valid");
+        assert!(store.history(&nif).await.expect("history").is_empty());
+    }
+    assert_eq!(
+        server
+            .send("EVAL \"return #redis.call('KEYS', '*history:*')\" 0")
+            .as_deref(),
+        Some(":0"),
+        "a taxpayer with no annotation left has no key"
+    );
 }

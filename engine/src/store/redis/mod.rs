@@ -95,6 +95,7 @@ use crate::domain::{Annotation, Nif};
 use keys::Keys;
 pub use lease::RedisLease;
 pub use pool::{SentinelUrl, SENTINEL_SCHEME};
+pub use trim::HISTORY_KEYS_PER_PASS;
 use writer::{Command, Writer};
 
 /// How the store talks to Redis. The defaults suit a Redis on the same host

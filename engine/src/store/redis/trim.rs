@@ -5,8 +5,15 @@
 //!
 //! Stream ids are event seqs, not times, so the first entry to keep is found
 //! by a binary search over the stream (a few `XRANGE … COUNT 1` reads).
-//! Histories are visited with `SCAN`, a bounded number of keys a pass, the
-//! cursor kept between passes.
+//! Histories are visited with `SCAN`, the cursor kept between passes, in
+//! rounds: each round's keys go to one script call, so Redis (and every
+//! commit waiting behind it) is held for one round's keys at a time, and a
+//! pass makes a bounded number of rounds. One pass every ten seconds must
+//! sweep every history often enough that an annotation outlives its
+//! `[retention] history` by little: at 20,000 new taxpayers a day and the
+//! default four years that is about 29 million keys, which
+//! [`HISTORY_KEYS_PER_PASS`] sweeps in about 20 hours (one round a pass,
+//! as before, took 17 days; BENCHMARKS.md "A month on the manual clock").
 
 use deadpool_redis::redis;
 use jiff::Timestamp;
@@ -15,18 +22,64 @@ use super::codec::{self, Entry};
 use super::Shared;
 use crate::store::{StoreError, TrimCutoffs, TrimReport};
 
-/// History keys one pass asks `SCAN` for.
-const HISTORY_KEYS_PER_PASS: usize = 200;
+/// History keys one round asks `SCAN` for, and so about the most one
+/// script call looks at (~1 ms of Redis's time).
+const HISTORY_KEYS_PER_ROUND: usize = 200;
 
-/// One pass: returns what went and the `SCAN` cursor to go on from.
+/// Rounds one pass makes at most (fewer once the sweep reaches its end).
+const HISTORY_ROUNDS_PER_PASS: usize = 20;
+
+/// About the most history keys one pass looks at.
+pub const HISTORY_KEYS_PER_PASS: usize = HISTORY_KEYS_PER_ROUND * HISTORY_ROUNDS_PER_PASS;
+
+/// One pass: returns what went and the `SCAN` cursor to go on from. A pass
+/// that fails part way is retried from the cursor it started at (looking
+/// at a history twice only finds nothing more to drop).
 pub(super) async fn trim(
     shared: &Shared,
     cutoffs: TrimCutoffs,
     cursor: u64,
 ) -> Result<(TrimReport, u64), StoreError> {
     let fence = shared.fence()?;
-    let first_kept = first_event_at_or_after(shared, cutoffs.events).await?;
-    let (next_cursor, history_keys): (u64, Vec<String>) = shared
+    // The events go with the first round; later rounds only trim histories.
+    let mut first_kept = first_event_at_or_after(shared, cutoffs.events)
+        .await?
+        .map(codec::entry_id)
+        .unwrap_or_default();
+    let history_cutoff = cutoffs.history.to_string();
+    let mut report = TrimReport::default();
+    let mut cursor = cursor;
+    for _ in 0..HISTORY_ROUNDS_PER_PASS {
+        let (next_cursor, history_keys) = scan_histories(shared, cursor).await?;
+        let mut invocation = shared.scripts.trim.prepare_invoke();
+        invocation
+            .key(&shared.keys.lease)
+            .key(&shared.keys.events)
+            .arg(&fence.value)
+            .arg(std::mem::take(&mut first_kept))
+            .arg(&history_cutoff);
+        for key in &history_keys {
+            invocation.key(key);
+        }
+        let mut connection = shared.connection().await?;
+        let (events, annotations): (u64, u64) = invocation
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| super::store_error(&error))?;
+        report.events += events;
+        report.annotations += annotations;
+        cursor = next_cursor;
+        if cursor == 0 {
+            break;
+        }
+    }
+    report.history_complete = cursor == 0;
+    Ok((report, cursor))
+}
+
+/// One `SCAN` round over the histories: the next cursor and the keys.
+async fn scan_histories(shared: &Shared, cursor: u64) -> Result<(u64, Vec<String>), StoreError> {
+    shared
         .read(
             redis::pipe()
                 .cmd("SCAN")
@@ -34,33 +87,10 @@ pub(super) async fn trim(
                 .arg("MATCH")
                 .arg(shared.keys.history_pattern())
                 .arg("COUNT")
-                .arg(HISTORY_KEYS_PER_PASS),
+                .arg(HISTORY_KEYS_PER_ROUND),
         )
         .await
-        .map(|((next, keys),): ((u64, Vec<String>),)| (next, keys))?;
-    let mut invocation = shared.scripts.trim.prepare_invoke();
-    invocation
-        .key(&shared.keys.lease)
-        .key(&shared.keys.events)
-        .arg(&fence.value)
-        .arg(first_kept.map(codec::entry_id).unwrap_or_default())
-        .arg(cutoffs.history.to_string());
-    for key in &history_keys {
-        invocation.key(key);
-    }
-    let mut connection = shared.connection().await?;
-    let (events, annotations): (u64, u64) = invocation
-        .invoke_async(&mut connection)
-        .await
-        .map_err(|error| super::store_error(&error))?;
-    Ok((
-        TrimReport {
-            events,
-            annotations,
-            history_complete: next_cursor == 0,
-        },
-        next_cursor,
-    ))
+        .map(|((next, keys),): ((u64, Vec<String>),)| (next, keys))
 }
 
 /// The seq of the oldest event committed at or after `cutoff`; `None` when
