@@ -11,7 +11,7 @@ use std::time::Duration;
 use engine::domain::{Annotation, Nif, Observations, Outcome, ServiceCode};
 use engine::store::redis::HISTORY_KEYS_PER_PASS;
 use engine::store::{
-    AbandonReason, Change, RedisStore, Store, TicketRecord, TicketState, TrimCutoffs,
+    AbandonReason, Change, MemoryStore, RedisStore, Store, TicketRecord, TicketState, TrimCutoffs,
 };
 use engine::testsuite::{dni, madrid, op, TestEngine};
 use engine::ticket::{TicketId, TicketToken};
@@ -130,7 +130,7 @@ async fn an_attention_finalized_long_ago_leaves_its_annotation_but_not_its_ticke
 /// `count` taxpayers, each left with one annotation at `at` (a ticket
 /// abandoned from the queue while its page was silent), committed through
 /// the store as the engine would, many at a time.
-async fn taxpayers_with_one_annotation(store: &RedisStore, count: usize, at: jiff::Timestamp) {
+async fn taxpayers_with_one_annotation(store: &dyn Store, count: usize, at: jiff::Timestamp) {
     let service = ServiceCode::parse("CLAVE").expect("valid");
     let changes = |n: usize| {
         let ticket = TicketRecord {
@@ -233,4 +233,39 @@ async fn on_redis_one_pass_sweeps_thousands_of_histories_and_leaves_the_rest_to_
         Some(":0"),
         "a taxpayer with no annotation left has no key"
     );
+}
+
+#[tokio::test]
+async fn in_memory_one_pass_drops_a_bounded_number_and_the_next_passes_finish() {
+    // Arrange: 12,000 taxpayers with an old annotation. A pass holds the
+    // memory store's lock, so it must not drop them all at once.
+    let store = MemoryStore::new();
+    let count = 12_000;
+    taxpayers_with_one_annotation(&store, count, madrid("2026-11-30 10:00")).await;
+    let cutoffs = TrimCutoffs {
+        events: jiff::Timestamp::MIN,
+        history: madrid("2026-12-01 10:00"),
+    };
+
+    // Act: passes until the sweep says it is complete.
+    let first = store.trim(&cutoffs).await.expect("trim");
+    let mut dropped = first.annotations;
+    let mut passes = 1;
+    let mut last = first;
+    while !last.history_complete && passes < 10 {
+        last = store.trim(&cutoffs).await.expect("trim");
+        dropped += last.annotations;
+        passes += 1;
+    }
+
+    // Assert: bounded first pass, everything old gone in three.
+    assert!(!first.history_complete, "one pass is bounded");
+    assert_eq!(first.annotations, 5_000);
+    assert!(last.history_complete);
+    assert_eq!(passes, 3);
+    assert_eq!(dropped as usize, count);
+    for n in [0, count / 2, count - 1] {
+        let nif = Nif::parse(&dni(n as u32 + 1_000)).expect("valid");
+        assert!(store.history(&nif).await.expect("history").is_empty());
+    }
 }

@@ -13,6 +13,11 @@ use crate::domain::{Annotation, Nif};
 /// a long demo does not grow without bound.
 const DEFAULT_EVENT_CAPACITY: usize = 1_000_000;
 
+/// The most log entries, and the most annotations, one retention pass
+/// drops: a pass holds the store's lock, so every commit waits for it
+/// (5,000 is well under a millisecond; the engine passes every 10 s).
+const DROPPED_PER_PASS: usize = 5_000;
+
 /// In-memory [`Store`]. A std-style mutex is right here: every critical
 /// section is a short, non-async map update (see mini-redis's `db.rs`).
 #[derive(Debug)]
@@ -25,6 +30,9 @@ pub struct MemoryStore {
 struct Inner {
     state: StoredState,
     histories: HashMap<Nif, Vec<Annotation>>,
+    /// Every annotation's time and taxpayer, in commit order (the clock's
+    /// order): a pass drops the oldest first without looking at the rest.
+    annotation_times: VecDeque<(jiff::Timestamp, Nif)>,
     events: VecDeque<LoggedChange>,
     next_event: u64,
 }
@@ -67,6 +75,7 @@ impl Store for MemoryStore {
                     .entry(nif)
                     .or_default()
                     .push(annotation.clone());
+                inner.annotation_times.push_back((annotation.at, nif));
             }
         }
         let seq = inner.next_event;
@@ -95,24 +104,39 @@ impl Store for MemoryStore {
 
     async fn trim(&self, cutoffs: &TrimCutoffs) -> Result<TrimReport, StoreError> {
         let mut inner = self.inner.lock();
-        let mut report = TrimReport {
-            history_complete: true,
-            ..TrimReport::default()
-        };
-        while inner
-            .events
-            .front()
-            .is_some_and(|logged| logged.change.at() < cutoffs.events)
+        let mut report = TrimReport::default();
+        while report.events < DROPPED_PER_PASS as u64
+            && inner
+                .events
+                .front()
+                .is_some_and(|logged| logged.change.at() < cutoffs.events)
         {
             inner.events.pop_front();
             report.events += 1;
         }
-        inner.histories.retain(|_, annotations| {
-            let before = annotations.len();
-            annotations.retain(|annotation| annotation.at >= cutoffs.history);
-            report.annotations += (before - annotations.len()) as u64;
-            !annotations.is_empty()
-        });
+        let mut looked_at = 0;
+        while looked_at < DROPPED_PER_PASS {
+            let Some(&(at, nif)) = inner.annotation_times.front() else {
+                break;
+            };
+            if at >= cutoffs.history {
+                break;
+            }
+            inner.annotation_times.pop_front();
+            looked_at += 1;
+            if let Some(annotations) = inner.histories.get_mut(&nif) {
+                let before = annotations.len();
+                annotations.retain(|annotation| annotation.at >= cutoffs.history);
+                report.annotations += (before - annotations.len()) as u64;
+                if annotations.is_empty() {
+                    inner.histories.remove(&nif);
+                }
+            }
+        }
+        report.history_complete = inner
+            .annotation_times
+            .front()
+            .is_none_or(|(at, _)| *at >= cutoffs.history);
         Ok(report)
     }
 
