@@ -2,7 +2,9 @@
 //!
 //! Ownership decides who serialises what. The dispatcher owns the queues and
 //! the set of waiting operators, so joins, attends, interrupts and matches go
-//! through it. Once matched, the operator owns the assignment, so accept and
+//! through it; what it owns lives in a plain state machine
+//! ([`crate::dispatch::Dispatch`]) that decides, and the actor only commits
+//! each decision through the store and delivers the effects it answers. Once matched, the operator owns the assignment, so accept and
 //! abandon after assignment go through the operator. A ticket actor owns what
 //! its taxpayer sees and forwards their commands to whichever owns the ticket
 //! now. Replies that need another actor wait with `AtomicResponse`, so an

@@ -1,5 +1,6 @@
-//! The dispatcher's own upkeep: retrying matches whose commit failed, and
-//! a consistent copy of its bookkeeping for checks and metrics.
+//! The dispatcher's own upkeep: matching pairs a message made possible,
+//! retrying matches whose commit failed, and a consistent copy of its
+//! bookkeeping for checks and metrics.
 
 use super::*;
 
@@ -25,26 +26,23 @@ impl Dispatcher {
     /// return, a change of availability) so that no Atender handled in
     /// between can take the ticket from an operator who waited longer.
     pub(super) fn match_pending(&mut self) -> Pending {
-        let Some((service, seq, ticket, operator)) = self.any_pending_pair() else {
+        let Some(plan) = self.dispatch.next_match(self.shared.clock.now()) else {
             return Box::pin(actix::fut::ready(()));
         };
-        let now = self.shared.clock.now();
-        let change = Change::Matched {
-            ticket: ticket.id,
-            operator: operator.clone(),
-            at: now,
-        };
+        let change = plan.change();
         let store = Arc::clone(&self.shared.store);
         Box::pin(
             async move { store.apply(&change).await }
                 .into_actor(self)
                 .then(move |result, this, ctx| match result {
                     Ok(()) => {
-                        this.commit_match(&service, seq, &operator, now, true);
+                        let effects = this.dispatch.commit_match(plan, true);
+                        this.deliver(effects);
                         this.match_pending()
                     }
                     Err(error) => {
                         tracing::warn!(%error, "match retry not committed");
+                        this.dispatch.rollback_match(plan);
                         ctx.notify_later(RetryMatches, MATCH_RETRY);
                         Box::pin(actix::fut::ready(()))
                     }
@@ -58,45 +56,10 @@ impl Dispatcher {
 #[rtype(result = "DispatcherFigures")]
 pub struct Inspect;
 
-/// A consistent copy of the dispatcher's bookkeeping.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DispatcherFigures {
-    /// Waiting tickets per service, in queue order.
-    pub queues: BTreeMap<ServiceCode, Vec<TicketId>>,
-    /// Waiting operators, longest-waiting first.
-    pub waiting_operators: Vec<OperatorId>,
-    /// Ticket held by each operator.
-    pub holding: BTreeMap<OperatorId, TicketId>,
-    /// Waiting tickets set aside as absent, in join order.
-    pub absent: Vec<TicketId>,
-}
-
 impl Handler<Inspect> for Dispatcher {
     type Result = MessageResult<Inspect>;
 
     fn handle(&mut self, _msg: Inspect, _ctx: &mut Context<Self>) -> Self::Result {
-        let mut waiting: Vec<(&u64, &OperatorId)> = self
-            .waiting_operators
-            .iter()
-            .map(|(operator, waiting)| (&waiting.wait_seq, operator))
-            .collect();
-        waiting.sort();
-        MessageResult(DispatcherFigures {
-            queues: self
-                .queues
-                .iter()
-                .map(|(service, queue)| (service.clone(), queue.values().map(|q| q.id).collect()))
-                .collect(),
-            waiting_operators: waiting
-                .into_iter()
-                .map(|(_, operator)| operator.clone())
-                .collect(),
-            holding: self.holding.iter().map(|(o, t)| (o.clone(), *t)).collect(),
-            absent: self
-                .absent
-                .values()
-                .map(|absent| absent.queued.id)
-                .collect(),
-        })
+        MessageResult(self.dispatch.figures())
     }
 }
