@@ -10,6 +10,10 @@
 //! now. Replies that need another actor wait with `AtomicResponse`, so an
 //! actor handles one command at a time; waits only point down the chain
 //! ticket → operator → dispatcher → store, so they can never form a cycle.
+//! The dispatcher alone does not hold its mailbox across its commits: it
+//! pipelines them (`dispatcher/pipeline.rs`), parking what each decision
+//! took until the store has answered, and replies once the change is
+//! durable.
 //!
 //! No actor waits for the meeting provider: the operator's create (Iniciar)
 //! and end (Finalizar, "Finalizar la reunión para todos") run on their own
@@ -130,4 +134,6 @@ macro_rules! answer_ping {
     )*};
 }
 
-answer_ping!(Dispatcher, OperatorActor, TicketActor);
+// The dispatcher answers once its commits in flight have settled
+// (`dispatcher/upkeep.rs`).
+answer_ping!(OperatorActor, TicketActor);

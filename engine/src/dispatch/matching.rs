@@ -134,6 +134,7 @@ impl Dispatch {
     pub(super) fn restore_ticket(&mut self, seq: u64) {
         match self.pending.tickets.remove(&seq) {
             Some(PendingTicket::Matching { service, queued }) => {
+                self.unsettle(std::slice::from_ref(&service));
                 self.queues.insert(&service, seq, queued);
             }
             Some(PendingTicket::Leaving {
@@ -163,7 +164,28 @@ impl Dispatch {
         };
         if let Some(waiting) = place {
             // Still on duty: only their place in line comes back.
+            self.unsettle(&waiting.services);
             self.waiting.insert(operator.clone(), waiting);
         }
+    }
+
+    /// Notes that a waiting operator or a queued ticket came to `services`
+    /// by a commit or a rollback rather than by a decision: a pair may
+    /// have formed there ([`Dispatch::may_match`]).
+    pub(super) fn unsettle(&mut self, services: &[ServiceCode]) {
+        self.unsettled.extend(services.iter().cloned());
+    }
+
+    /// Whether a ticket and an operator who could be matched may both wait
+    /// since the last call: then the caller asks for [`Dispatch::next_match`]
+    /// until it answers none. Cheap: it looks only at the services where a
+    /// commit or a rollback added someone (with commits in flight, a join
+    /// and an Atender may each have been decided without seeing the other).
+    pub fn may_match(&mut self) -> bool {
+        let possible = self.unsettled.iter().any(|service| {
+            self.queues.has_tickets(service) && self.waiting.longest_waiting(service).is_some()
+        });
+        self.unsettled.clear();
+        possible
     }
 }

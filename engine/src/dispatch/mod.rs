@@ -30,12 +30,12 @@ mod waiting;
 #[cfg(test)]
 mod tests;
 
-pub use operators::{Readiness, WithdrawDecision, Withdrawal};
+pub use operators::{Readiness, ServicesChange, WithdrawDecision, Withdrawal};
 pub use pending::{JoinPlan, LeavePlan, MatchPlan, ReadyPlan, ResumePlan, WithdrawPlan};
 pub use presence::{PresenceSweep, SweepPlan};
 pub use taxpayers::{AbandonDecision, JoinDecision, JoinReceipt};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -119,6 +119,9 @@ pub struct Dispatch {
     live: HashMap<(Nif, ServiceCode), TicketId>,
     /// The next join's global sequence: FIFO across services.
     next_seq: u64,
+    /// Services where a commit or a rollback added a waiting operator or a
+    /// queued ticket since the last [`Dispatch::may_match`].
+    unsettled: BTreeSet<ServiceCode>,
 }
 
 impl Dispatch {
@@ -134,6 +137,7 @@ impl Dispatch {
             pending: Pending::default(),
             live: HashMap::new(),
             next_seq: seed.next_seq,
+            unsettled: BTreeSet::new(),
         };
         for (record, slot, seen) in seed.queued {
             dispatch

@@ -43,6 +43,21 @@ pub enum WithdrawDecision {
     Commit(WithdrawPlan),
     /// Nothing to commit: the answer.
     Answer(Withdrawal),
+    /// A decision about this operator is being committed (a match): decide
+    /// again once it has settled, when the answer is known.
+    Later,
+}
+
+/// What a waiting operator's change of services amounts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServicesChange {
+    /// Applied: a pair may have become possible ([`Dispatch::next_match`]).
+    Applied,
+    /// Not waiting: their next Atender reads the new availability anyway.
+    NotWaiting,
+    /// A decision about this operator is being committed: apply it again
+    /// once that has settled.
+    Later,
 }
 
 impl Dispatch {
@@ -97,6 +112,8 @@ impl Dispatch {
                 if let Some(PendingOperator::Waiting { services }) =
                     self.pending.operators.remove(&operator)
                 {
+                    // A ticket may have joined while this wait was committed.
+                    self.unsettle(&services);
                     self.add_waiting_operator(operator, services);
                 }
                 (Readiness::Waiting { since: at }, Vec::new())
@@ -124,6 +141,9 @@ impl Dispatch {
     /// Interrumpir while waiting. An operator matched first is told what
     /// they hold.
     pub fn decide_withdraw(&mut self, operator: OperatorId, now: Timestamp) -> WithdrawDecision {
+        if self.pending.operators.contains_key(&operator) {
+            return WithdrawDecision::Later;
+        }
         let Some(waiting) = self.waiting.remove(&operator) else {
             let held = self
                 .holders
@@ -195,19 +215,22 @@ impl Dispatch {
 
     /// A waiting operator's availability changed ("Gestión disponibilidad"
     /// while "A la espera"): same place among the waiting operators, new
-    /// services. Answers true when it applied: a taxpayer may already wait
-    /// in a service just added, so the caller matches pending pairs at once
-    /// ([`Dispatch::next_match`]). An operator matched or withdrawn meanwhile
-    /// reads the new availability at their next Atender anyway.
+    /// services. Once applied, a taxpayer may already wait in a service just
+    /// added, so the caller matches pending pairs at once
+    /// ([`Dispatch::next_match`]).
     pub fn change_waiting_services(
         &mut self,
         operator: &OperatorId,
         services: Vec<ServiceCode>,
-    ) -> bool {
+    ) -> ServicesChange {
+        if self.pending.operators.contains_key(operator) {
+            return ServicesChange::Later;
+        }
         let Some(waiting) = self.waiting.remove(operator) else {
-            return false;
+            return ServicesChange::NotWaiting;
         };
+        self.unsettle(&services);
         self.insert_waiting_operator(operator.clone(), waiting.wait_seq, services);
-        true
+        ServicesChange::Applied
     }
 }

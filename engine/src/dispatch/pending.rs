@@ -37,6 +37,18 @@ pub(crate) enum PendingTicket {
     },
 }
 
+impl PendingTicket {
+    /// The parked ticket's id (a joining one has none to act on yet).
+    pub fn id(&self) -> Option<TicketId> {
+        match self {
+            PendingTicket::Joining { .. } => None,
+            PendingTicket::Matching { queued, .. } | PendingTicket::Leaving { queued, .. } => {
+                Some(queued.id)
+            }
+        }
+    }
+}
+
 /// Where a leaving ticket waited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Origin {

@@ -54,6 +54,9 @@ pub enum AbandonDecision {
     },
     /// The ticket is not waiting any more.
     Gone,
+    /// A decision about this ticket is being committed (a match, an
+    /// expiry): decide again once it has settled, when the answer is known.
+    Later,
 }
 
 impl Dispatch {
@@ -196,6 +199,8 @@ impl Dispatch {
             }
             self.restore_operator(&operator);
         }
+        // An operator may have started waiting while this join was committed.
+        self.unsettle(std::slice::from_ref(&service));
         let position = figures.map_or(1, |figures| figures.position(slot));
         let estimate = self
             .views
@@ -267,6 +272,9 @@ impl Dispatch {
         observations: Observations,
         now: Timestamp,
     ) -> AbandonDecision {
+        if matches!(self.pending.tickets.get(&seq), Some(parked) if parked.id() == Some(ticket)) {
+            return AbandonDecision::Later;
+        }
         let parked = if self.queues.holds(ticket, service, seq) {
             self.queues
                 .remove(service, seq)
@@ -362,7 +370,10 @@ impl Dispatch {
         from: Origin,
     ) {
         match from {
-            Origin::Queue => self.queues.insert(&service, seq, queued),
+            Origin::Queue => {
+                self.unsettle(std::slice::from_ref(&service));
+                self.queues.insert(&service, seq, queued)
+            }
             Origin::Absent { expires_at } => self.absent.insert(
                 seq,
                 AbsentTicket {

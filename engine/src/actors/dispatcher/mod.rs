@@ -1,12 +1,14 @@
 //! The dispatcher: the actor around [`crate::dispatch::Dispatch`], the only
-//! writer of queue order. Each handler asks `Dispatch` to decide, commits
-//! the decision's change through the store, tells `Dispatch` how the commit
-//! went, and delivers the effects it answers. Every match is committed to
-//! the store before either party hears of it. The mailbox is held across
-//! each commit (`AtomicResponse`), so every decision is made on the state
-//! the previous one left.
+//! writer of queue order. Each handler asks `Dispatch` to decide, hands the
+//! decision's changes to the store (`pipeline.rs`), and once they are
+//! durable tells `Dispatch` how the commit went, delivers the effects it
+//! answers and replies. Every match is committed to the store before either
+//! party hears of it. The mailbox is not held across commits: what a
+//! decision parked is out of reach of the next ones until it settles, and
+//! decisions settle in the order they were made.
 
 mod operators;
+mod pipeline;
 mod presence;
 mod reload;
 mod taxpayers;
@@ -24,15 +26,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
+use tokio::sync::oneshot;
 
 use super::operator::{self, OperatorActor};
 use super::ticket::{self, TicketActor};
-use super::{commit_and, Shared};
+use super::Shared;
 use crate::dispatch::{Dispatch, DispatchSeed, Effect};
 use crate::domain::{Observations, OperatorId, ServiceCode};
 use crate::error::EngineError;
 use crate::presence::Seen;
 use crate::store::{AbandonReason, TicketRecord};
+use pipeline::{first, Pipeline};
 
 /// How long to wait before retrying a match whose commit failed.
 const MATCH_RETRY: Duration = Duration::from_secs(1);
@@ -47,6 +51,8 @@ pub struct Dispatcher {
     dispatch: Dispatch,
     /// Where effects for operators go.
     operators: HashMap<OperatorId, Addr<OperatorActor>>,
+    /// Decisions handed to the store and not yet settled.
+    pipeline: Pipeline,
 }
 
 impl Actor for Dispatcher {
@@ -87,6 +93,7 @@ impl Dispatcher {
             shared,
             dispatch,
             operators: seed.operators,
+            pipeline: Pipeline::default(),
         }
     }
 
@@ -152,10 +159,6 @@ impl Dispatcher {
             .get(ticket)
             .map(|entry| entry.value().clone())
     }
-}
-
-fn ready<T: 'static>(value: T) -> AtomicResponse<Dispatcher, T> {
-    AtomicResponse::new(Box::pin(actix::fut::ready(value)))
 }
 
 /// The store's refusal as the engine's error.

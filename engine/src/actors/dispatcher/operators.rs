@@ -2,7 +2,7 @@
 //! and hand a finished attention back.
 
 use super::*;
-use crate::dispatch::WithdrawDecision;
+use crate::dispatch::{ServicesChange, WithdrawDecision};
 use crate::ticket::TicketId;
 
 /// Atender Contribuyente: the operator is ready for the next taxpayer.
@@ -16,19 +16,17 @@ pub struct OperatorReady {
 }
 
 impl Handler<OperatorReady> for Dispatcher {
-    type Result = AtomicResponse<Self, Result<Readiness, EngineError>>;
+    type Result = Response<Result<Readiness, EngineError>>;
 
-    fn handle(&mut self, msg: OperatorReady, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: OperatorReady, ctx: &mut Context<Self>) -> Self::Result {
         let now = self.shared.clock.now();
         let plan = match self.dispatch.decide_ready(msg.operator, msg.services, now) {
             Ok(plan) => plan,
-            Err(error) => return ready(Err(error)),
+            Err(error) => return Response::reply(Err(error)),
         };
-        commit_and(
-            self,
-            &self.shared.store,
-            plan.change(),
-            move |result, this, _ctx| match result {
+        let (reply, answer) = oneshot::channel();
+        self.commit(ctx, vec![plan.change()], move |this, ctx, results| {
+            let readiness = match first(results) {
                 Ok(()) => {
                     let (readiness, effects) = this.dispatch.commit_ready(plan);
                     this.deliver(effects);
@@ -38,8 +36,13 @@ impl Handler<OperatorReady> for Dispatcher {
                     this.dispatch.rollback_ready(plan);
                     Err(refused(error))
                 }
-            },
-        )
+            };
+            // A join decided while this commit was in flight may wait for
+            // exactly this operator (or for the ticket given back).
+            this.match_if_possible(ctx);
+            let _ = reply.send(readiness);
+        });
+        pipeline::answer(answer, Err(EngineError::EngineUnavailable))
     }
 }
 
@@ -52,29 +55,50 @@ pub struct WithdrawOperator {
 }
 
 impl Handler<WithdrawOperator> for Dispatcher {
-    type Result = AtomicResponse<Self, Result<Withdrawal, EngineError>>;
+    type Result = Response<Result<Withdrawal, EngineError>>;
 
-    fn handle(&mut self, msg: WithdrawOperator, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: WithdrawOperator, ctx: &mut Context<Self>) -> Self::Result {
+        let (reply, answer) = oneshot::channel();
+        self.withdraw(msg.operator, reply, ctx);
+        pipeline::answer(answer, Err(EngineError::EngineUnavailable))
+    }
+}
+
+impl Dispatcher {
+    fn withdraw(
+        &mut self,
+        operator: OperatorId,
+        reply: oneshot::Sender<Result<Withdrawal, EngineError>>,
+        ctx: &mut Context<Self>,
+    ) {
         let now = self.shared.clock.now();
-        let plan = match self.dispatch.decide_withdraw(msg.operator, now) {
+        let plan = match self.dispatch.decide_withdraw(operator.clone(), now) {
             WithdrawDecision::Commit(plan) => plan,
-            WithdrawDecision::Answer(answer) => return ready(Ok(answer)),
+            WithdrawDecision::Answer(answer) => {
+                let _ = reply.send(Ok(answer));
+                return;
+            }
+            // Being matched: the answer is the match, or a withdrawal if
+            // the match's commit fails.
+            WithdrawDecision::Later => {
+                self.defer(move |this, ctx| this.withdraw(operator, reply, ctx));
+                return;
+            }
         };
-        commit_and(
-            self,
-            &self.shared.store,
-            plan.change(),
-            move |result, this, _ctx| match result {
+        self.commit(ctx, vec![plan.change()], move |this, ctx, results| {
+            let withdrawal = match first(results) {
                 Ok(()) => {
                     let now = this.shared.clock.now();
                     Ok(this.dispatch.commit_withdraw(plan, now))
                 }
                 Err(error) => {
                     this.dispatch.rollback_withdraw(plan);
+                    this.match_if_possible(ctx);
                     Err(refused(error))
                 }
-            },
-        )
+            };
+            let _ = reply.send(withdrawal);
+        });
     }
 }
 
@@ -123,17 +147,22 @@ pub struct WaitingServicesChanged {
 }
 
 impl Handler<WaitingServicesChanged> for Dispatcher {
-    type Result = AtomicResponse<Self, ()>;
+    type Result = ();
 
-    fn handle(&mut self, msg: WaitingServicesChanged, _ctx: &mut Context<Self>) -> Self::Result {
-        if self
+    fn handle(&mut self, msg: WaitingServicesChanged, ctx: &mut Context<Self>) {
+        match self
             .dispatch
-            .change_waiting_services(&msg.operator, msg.services)
+            .change_waiting_services(&msg.operator, msg.services.clone())
         {
             // A taxpayer may already wait in a service just added: matched
             // before any Atender pressed since.
-            return AtomicResponse::new(self.match_pending());
+            ServicesChange::Applied => self.match_pending(ctx),
+            ServicesChange::NotWaiting => {}
+            ServicesChange::Later => {
+                self.defer(move |this, ctx| {
+                    <Self as Handler<WaitingServicesChanged>>::handle(this, msg, ctx)
+                });
+            }
         }
-        ready(())
     }
 }

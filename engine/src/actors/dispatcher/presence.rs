@@ -15,15 +15,14 @@ pub struct TicketReturned {
 }
 
 impl Handler<TicketReturned> for Dispatcher {
-    type Result = AtomicResponse<Self, ()>;
+    type Result = ();
 
-    fn handle(&mut self, msg: TicketReturned, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: TicketReturned, ctx: &mut Context<Self>) {
         if self.dispatch.ticket_returned(msg.ticket, msg.seq) {
             // An operator may be waiting for exactly this taxpayer: they get
             // it before any Atender pressed since.
-            return AtomicResponse::new(self.match_pending());
+            self.match_pending(ctx);
         }
-        ready(())
     }
 }
 
@@ -35,54 +34,46 @@ impl Handler<TicketReturned> for Dispatcher {
 pub struct SweepPresence;
 
 impl Handler<SweepPresence> for Dispatcher {
-    type Result = AtomicResponse<Self, PresenceSweep>;
+    type Result = Response<PresenceSweep>;
 
-    fn handle(&mut self, _msg: SweepPresence, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, _msg: SweepPresence, ctx: &mut Context<Self>) -> Self::Result {
         let now = self.shared.clock.now();
         let plan = self.dispatch.sweep(now);
         // The silent assignments' asks go out now: their ticket actors
         // commit through the operators.
         self.deliver(plan.effects);
         let expiries = plan.expiries;
-        let changes: Vec<_> = expiries
+        let changes = expiries
             .iter()
             .map(|expiry| expiry.change.clone())
             .collect();
-        let store = Arc::clone(&self.shared.store);
         let sweep = plan.sweep;
-        AtomicResponse::new(Box::pin(
-            async move {
-                // Concurrent applies: the store's writer commits them as one batch.
-                futures_util::future::join_all(changes.iter().map(|change| store.apply(change)))
-                    .await
-            }
-            .into_actor(self)
-            .then(move |results, this, _ctx| {
-                let mut sweep = sweep;
-                for (expiry, result) in expiries.into_iter().zip(results) {
-                    match result {
-                        Ok(()) => {
-                            let effects = this.dispatch.commit_leave(expiry);
-                            this.deliver(effects);
-                            sweep.expired += 1;
-                        }
-                        Err(error) => {
-                            // Tried again at the next pass.
-                            tracing::warn!(%error, "absent ticket's abandonment not committed");
-                            this.dispatch.rollback_leave(expiry);
-                        }
+        let (reply, answer) = oneshot::channel();
+        // One commit for the pass: the store's writer takes them as one batch.
+        self.commit(ctx, changes, move |this, _ctx, results| {
+            let mut sweep = sweep;
+            for (expiry, result) in expiries.into_iter().zip(results) {
+                match result {
+                    Ok(()) => {
+                        let effects = this.dispatch.commit_leave(expiry);
+                        this.deliver(effects);
+                        sweep.expired += 1;
+                    }
+                    Err(error) => {
+                        // Tried again at the next pass.
+                        tracing::warn!(%error, "absent ticket's abandonment not committed");
+                        this.dispatch.rollback_leave(expiry);
                     }
                 }
-                this.dispatch.publish_absent_counts();
-                // Tickets that came back go to the operators already waiting
-                // before anything else is handled.
-                let pending = if sweep.returned > 0 {
-                    this.match_pending()
-                } else {
-                    Box::pin(actix::fut::ready(()))
-                };
-                pending.map(move |(), _, _| sweep)
-            }),
-        ))
+            }
+            this.dispatch.publish_absent_counts();
+            let _ = reply.send(sweep);
+        });
+        if sweep.returned > 0 {
+            // Tickets that came back go to the operators already waiting
+            // before anything else is decided.
+            self.match_pending(ctx);
+        }
+        pipeline::answer(answer, sweep)
     }
 }

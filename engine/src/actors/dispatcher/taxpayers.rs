@@ -3,7 +3,6 @@
 use super::*;
 use crate::dispatch::{AbandonDecision, JoinDecision, JoinPlan, ResumePlan};
 use crate::domain::Nif;
-use crate::store::StoreError;
 use crate::ticket::TicketId;
 use jiff::Timestamp;
 
@@ -24,77 +23,81 @@ pub struct Join {
 }
 
 impl Handler<Join> for Dispatcher {
-    type Result = AtomicResponse<Self, Result<JoinReceipt, EngineError>>;
+    type Result = Response<Result<JoinReceipt, EngineError>>;
 
-    fn handle(&mut self, msg: Join, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: Join, ctx: &mut Context<Self>) -> Self::Result {
         let now = self.shared.clock.now();
         let decision =
             self.dispatch
                 .decide_join(msg.nif, msg.name, msg.service, msg.may_resume, now);
+        let (reply, answer) = oneshot::channel();
         match decision {
-            Err(error) => ready(Err(error)),
-            Ok(JoinDecision::Resume(plan)) => self.resume(plan),
-            Ok(JoinDecision::Join(plan)) => self.join(plan),
+            Err(error) => return Response::reply(Err(error)),
+            Ok(JoinDecision::Resume(plan)) => self.resume(plan, reply, ctx),
+            Ok(JoinDecision::Join(plan)) => self.join(plan, reply, ctx),
         }
+        pipeline::answer(answer, Err(EngineError::EngineUnavailable))
     }
 }
 
+type ReplyTo<T> = oneshot::Sender<Result<T, EngineError>>;
+
 impl Dispatcher {
-    /// Commits the join, then the match with the operator parked for it.
-    fn join(&mut self, plan: JoinPlan) -> AtomicResponse<Self, Result<JoinReceipt, EngineError>> {
-        let (joined, matched) = (plan.joined(), plan.matched());
-        let store = Arc::clone(&self.shared.store);
-        let commit = async move {
-            store.apply(&joined).await?;
-            let match_result = match &matched {
-                Some(change) => Some(store.apply(change).await),
-                None => None,
-            };
-            Ok::<_, StoreError>(match_result)
-        };
-        AtomicResponse::new(Box::pin(commit.into_actor(self).map(
-            move |result, this, ctx| {
-                let match_result = match result {
-                    Ok(match_result) => match_result,
-                    Err(error) => {
-                        this.dispatch.rollback_join(plan);
-                        return Err(refused(error));
-                    }
-                };
-                if let Some(Err(error)) = &match_result {
-                    tracing::warn!(%error, "match after join not committed; retrying");
-                    ctx.notify_later(RetryMatches, MATCH_RETRY);
+    /// Commits the join and, right behind it, the match with the operator
+    /// parked for it.
+    fn join(&mut self, plan: JoinPlan, reply: ReplyTo<JoinReceipt>, ctx: &mut Context<Self>) {
+        let mut changes = vec![plan.joined()];
+        changes.extend(plan.matched());
+        self.commit(ctx, changes, move |this, ctx, results| {
+            let mut results = results.into_iter();
+            let joined = results.next().unwrap_or(Ok(()));
+            let receipt = match joined {
+                Err(error) => {
+                    this.dispatch.rollback_join(plan);
+                    this.match_if_possible(ctx);
+                    Err(refused(error))
                 }
-                let matched = matches!(match_result, Some(Ok(())));
-                let (receipt, effects) = this.dispatch.commit_join(plan, matched);
-                this.deliver(effects);
-                Ok(receipt)
-            },
-        )))
+                Ok(()) => {
+                    let matched = match (plan.operator.is_some(), results.next()) {
+                        (true, Some(Ok(()))) => true,
+                        (true, Some(Err(error))) => {
+                            tracing::warn!(%error, "match after join not committed; retrying");
+                            ctx.notify_later(RetryMatches, MATCH_RETRY);
+                            false
+                        }
+                        _ => false,
+                    };
+                    let (receipt, effects) = this.dispatch.commit_join(plan, matched);
+                    this.deliver(effects);
+                    // An operator may have started waiting while this join
+                    // was committed.
+                    this.match_if_possible(ctx);
+                    Ok(receipt)
+                }
+            };
+            let _ = reply.send(receipt);
+        });
     }
 
     /// A verified taxpayer asks again for a service where their ticket is
     /// still live: the same ticket, its current place and a new token (the
     /// old one stops working).
-    fn resume(
-        &mut self,
-        plan: ResumePlan,
-    ) -> AtomicResponse<Self, Result<JoinReceipt, EngineError>> {
-        commit_and(
-            self,
-            &self.shared.store,
-            plan.change(),
-            move |result, this, _ctx| {
-                result.map_err(refused)?;
-                if this.ticket_actor(&plan.ticket).is_none() {
-                    return Err(EngineError::UnknownTicket);
+    fn resume(&mut self, plan: ResumePlan, reply: ReplyTo<JoinReceipt>, ctx: &mut Context<Self>) {
+        self.commit(ctx, vec![plan.change()], move |this, _ctx, results| {
+            let receipt = match first(results) {
+                Err(error) => Err(refused(error)),
+                Ok(()) if this.ticket_actor(&plan.ticket).is_none() => {
+                    Err(EngineError::UnknownTicket)
                 }
-                let now = this.shared.clock.now();
-                let (receipt, effects) = this.dispatch.commit_resume(plan, now);
-                this.deliver(effects);
-                Ok(receipt)
-            },
-        )
+                Ok(()) => {
+                    let now = this.shared.clock.now();
+                    let (receipt, effects) = this.dispatch.commit_resume(plan, now);
+                    this.deliver(effects);
+                    Ok(receipt)
+                }
+            };
+            let _ = reply.send(receipt);
+        });
     }
 }
 
@@ -129,13 +132,30 @@ pub enum Abandonment {
 }
 
 impl Handler<AbandonWaiting> for Dispatcher {
-    type Result = AtomicResponse<Self, Result<Abandonment, EngineError>>;
+    type Result = Response<Result<Abandonment, EngineError>>;
 
-    fn handle(&mut self, msg: AbandonWaiting, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: AbandonWaiting, ctx: &mut Context<Self>) -> Self::Result {
+        let (reply, answer) = oneshot::channel();
+        self.abandon_waiting(msg, reply, ctx);
+        pipeline::answer(answer, Err(EngineError::EngineUnavailable))
+    }
+}
+
+impl Dispatcher {
+    fn abandon_waiting(
+        &mut self,
+        msg: AbandonWaiting,
+        reply: ReplyTo<Abandonment>,
+        ctx: &mut Context<Self>,
+    ) {
         let at = self.shared.clock.now();
-        let decision =
-            self.dispatch
-                .decide_abandon(msg.ticket, &msg.service, msg.seq, msg.observations, at);
+        let decision = self.dispatch.decide_abandon(
+            msg.ticket,
+            &msg.service,
+            msg.seq,
+            msg.observations.clone(),
+            at,
+        );
         let plan = match decision {
             AbandonDecision::Commit(plan) => plan,
             AbandonDecision::Assigned {
@@ -150,16 +170,23 @@ impl Handler<AbandonWaiting> for Dispatcher {
                     },
                     None => Abandonment::Gone,
                 };
-                return ready(Ok(answer));
+                let _ = reply.send(Ok(answer));
+                return;
             }
-            AbandonDecision::Gone => return ready(Ok(Abandonment::Gone)),
+            AbandonDecision::Gone => {
+                let _ = reply.send(Ok(Abandonment::Gone));
+                return;
+            }
+            // Being matched or expired: the answer is that decision's, or
+            // an abandonment if its commit fails.
+            AbandonDecision::Later => {
+                self.defer(move |this, ctx| this.abandon_waiting(msg, reply, ctx));
+                return;
+            }
         };
         let change = plan.change.clone();
-        commit_and(
-            self,
-            &self.shared.store,
-            change,
-            move |result, this, _ctx| match result {
+        self.commit(ctx, vec![change], move |this, ctx, results| {
+            let abandonment = match first(results) {
                 Ok(()) => {
                     let effects = this.dispatch.commit_leave(plan);
                     this.deliver(effects);
@@ -167,10 +194,12 @@ impl Handler<AbandonWaiting> for Dispatcher {
                 }
                 Err(error) => {
                     this.dispatch.rollback_leave(plan);
+                    this.match_if_possible(ctx);
                     Err(refused(error))
                 }
-            },
-        )
+            };
+            let _ = reply.send(abandonment);
+        });
     }
 }
 

@@ -3,6 +3,7 @@
 //! bookkeeping for checks and metrics.
 
 use super::*;
+use crate::actors::Ping;
 
 /// Retries matches whose commit failed (the store was briefly unavailable).
 #[derive(Message)]
@@ -10,44 +11,47 @@ use super::*;
 pub struct RetryMatches;
 
 impl Handler<RetryMatches> for Dispatcher {
-    type Result = AtomicResponse<Self, ()>;
+    type Result = ();
 
-    fn handle(&mut self, _msg: RetryMatches, _ctx: &mut Context<Self>) -> Self::Result {
-        AtomicResponse::new(self.match_pending())
+    fn handle(&mut self, _msg: RetryMatches, ctx: &mut Context<Self>) {
+        self.match_pending(ctx);
     }
 }
 
-/// Matching that goes on until no pair is left.
-pub(super) type Pending = std::pin::Pin<Box<dyn ActorFuture<Dispatcher, Output = ()>>>;
-
 impl Dispatcher {
-    /// Commits the oldest pair that should be matched now, then the next,
-    /// until none is left. Run inside the message that made the pair (a
-    /// return, a change of availability) so that no Atender handled in
-    /// between can take the ticket from an operator who waited longer.
-    pub(super) fn match_pending(&mut self) -> Pending {
-        let Some(plan) = self.dispatch.next_match(self.shared.clock.now()) else {
-            return Box::pin(actix::fut::ready(()));
-        };
-        let change = plan.change();
-        let store = Arc::clone(&self.shared.store);
-        Box::pin(
-            async move { store.apply(&change).await }
-                .into_actor(self)
-                .then(move |result, this, ctx| match result {
+    /// Decides every pair that should be matched now, oldest first, and
+    /// hands each to the store. Run inside the message that made the pairs
+    /// (a return, a change of availability, a commit that settled) so that
+    /// no Atender decided after it can take the ticket from an operator who
+    /// waited longer: each decided pair is parked until its commit settles.
+    pub(super) fn match_pending(&mut self, ctx: &mut Context<Self>) {
+        let now = self.shared.clock.now();
+        while let Some(plan) = self.dispatch.next_match(now) {
+            self.commit(
+                ctx,
+                vec![plan.change()],
+                move |this, ctx, results| match first(results) {
                     Ok(()) => {
                         let effects = this.dispatch.commit_match(plan, true);
                         this.deliver(effects);
-                        this.match_pending()
                     }
                     Err(error) => {
                         tracing::warn!(%error, "match retry not committed");
                         this.dispatch.rollback_match(plan);
                         ctx.notify_later(RetryMatches, MATCH_RETRY);
-                        Box::pin(actix::fut::ready(()))
                     }
-                }),
-        )
+                },
+            );
+        }
+    }
+
+    /// Matches pending pairs if a settled commit may have made one (with
+    /// commits in flight, a join and an Atender may each have been decided
+    /// without seeing the other).
+    pub(super) fn match_if_possible(&mut self, ctx: &mut Context<Self>) {
+        if self.dispatch.may_match() {
+            self.match_pending(ctx);
+        }
     }
 }
 
@@ -57,9 +61,29 @@ impl Dispatcher {
 pub struct Inspect;
 
 impl Handler<Inspect> for Dispatcher {
-    type Result = MessageResult<Inspect>;
+    type Result = Response<DispatcherFigures>;
 
     fn handle(&mut self, _msg: Inspect, _ctx: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.dispatch.figures())
+        // Once every decision made before it has settled: a copy never
+        // shows a ticket or an operator parked by a commit in flight.
+        let (reply, answer) = oneshot::channel();
+        self.when_drained(move |this| {
+            let _ = reply.send(this.dispatch.figures());
+        });
+        pipeline::answer(answer, DispatcherFigures::default())
+    }
+}
+
+impl Handler<Ping> for Dispatcher {
+    type Result = Response<()>;
+
+    /// Answers once every decision made before it has settled, so
+    /// [`crate::Engine::settle`] covers commits in flight.
+    fn handle(&mut self, _msg: Ping, _ctx: &mut Context<Self>) -> Self::Result {
+        let (reply, answer) = oneshot::channel();
+        self.when_drained(move |_| {
+            let _ = reply.send(());
+        });
+        pipeline::answer(answer, ())
     }
 }

@@ -120,13 +120,16 @@ fn a_new_service_for_a_waiting_operator_brings_a_match_at_once() {
     let clave = h.join("CLAVE");
     let _ = h.ready("op-0001", &["APOYOIRPF"]);
 
-    assert!(h
+    let changed = h
         .dispatch
-        .change_waiting_services(&op("op-0001"), services(&["APOYOIRPF", "CLAVE"])));
+        .change_waiting_services(&op("op-0001"), services(&["APOYOIRPF", "CLAVE"]));
+    assert_eq!(changed, ServicesChange::Applied);
+    assert!(h.dispatch.may_match(), "a pair is possible in CLAVE now");
     assert_eq!(h.match_all(), vec![(clave.id, op("op-0001"))]);
-    assert!(!h
+    let changed = h
         .dispatch
-        .change_waiting_services(&op("op-0001"), services(&["CLAVE"])));
+        .change_waiting_services(&op("op-0001"), services(&["CLAVE"]));
+    assert_eq!(changed, ServicesChange::NotWaiting, "matched meanwhile");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! effects and the published figures.
 
 mod fifo;
+mod in_flight;
 mod presence;
 mod rollback;
 

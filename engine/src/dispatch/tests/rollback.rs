@@ -158,6 +158,7 @@ fn a_failed_abandonar_or_interrumpir_leaves_everything_as_it_was() {
         ) {
             AbandonDecision::Commit(plan) => h.dispatch.rollback_leave(plan),
             AbandonDecision::Assigned { .. } | AbandonDecision::Gone => {}
+            AbandonDecision::Later => panic!("nothing is being committed"),
         }
         assert_eq!(h.digest(), before, "after a failed abandonment");
     }
@@ -166,7 +167,7 @@ fn a_failed_abandonar_or_interrumpir_leaves_everything_as_it_was() {
     for operator in withdrawn {
         match h.dispatch.decide_withdraw(operator, h.now) {
             WithdrawDecision::Commit(plan) => h.dispatch.rollback_withdraw(plan),
-            WithdrawDecision::Answer(answer) => panic!("a waiting operator: {answer:?}"),
+            other => panic!("a waiting operator, nothing being committed: {other:?}"),
         }
         assert_eq!(h.digest(), before, "after a failed withdrawal");
     }
