@@ -7,6 +7,7 @@ pub mod actors;
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod dispatch;
 pub mod domain;
 pub mod duration;
 pub mod engine;

@@ -2,12 +2,18 @@
 //!
 //! Ownership decides who serialises what. The dispatcher owns the queues and
 //! the set of waiting operators, so joins, attends, interrupts and matches go
-//! through it. Once matched, the operator owns the assignment, so accept and
+//! through it; what it owns lives in a plain state machine
+//! ([`crate::dispatch::Dispatch`]) that decides, and the actor only commits
+//! each decision through the store and delivers the effects it answers. Once matched, the operator owns the assignment, so accept and
 //! abandon after assignment go through the operator. A ticket actor owns what
 //! its taxpayer sees and forwards their commands to whichever owns the ticket
 //! now. Replies that need another actor wait with `AtomicResponse`, so an
 //! actor handles one command at a time; waits only point down the chain
 //! ticket → operator → dispatcher → store, so they can never form a cycle.
+//! The dispatcher alone does not hold its mailbox across its commits: it
+//! pipelines them (`dispatcher/pipeline.rs`), parking what each decision
+//! took until the store has answered, and replies once the change is
+//! durable.
 //!
 //! No actor waits for the meeting provider: the operator's create (Iniciar)
 //! and end (Finalizar, "Finalizar la reunión para todos") run on their own
@@ -128,4 +134,6 @@ macro_rules! answer_ping {
     )*};
 }
 
-answer_ping!(Dispatcher, OperatorActor, TicketActor);
+// The dispatcher answers once its commits in flight have settled
+// (`dispatcher/upkeep.rs`).
+answer_ping!(OperatorActor, TicketActor);

@@ -2,6 +2,8 @@
 //! and hand a finished attention back.
 
 use super::*;
+use crate::dispatch::{ServicesChange, WithdrawDecision};
+use crate::ticket::TicketId;
 
 /// Atender Contribuyente: the operator is ready for the next taxpayer.
 #[derive(Message)]
@@ -13,83 +15,34 @@ pub struct OperatorReady {
     pub services: Vec<ServiceCode>,
 }
 
-/// Whether a ready operator got a taxpayer at once.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Readiness {
-    /// Matched at once with this ticket, whose details the match carries.
-    Matched {
-        ticket: TicketDetails,
-        assigned_at: Timestamp,
-    },
-    Waiting {
-        since: Timestamp,
-    },
-}
-
 impl Handler<OperatorReady> for Dispatcher {
-    type Result = AtomicResponse<Self, Result<Readiness, EngineError>>;
+    type Result = Response<Result<Readiness, EngineError>>;
 
-    fn handle(&mut self, msg: OperatorReady, _ctx: &mut Context<Self>) -> Self::Result {
-        if self.waiting_operators.contains_key(&msg.operator)
-            || self.holding.contains_key(&msg.operator)
-        {
-            return ready(Err(EngineError::invalid_state("waiting")));
-        }
-        // A pair left by a failed commit is matched first: this operator
-        // never passes over an operator who waited longer.
-        self.after_pending(move |this| this.decide_ready(msg))
-    }
-}
-
-impl Dispatcher {
-    /// Matches the ready operator with the longest-waiting ticket of their
-    /// services, or has them wait, and commits that.
-    fn decide_ready(&mut self, msg: OperatorReady) -> Decision<Readiness> {
+    fn handle(&mut self, msg: OperatorReady, ctx: &mut Context<Self>) -> Self::Result {
         let now = self.shared.clock.now();
-        let best = self.longest_waiting_ticket(&msg.services);
-        let change = match &best {
-            Some((_, _, ticket)) => Change::Matched {
-                ticket: ticket.id,
-                operator: msg.operator.clone(),
-                at: now,
-            },
-            None => Change::OperatorWaiting {
-                operator: msg.operator.clone(),
-                at: now,
-            },
+        let plan = match self.dispatch.decide_ready(msg.operator, msg.services, now) {
+            Ok(plan) => plan,
+            Err(error) => return Response::reply(Err(error)),
         };
-        let store = Arc::clone(&self.shared.store);
-        Box::pin(
-            async move { store.apply(&change).await }
-                .into_actor(self)
-                .map(move |result, this, _ctx| {
-                    if let Err(error) = result {
-                        // An operator between Finalizar and this Atender was
-                        // kept on duty for the estimates: not any more.
-                        if !this.holding.contains_key(&msg.operator)
-                            && !this.waiting_operators.contains_key(&msg.operator)
-                        {
-                            this.set_off_duty(&msg.operator);
-                        }
-                        return Err(error.into());
-                    }
-                    match best {
-                        Some((service, seq, ticket)) => {
-                            this.set_on_duty(msg.operator.clone(), msg.services);
-                            // The details were read when the match was decided.
-                            this.commit_match(&service, seq, &msg.operator, now, false);
-                            Ok(Readiness::Matched {
-                                ticket,
-                                assigned_at: now,
-                            })
-                        }
-                        None => {
-                            this.add_waiting_operator(msg.operator, msg.services);
-                            Ok(Readiness::Waiting { since: now })
-                        }
-                    }
-                }),
-        )
+        let (reply, answer) = oneshot::channel();
+        self.commit(ctx, vec![plan.change()], move |this, ctx, results| {
+            let readiness = match first(results) {
+                Ok(()) => {
+                    let (readiness, effects) = this.dispatch.commit_ready(plan);
+                    this.deliver(effects);
+                    Ok(readiness)
+                }
+                Err(error) => {
+                    this.dispatch.rollback_ready(plan);
+                    Err(refused(error))
+                }
+            };
+            // A join decided while this commit was in flight may wait for
+            // exactly this operator (or for the ticket given back).
+            this.match_if_possible(ctx);
+            let _ = reply.send(readiness);
+        });
+        pipeline::answer(answer, Err(EngineError::EngineUnavailable))
     }
 }
 
@@ -101,43 +54,51 @@ pub struct WithdrawOperator {
     pub operator: OperatorId,
 }
 
-/// How an Interrumpir ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Withdrawal {
-    Withdrawn,
-    /// Too late: a taxpayer was matched first.
-    Assigned {
-        ticket: TicketDetails,
-        assigned_at: Timestamp,
-    },
-    NotWaiting,
+impl Handler<WithdrawOperator> for Dispatcher {
+    type Result = Response<Result<Withdrawal, EngineError>>;
+
+    fn handle(&mut self, msg: WithdrawOperator, ctx: &mut Context<Self>) -> Self::Result {
+        let (reply, answer) = oneshot::channel();
+        self.withdraw(msg.operator, reply, ctx);
+        pipeline::answer(answer, Err(EngineError::EngineUnavailable))
+    }
 }
 
-impl Handler<WithdrawOperator> for Dispatcher {
-    type Result = AtomicResponse<Self, Result<Withdrawal, EngineError>>;
-
-    fn handle(&mut self, msg: WithdrawOperator, _ctx: &mut Context<Self>) -> Self::Result {
-        if !self.waiting_operators.contains_key(&msg.operator) {
-            let held = self.holding.get(&msg.operator).and_then(|ticket| {
-                self.holders.get(ticket).map(|holder| Withdrawal::Assigned {
-                    ticket: (*holder.ticket).clone(),
-                    assigned_at: holder.assigned_at,
-                })
-            });
-            return ready(Ok(held.unwrap_or(Withdrawal::NotWaiting)));
-        }
-        let change = Change::OperatorInterrupted {
-            operator: msg.operator.clone(),
-            at: self.shared.clock.now(),
+impl Dispatcher {
+    fn withdraw(
+        &mut self,
+        operator: OperatorId,
+        reply: oneshot::Sender<Result<Withdrawal, EngineError>>,
+        ctx: &mut Context<Self>,
+    ) {
+        let now = self.shared.clock.now();
+        let plan = match self.dispatch.decide_withdraw(operator.clone(), now) {
+            WithdrawDecision::Commit(plan) => plan,
+            WithdrawDecision::Answer(answer) => {
+                let _ = reply.send(Ok(answer));
+                return;
+            }
+            // Being matched: the answer is the match, or a withdrawal if
+            // the match's commit fails.
+            WithdrawDecision::Later => {
+                self.defer(move |this, ctx| this.withdraw(operator, reply, ctx));
+                return;
+            }
         };
-        commit_then(self, &self.shared.store, change, move |this, _ctx| {
-            let services = this.on_duty.get(&msg.operator).cloned().unwrap_or_default();
-            this.remove_waiting_operator(&msg.operator);
-            this.set_off_duty(&msg.operator);
-            let now = this.shared.clock.now();
-            this.shared.views.waits().operator_left(&services, now);
-            Ok(Withdrawal::Withdrawn)
-        })
+        self.commit(ctx, vec![plan.change()], move |this, ctx, results| {
+            let withdrawal = match first(results) {
+                Ok(()) => {
+                    let now = this.shared.clock.now();
+                    Ok(this.dispatch.commit_withdraw(plan, now))
+                }
+                Err(error) => {
+                    this.dispatch.rollback_withdraw(plan);
+                    this.match_if_possible(ctx);
+                    Err(refused(error))
+                }
+            };
+            let _ = reply.send(withdrawal);
+        });
     }
 }
 
@@ -163,32 +124,14 @@ impl Handler<AttentionClosed> for Dispatcher {
 
     fn handle(&mut self, msg: AttentionClosed, _ctx: &mut Context<Self>) {
         let now = self.shared.clock.now();
-        if let Some(holder) = self.holders.remove(&msg.ticket) {
-            // From assignment to Finalizar: how long the queue lost this operator.
-            let took =
-                Duration::try_from(now.duration_since(holder.assigned_at)).unwrap_or_default();
-            let today = self.shared.catalog().calendar.local_date(now);
-            self.shared
-                .views
-                .waits()
-                .record_attention(&holder.service, took, today);
-        }
-        if self.holding.get(&msg.operator) == Some(&msg.ticket) {
-            self.holding.remove(&msg.operator);
-        }
-        if msg.leaving {
-            let services = self.on_duty.get(&msg.operator).cloned().unwrap_or_default();
-            self.set_off_duty(&msg.operator);
-            self.shared.views.waits().operator_left(&services, now);
-        } else {
-            // Back in a moment (Finalizar y Atender siguiente): on duty and free.
-            self.publish_duty(&msg.operator);
-        }
-        if let (Some(took), Some(figures)) =
-            (msg.attention, self.shared.views.figures(&msg.service))
-        {
-            figures.record_attention(took);
-        }
+        self.dispatch.attention_closed(
+            &msg.operator,
+            msg.ticket,
+            &msg.service,
+            msg.attention,
+            msg.leaving,
+            now,
+        );
     }
 }
 
@@ -204,23 +147,22 @@ pub struct WaitingServicesChanged {
 }
 
 impl Handler<WaitingServicesChanged> for Dispatcher {
-    type Result = AtomicResponse<Self, ()>;
+    type Result = ();
 
-    fn handle(&mut self, msg: WaitingServicesChanged, _ctx: &mut Context<Self>) -> Self::Result {
-        let Some(wait_seq) = self
-            .waiting_operators
-            .get(&msg.operator)
-            .map(|waiting| waiting.wait_seq)
-        else {
-            // Matched or withdrawn meanwhile: the next Atender reads the new
-            // availability anyway.
-            return ready(());
-        };
-        // Same place among the waiting operators, new services.
-        self.remove_waiting_operator(&msg.operator);
-        self.insert_waiting_operator(msg.operator.clone(), wait_seq, msg.services);
-        // A taxpayer may already wait in a service just added: matched
-        // before any Atender pressed since.
-        AtomicResponse::new(self.match_pending())
+    fn handle(&mut self, msg: WaitingServicesChanged, ctx: &mut Context<Self>) {
+        match self
+            .dispatch
+            .change_waiting_services(&msg.operator, msg.services.clone())
+        {
+            // A taxpayer may already wait in a service just added: matched
+            // before any Atender pressed since.
+            ServicesChange::Applied => self.match_pending(ctx),
+            ServicesChange::NotWaiting => {}
+            ServicesChange::Later => {
+                self.defer(move |this, ctx| {
+                    <Self as Handler<WaitingServicesChanged>>::handle(this, msg, ctx)
+                });
+            }
+        }
     }
 }

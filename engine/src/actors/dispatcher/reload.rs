@@ -31,8 +31,9 @@ impl Handler<Reload> for Dispatcher {
 
     fn handle(&mut self, msg: Reload, _ctx: &mut Context<Self>) -> Self::Result {
         let previous = self.shared.catalog();
-        let catalog =
-            Catalog::reloaded(msg.settings, &previous, |code| self.has_live_tickets(code));
+        let catalog = Catalog::reloaded(msg.settings, &previous, |code| {
+            self.dispatch.has_live_tickets(code)
+        });
         // Figures and estimates exist for every service before it can be joined.
         for service in catalog.services() {
             self.shared.views.configure_service(service);
@@ -66,15 +67,6 @@ impl Handler<Reload> for Dispatcher {
 }
 
 impl Dispatcher {
-    /// Whether any ticket of `code` still waits (present or absent) or is
-    /// being attended: a service a reload removes is kept, withdrawn, until
-    /// none is left.
-    fn has_live_tickets(&self, code: &ServiceCode) -> bool {
-        self.queues.get(code).is_some_and(|queue| !queue.is_empty())
-            || self.absent.values().any(|absent| &absent.service == code)
-            || self.holders.values().any(|holder| &holder.service == code)
-    }
-
     /// An operator a reload added: off duty, with no availability yet.
     fn start_operator(&self, profile: &OperatorProfile) -> Addr<OperatorActor> {
         self.shared.views.add_operator(OperatorView {

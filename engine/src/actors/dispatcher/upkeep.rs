@@ -1,7 +1,9 @@
-//! The dispatcher's own upkeep: retrying matches whose commit failed, and
-//! a consistent copy of its bookkeeping for checks and metrics.
+//! The dispatcher's own upkeep: matching pairs a message made possible,
+//! retrying matches whose commit failed, and a consistent copy of its
+//! bookkeeping for checks and metrics.
 
 use super::*;
+use crate::actors::Ping;
 
 /// Retries matches whose commit failed (the store was briefly unavailable).
 #[derive(Message)]
@@ -9,84 +11,47 @@ use super::*;
 pub struct RetryMatches;
 
 impl Handler<RetryMatches> for Dispatcher {
-    type Result = AtomicResponse<Self, ()>;
+    type Result = ();
 
-    fn handle(&mut self, _msg: RetryMatches, _ctx: &mut Context<Self>) -> Self::Result {
-        AtomicResponse::new(self.match_pending())
+    fn handle(&mut self, _msg: RetryMatches, ctx: &mut Context<Self>) {
+        self.match_pending(ctx);
     }
 }
 
-/// Matching that goes on until no pair is left.
-pub(super) type Pending = std::pin::Pin<Box<dyn ActorFuture<Dispatcher, Output = ()>>>;
-
-/// A decision still to be committed, answered once it is.
-pub(super) type Decision<T> =
-    std::pin::Pin<Box<dyn ActorFuture<Dispatcher, Output = Result<T, EngineError>>>>;
-
 impl Dispatcher {
-    /// Commits the oldest pair that should be matched now, then the next,
-    /// until none is left. Run inside the message that made the pair (a
-    /// return, a change of availability) so that no Atender handled in
-    /// between can take the ticket from an operator who waited longer.
-    pub(super) fn match_pending(&mut self) -> Pending {
-        let Some((service, seq, ticket, operator)) = self.any_pending_pair() else {
-            self.retry_due = false;
-            return Box::pin(actix::fut::ready(()));
-        };
+    /// Decides every pair that should be matched now, oldest first, and
+    /// hands each to the store. Run inside the message that made the pairs
+    /// (a return, a change of availability, a commit that settled) so that
+    /// no Atender decided after it can take the ticket from an operator who
+    /// waited longer: each decided pair is parked until its commit settles.
+    pub(super) fn match_pending(&mut self, ctx: &mut Context<Self>) {
         let now = self.shared.clock.now();
-        let change = Change::Matched {
-            ticket: ticket.id,
-            operator: operator.clone(),
-            at: now,
-        };
-        let store = Arc::clone(&self.shared.store);
-        Box::pin(
-            async move { store.apply(&change).await }
-                .into_actor(self)
-                .then(move |result, this, ctx| match result {
+        while let Some(plan) = self.dispatch.next_match(now) {
+            self.commit(
+                ctx,
+                vec![plan.change()],
+                move |this, ctx, results| match first(results) {
                     Ok(()) => {
-                        this.commit_match(&service, seq, &operator, now, true);
-                        this.match_pending()
+                        let effects = this.dispatch.commit_match(plan, true);
+                        this.deliver(effects);
                     }
                     Err(error) => {
                         tracing::warn!(%error, "match retry not committed");
-                        this.retry_later(ctx);
-                        Box::pin(actix::fut::ready(()))
+                        this.dispatch.rollback_match(plan);
+                        ctx.notify_later(RetryMatches, MATCH_RETRY);
                     }
-                }),
-        )
-    }
-
-    /// A match's commit failed: the pair stays, both still waiting, and is
-    /// tried again before any later join or Atender is decided.
-    pub(super) fn retry_later(&mut self, ctx: &mut Context<Self>) {
-        self.retry_due = true;
-        ctx.notify_later(RetryMatches, MATCH_RETRY);
-    }
-
-    /// Decides with `decide` once every pair left by a failed commit is
-    /// matched, so that a newer join or Atender can never pass over them;
-    /// while one still cannot be committed the store is down, and the
-    /// request is refused as such.
-    pub(super) fn after_pending<T: 'static>(
-        &mut self,
-        decide: impl FnOnce(&mut Dispatcher) -> Decision<T> + 'static,
-    ) -> AtomicResponse<Self, Result<T, EngineError>> {
-        if !self.retry_due {
-            return AtomicResponse::new(decide(self));
+                },
+            );
         }
-        AtomicResponse::new(Box::pin(self.match_pending().then(
-            move |(), this, _ctx| {
-                if this.retry_due {
-                    let refused: Decision<T> =
-                        Box::pin(actix::fut::ready(Err(EngineError::StoreUnavailable {
-                            reason: "an earlier match is not committed yet".to_string(),
-                        })));
-                    return refused;
-                }
-                decide(this)
-            },
-        )))
+    }
+
+    /// Matches pending pairs if a settled commit may have made one (with
+    /// commits in flight, a join and an Atender may each have been decided
+    /// without seeing the other).
+    pub(super) fn match_if_possible(&mut self, ctx: &mut Context<Self>) {
+        if self.dispatch.may_match() {
+            self.match_pending(ctx);
+        }
     }
 }
 
@@ -95,45 +60,30 @@ impl Dispatcher {
 #[rtype(result = "DispatcherFigures")]
 pub struct Inspect;
 
-/// A consistent copy of the dispatcher's bookkeeping.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DispatcherFigures {
-    /// Waiting tickets per service, in queue order.
-    pub queues: BTreeMap<ServiceCode, Vec<TicketId>>,
-    /// Waiting operators, longest-waiting first.
-    pub waiting_operators: Vec<OperatorId>,
-    /// Ticket held by each operator.
-    pub holding: BTreeMap<OperatorId, TicketId>,
-    /// Waiting tickets set aside as absent, in join order.
-    pub absent: Vec<TicketId>,
-}
-
 impl Handler<Inspect> for Dispatcher {
-    type Result = MessageResult<Inspect>;
+    type Result = Response<DispatcherFigures>;
 
     fn handle(&mut self, _msg: Inspect, _ctx: &mut Context<Self>) -> Self::Result {
-        let mut waiting: Vec<(&u64, &OperatorId)> = self
-            .waiting_operators
-            .iter()
-            .map(|(operator, waiting)| (&waiting.wait_seq, operator))
-            .collect();
-        waiting.sort();
-        MessageResult(DispatcherFigures {
-            queues: self
-                .queues
-                .iter()
-                .map(|(service, queue)| (service.clone(), queue.values().map(|q| q.id).collect()))
-                .collect(),
-            waiting_operators: waiting
-                .into_iter()
-                .map(|(_, operator)| operator.clone())
-                .collect(),
-            holding: self.holding.iter().map(|(o, t)| (o.clone(), *t)).collect(),
-            absent: self
-                .absent
-                .values()
-                .map(|absent| absent.queued.id)
-                .collect(),
-        })
+        // Once every decision made before it has settled: a copy never
+        // shows a ticket or an operator parked by a commit in flight.
+        let (reply, answer) = oneshot::channel();
+        self.when_drained(move |this| {
+            let _ = reply.send(this.dispatch.figures());
+        });
+        pipeline::answer(answer, DispatcherFigures::default())
+    }
+}
+
+impl Handler<Ping> for Dispatcher {
+    type Result = Response<()>;
+
+    /// Answers once every decision made before it has settled, so
+    /// [`crate::Engine::settle`] covers commits in flight.
+    fn handle(&mut self, _msg: Ping, _ctx: &mut Context<Self>) -> Self::Result {
+        let (reply, answer) = oneshot::channel();
+        self.when_drained(move |_| {
+            let _ = reply.send(());
+        });
+        pipeline::answer(answer, ())
     }
 }
