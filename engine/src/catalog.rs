@@ -227,6 +227,9 @@ impl CatalogHandle {
 #[derive(Debug)]
 pub struct ServiceFigures {
     waiting: AtomicU32,
+    /// Waiting tickets set aside because their page went silent (not in
+    /// `waiting`: they hold no position until they come back).
+    absent: AtomicU32,
     serving_operators: AtomicU32,
     average_attention_ms: AtomicU64,
     /// Join time of the oldest waiting ticket, in Unix milliseconds
@@ -258,6 +261,7 @@ impl ServiceFigures {
     pub fn new(average_attention: Duration) -> ServiceFigures {
         ServiceFigures {
             waiting: AtomicU32::new(0),
+            absent: AtomicU32::new(0),
             serving_operators: AtomicU32::new(0),
             average_attention_ms: AtomicU64::new(average_attention.as_millis() as u64),
             oldest_joined_ms: AtomicI64::new(NO_TICKET_WAITING),
@@ -274,6 +278,16 @@ impl ServiceFigures {
     /// Tickets waiting in the queue now.
     pub fn waiting(&self) -> u32 {
         self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Waiting tickets set aside as absent now.
+    pub fn absent(&self) -> u32 {
+        self.absent.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_absent(&self, count: usize) {
+        self.absent
+            .store(u32::try_from(count).unwrap_or(u32::MAX), Ordering::Release);
     }
 
     /// Operators on duty (waiting or attending) who serve this service.

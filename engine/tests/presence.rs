@@ -92,6 +92,30 @@ async fn an_operator_already_waiting_gets_a_returning_taxpayer_at_once() {
 }
 
 #[tokio::test]
+async fn after_closing_an_operator_still_waits_for_a_service_whose_only_taxpayers_are_absent() {
+    // APOYOIRPF closes at 14:00; its one taxpayer went silent just before.
+    let app = TestEngine::start_at(madrid("2026-11-30 13:57")).await;
+    let returning = app.join(&dni(6), "APOYOIRPF").await.expect("joins");
+    app.advance_without_polls(ABSENT_AFTER);
+    app.engine.sweep_presence().await.expect("sweep");
+    app.advance_without_polls(Duration::from_secs(30)); // 14:00 and a bit
+    assert!(!app.ticket(returning.ticket_id).present, "set aside");
+    app.make_available("op-0001", &["APOYOIRPF", "CLAVE"]).await;
+    app.engine.attend(&op("op-0001")).await.expect("attend");
+    assert_eq!(app.console("op-0001").state, ConsoleState::Waiting);
+
+    app.poll(returning.ticket_id);
+
+    // The closed service's queue still drains: the returning taxpayer goes
+    // to the operator waiting for it, not to whoever presses next.
+    let console = app.until_console("op-0001", ConsoleState::Assigned).await;
+    assert_eq!(
+        console.assignment.expect("assigned").ticket_id,
+        returning.ticket_id.to_string()
+    );
+}
+
+#[tokio::test]
 async fn a_taxpayer_silent_past_the_grace_ends_abandoned_with_a_note_for_the_next_operator() {
     let app = TestEngine::start_at(madrid("2026-11-30 10:00")).await;
     let nif = dni(6);

@@ -79,7 +79,7 @@ impl Dispatch {
         }
         queued.seen.set_absent(true);
         let expires_at = queued.seen.expires_at(&self.views.catalog().presence);
-        self.absent.insert(
+        self.absent_insert(
             seq,
             AbsentTicket {
                 service: service.clone(),
@@ -92,7 +92,7 @@ impl Dispatch {
 
     /// Puts an absent ticket back at its place. False if it was not absent.
     fn bring_back(&mut self, seq: u64) -> bool {
-        let Some(absent) = self.absent.remove(seq) else {
+        let Some(absent) = self.absent_remove(seq) else {
             return false;
         };
         absent.queued.seen.set_absent(false);
@@ -177,7 +177,7 @@ impl Dispatch {
                 self.absent.renew(seq, renewed);
                 continue;
             }
-            let Some(absent) = self.absent.remove(seq) else {
+            let Some(absent) = self.absent_remove(seq) else {
                 continue;
             };
             due.push(LeavePlan {
@@ -222,6 +222,29 @@ impl Dispatch {
             effects.push(Effect::EndSilentAssignment { ticket: *ticket });
         }
         effects
+    }
+
+    /// Sets a ticket aside as absent, and says so in its service's figures.
+    pub(super) fn absent_insert(&mut self, seq: u64, absent: AbsentTicket) {
+        let service = absent.service.clone();
+        self.absent.insert(seq, absent);
+        self.publish_absent(&service);
+    }
+
+    /// Takes a ticket out of the absent ones (back, abandoned or parked).
+    pub(super) fn absent_remove(&mut self, seq: u64) -> Option<AbsentTicket> {
+        let absent = self.absent.remove(seq)?;
+        self.publish_absent(&absent.service);
+        Some(absent)
+    }
+
+    /// The figures count the service's absent tickets: a closed service
+    /// whose queue is only absent taxpayers still has operators waiting for
+    /// it (they may come back, at their place).
+    fn publish_absent(&self, service: &ServiceCode) {
+        if let Some(figures) = self.views.figures(service) {
+            figures.set_absent(self.absent.count(service));
+        }
     }
 
     /// Publishes how many tickets each service has set aside (metrics).

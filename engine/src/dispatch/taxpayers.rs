@@ -280,7 +280,7 @@ impl Dispatch {
                 .remove(service, seq)
                 .map(|queued| (queued, Origin::Queue))
         } else if self.absent.holds(ticket, seq) {
-            self.absent.remove(seq).map(|absent| {
+            self.absent_remove(seq).map(|absent| {
                 let from = Origin::Absent {
                     expires_at: absent.expires_at,
                 };
@@ -374,7 +374,7 @@ impl Dispatch {
                 self.unsettle(std::slice::from_ref(&service));
                 self.queues.insert(&service, seq, queued)
             }
-            Origin::Absent { expires_at } => self.absent.insert(
+            Origin::Absent { expires_at } => self.absent_insert(
                 seq,
                 AbsentTicket {
                     service,

@@ -17,7 +17,8 @@ use crate::store::{
 pub enum Fault {
     /// Refused as if the store could not be reached; nothing is applied.
     Fail,
-    /// Applied after this long, so that commits overtake each other.
+    /// Applied at once, in order, but acknowledged only after this long,
+    /// so that later decisions are made while it is in flight.
     Delay(Duration),
 }
 
@@ -26,6 +27,8 @@ pub enum Fault {
 pub struct FaultyStore {
     inner: MemoryStore,
     plan: Mutex<VecDeque<Fault>>,
+    /// The changes refused so far (at most [`MAX_PLANNED`] kept).
+    refused: Mutex<Vec<Change>>,
 }
 
 /// At most this many faults wait in a plan: a test cannot grow it forever.
@@ -48,6 +51,11 @@ impl FaultyStore {
     pub fn clear(&self) {
         self.plan.lock().clear();
     }
+
+    /// The changes refused since the last call.
+    pub fn take_refused(&self) -> Vec<Change> {
+        std::mem::take(&mut *self.refused.lock())
+    }
 }
 
 #[async_trait]
@@ -59,10 +67,19 @@ impl Store for FaultyStore {
     async fn apply(&self, change: &Change) -> Result<(), StoreError> {
         let fault = self.plan.lock().pop_front();
         match fault {
-            Some(Fault::Fail) => Err(StoreError::Unavailable("injected failure".to_string())),
+            Some(Fault::Fail) => {
+                let mut refused = self.refused.lock();
+                if refused.len() < MAX_PLANNED {
+                    refused.push(change.clone());
+                }
+                Err(StoreError::Unavailable("injected failure".to_string()))
+            }
             Some(Fault::Delay(delay)) => {
+                // Applied in the order it was handed over, acknowledged late:
+                // as a store whose ordered writer waits on a slow fsync.
+                let applied = self.inner.apply(change).await;
                 tokio::time::sleep(delay).await;
-                self.inner.apply(change).await
+                applied
             }
             None => self.inner.apply(change).await,
         }
@@ -99,6 +116,7 @@ mod tests {
             Err(StoreError::Unavailable(_))
         ));
         assert_eq!(store.load().await.expect("load").operators.len(), 0);
+        assert_eq!(store.take_refused(), vec![waits("op-0001")]);
         store
             .apply(&waits("op-0001"))
             .await

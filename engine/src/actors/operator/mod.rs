@@ -204,7 +204,8 @@ impl OperatorActor {
         if available.is_empty() {
             return Err(EngineError::NotAvailable);
         }
-        // A closed service is still served while its queue drains.
+        // A closed service is still served while its queue drains, absent
+        // taxpayers included: they may come back at their place.
         let catalog = self.shared.catalog();
         let active: Vec<ServiceCode> = available
             .into_iter()
@@ -214,7 +215,7 @@ impl OperatorActor {
                         .shared
                         .views
                         .figures(code)
-                        .is_some_and(|f| f.waiting() > 0)
+                        .is_some_and(|f| f.waiting() > 0 || f.absent() > 0)
             })
             .collect();
         if active.is_empty() {
