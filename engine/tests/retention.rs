@@ -12,6 +12,7 @@ use engine::domain::{Annotation, Nif, Observations, Outcome, ServiceCode};
 use engine::store::redis::HISTORY_KEYS_PER_PASS;
 use engine::store::{
     AbandonReason, Change, MemoryStore, RedisStore, Store, TicketRecord, TicketState, TrimCutoffs,
+    TrimReport,
 };
 use engine::testsuite::{dni, madrid, op, TestEngine};
 use engine::ticket::{TicketId, TicketToken};
@@ -127,6 +128,27 @@ async fn an_attention_finalized_long_ago_leaves_its_annotation_but_not_its_ticke
     assert_eq!(history.len(), 1, "the history is kept for years, not a day");
 }
 
+/// Retention passes with the history cutoff at 2026-12-01 10:00 (after the
+/// annotations the tests arrange), at most 10, until one says the sweep is
+/// complete: the first pass's report, the last one's, what they all
+/// dropped, and how many passes there were.
+async fn sweep_old_histories(store: &dyn Store) -> (TrimReport, TrimReport, u64, usize) {
+    let cutoffs = TrimCutoffs {
+        events: jiff::Timestamp::MIN,
+        history: madrid("2026-12-01 10:00"),
+    };
+    let first = store.trim(&cutoffs).await.expect("trim");
+    let mut dropped = first.annotations;
+    let mut passes = 1;
+    let mut last = first;
+    while !last.history_complete && passes < 10 {
+        last = store.trim(&cutoffs).await.expect("trim");
+        dropped += last.annotations;
+        passes += 1;
+    }
+    (first, last, dropped, passes)
+}
+
 /// `count` taxpayers, each left with one annotation at `at` (a ticket
 /// abandoned from the queue while its page was silent), committed through
 /// the store as the engine would, many at a time.
@@ -186,21 +208,9 @@ async fn on_redis_one_pass_sweeps_thousands_of_histories_and_leaves_the_rest_to_
     let old = madrid("2026-11-30 10:00");
     let count = 8_000;
     taxpayers_with_one_annotation(&store, count, old).await;
-    let cutoffs = TrimCutoffs {
-        events: jiff::Timestamp::MIN,
-        history: madrid("2026-12-01 10:00"),
-    };
 
     // Act: passes until the sweep ends.
-    let first = store.trim(&cutoffs).await.expect("trim");
-    let mut dropped = first.annotations;
-    let mut passes = 1;
-    let mut last = first;
-    while !last.history_complete && passes < 10 {
-        last = store.trim(&cutoffs).await.expect("trim");
-        dropped += last.annotations;
-        passes += 1;
-    }
+    let (first, last, dropped, passes) = sweep_old_histories(&store).await;
 
     // Assert: the first pass went through many rounds but not everything;
     // a few passes later every old annotation is gone, and no key is left.
@@ -242,21 +252,9 @@ async fn in_memory_one_pass_drops_a_bounded_number_and_the_next_passes_finish() 
     let store = MemoryStore::new();
     let count = 12_000;
     taxpayers_with_one_annotation(&store, count, madrid("2026-11-30 10:00")).await;
-    let cutoffs = TrimCutoffs {
-        events: jiff::Timestamp::MIN,
-        history: madrid("2026-12-01 10:00"),
-    };
 
     // Act: passes until the sweep says it is complete.
-    let first = store.trim(&cutoffs).await.expect("trim");
-    let mut dropped = first.annotations;
-    let mut passes = 1;
-    let mut last = first;
-    while !last.history_complete && passes < 10 {
-        last = store.trim(&cutoffs).await.expect("trim");
-        dropped += last.annotations;
-        passes += 1;
-    }
+    let (first, last, dropped, passes) = sweep_old_histories(&store).await;
 
     // Assert: bounded first pass, everything old gone in three.
     assert!(!first.history_complete, "one pass is bounded");
