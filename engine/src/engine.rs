@@ -23,7 +23,7 @@ use crate::actors::operator::{
 };
 use crate::actors::ticket::{Abandon, Accept, TicketActor};
 use crate::actors::{Dispatcher, Ping, Shared};
-use crate::catalog::{Catalog, CatalogHandle, ServiceFigures};
+use crate::catalog::{Catalog, CatalogHandle};
 use crate::clock::SharedClock;
 use crate::config::EngineSettings;
 use crate::domain::{
@@ -35,9 +35,9 @@ use crate::meeting::activity::MeetingActivity;
 use crate::meeting::MeetingProvider;
 use crate::presence::Seen;
 use crate::store::AbandonReason;
-use crate::store::{AttendedCount, Duty, Store, StoredState, TicketRecord, TicketState};
+use crate::store::{Duty, Store, StoredState, TicketRecord, TicketState};
 use crate::ticket::TicketId;
-use crate::views::{AssignmentView, DutyView, OperatorBadge, OperatorView, TicketView, Views};
+use crate::views::{AssignmentView, DutyView, OperatorBadge, TicketView, Views};
 
 /// Longest wait for a ticket actor to take a renewed token.
 const TOKEN_RENEWAL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -536,29 +536,7 @@ fn build(
     mut histories: HashMap<TicketId, Vec<crate::domain::Annotation>>,
 ) -> Built {
     let catalog = handle.load();
-    let figures = catalog
-        .services()
-        .iter()
-        .map(|service| {
-            (
-                service.code.clone(),
-                Arc::new(ServiceFigures::new(service.attention)),
-            )
-        })
-        .collect();
-    let placeholders = catalog
-        .operators
-        .iter()
-        .map(|profile| OperatorView {
-            version: 0,
-            id: profile.id.clone(),
-            name: Arc::from(profile.name.as_str()),
-            availability: Arc::new(BTreeMap::new()),
-            duty: DutyView::Off,
-            attended: AttendedCount::default(),
-        })
-        .collect();
-    let views = Arc::new(Views::new(Arc::clone(&handle), placeholders, figures));
+    let views = Arc::new(Views::new(Arc::clone(&handle)));
     let dispatcher_context = Context::<Dispatcher>::new();
     let shared = Arc::new(Shared {
         catalog: handle,

@@ -40,6 +40,19 @@ pub struct OperatorView {
 }
 
 impl OperatorView {
+    /// An operator as the engine first knows them, before any store record
+    /// (at start, or added by a reload): off duty, with no availability yet.
+    pub(crate) fn off_duty(profile: &crate::domain::OperatorProfile) -> OperatorView {
+        OperatorView {
+            version: 0,
+            id: profile.id.clone(),
+            name: Arc::from(profile.name.as_str()),
+            availability: Arc::new(BTreeMap::new()),
+            duty: DutyView::Off,
+            attended: AttendedCount::default(),
+        }
+    }
+
     /// Services the operator marked "Disponible: SÍ", in catalog order
     /// (a service a reload withdrew last, while its queue drains).
     pub fn available_services<'a>(
@@ -191,20 +204,32 @@ pub struct Views {
 }
 
 impl Views {
-    pub(crate) fn new(
-        catalog: Arc<CatalogHandle>,
-        operators: Vec<OperatorView>,
-        figures: FiguresByService,
-    ) -> Views {
+    /// The views of a catalog's operators, off duty, and its services, with
+    /// empty queues: what recovery then fills from the store.
+    pub(crate) fn new(catalog: Arc<CatalogHandle>) -> Views {
+        let loaded = catalog.load();
+        let figures: FiguresByService = loaded
+            .services()
+            .iter()
+            .map(|service| {
+                (
+                    service.code.clone(),
+                    Arc::new(ServiceFigures::new(service.attention)),
+                )
+            })
+            .collect();
+        let operators = loaded
+            .operators
+            .iter()
+            .map(|profile| {
+                let view = OperatorView::off_duty(profile);
+                (view.id.clone(), Arc::new(OperatorSlot::new(view)))
+            })
+            .collect();
         Views {
-            waits: Waits::new(&catalog.load()),
+            waits: Waits::new(&loaded),
             catalog,
-            operators: parking_lot::RwLock::new(
-                operators
-                    .into_iter()
-                    .map(|view| (view.id.clone(), Arc::new(OperatorSlot::new(view))))
-                    .collect(),
-            ),
+            operators: parking_lot::RwLock::new(operators),
             tickets: DashMap::new(),
             ticket_watchers: Watchers::new(),
             figures: ArcSwap::from_pointee(figures),

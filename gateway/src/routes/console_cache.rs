@@ -31,15 +31,6 @@ impl ConsoleCache {
         self.bodies
             .insert(operator.clone(), (etag.to_string(), body));
     }
-
-    /// Operators with a body kept (metrics, tests).
-    pub fn len(&self) -> usize {
-        self.bodies.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.bodies.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -63,6 +54,6 @@ mod tests {
             None,
             "replaced by the newer version"
         );
-        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.bodies.len(), 1);
     }
 }

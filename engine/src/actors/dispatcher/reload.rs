@@ -1,16 +1,14 @@
 //! A configuration reload (SIGHUP): applied as one dispatcher message, so
 //! every command is decided either wholly before it or wholly after it.
 
-use std::collections::BTreeMap;
-
 use parking_lot::RwLock;
 
 use super::*;
 use crate::catalog::Catalog;
 use crate::config::EngineSettings;
 use crate::domain::OperatorProfile;
-use crate::store::{AttendedCount, OperatorRecord};
-use crate::views::{DutyView, OperatorView};
+use crate::store::OperatorRecord;
+use crate::views::OperatorView;
 
 /// The operators' actors by id, shared with the engine's front door: a
 /// reload adds to it (never removes: a removed operator's actor finishes
@@ -69,14 +67,9 @@ impl Handler<Reload> for Dispatcher {
 impl Dispatcher {
     /// An operator a reload added: off duty, with no availability yet.
     fn start_operator(&self, profile: &OperatorProfile) -> Addr<OperatorActor> {
-        self.shared.views.add_operator(OperatorView {
-            version: 0,
-            id: profile.id.clone(),
-            name: Arc::from(profile.name.as_str()),
-            availability: Arc::new(BTreeMap::new()),
-            duty: DutyView::Off,
-            attended: AttendedCount::default(),
-        });
+        self.shared
+            .views
+            .add_operator(OperatorView::off_duty(profile));
         OperatorActor::new(
             Arc::clone(&self.shared),
             profile.clone(),

@@ -14,13 +14,12 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::*;
-use crate::catalog::{Catalog, CatalogHandle, ServiceFigures};
+use crate::catalog::{Catalog, CatalogHandle};
 use crate::domain::{Nif, Observations, OperatorId, ServiceCode};
 use crate::error::EngineError;
-use crate::store::AttendedCount;
 use crate::store::{AbandonReason, Change};
 use crate::testsuite::{default_settings, dni, madrid, op};
-use crate::views::{DutyView, OperatorView, Views};
+use crate::views::Views;
 
 /// Dispatch for the shipped configuration (services APOYOIRPF and CLAVE,
 /// operators op-0001..3), with nothing recovered, at a Monday 10:00.
@@ -52,28 +51,7 @@ fn services(codes: &[&str]) -> Vec<ServiceCode> {
 impl Harness {
     fn new() -> Harness {
         let catalog = Catalog::new(default_settings());
-        let figures = catalog
-            .services()
-            .iter()
-            .map(|s| (s.code.clone(), Arc::new(ServiceFigures::new(s.attention))))
-            .collect();
-        let operators = catalog
-            .operators
-            .iter()
-            .map(|profile| OperatorView {
-                version: 0,
-                id: profile.id.clone(),
-                name: Arc::from(profile.name.as_str()),
-                availability: Arc::new(BTreeMap::new()),
-                duty: DutyView::Off,
-                attended: AttendedCount::default(),
-            })
-            .collect();
-        let views = Arc::new(Views::new(
-            Arc::new(CatalogHandle::new(catalog)),
-            operators,
-            figures,
-        ));
+        let views = Arc::new(Views::new(Arc::new(CatalogHandle::new(catalog))));
         Harness {
             dispatch: Dispatch::recover(Arc::clone(&views), DispatchSeed::default()),
             views,
