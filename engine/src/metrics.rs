@@ -136,16 +136,6 @@ impl AbandonedWhile {
     }
 }
 
-const CONSOLE_STATES: [ConsoleState; 7] = [
-    ConsoleState::Unavailable,
-    ConsoleState::Closed,
-    ConsoleState::Idle,
-    ConsoleState::Waiting,
-    ConsoleState::Assigned,
-    ConsoleState::InMeeting,
-    ConsoleState::TaxpayerAbandoned,
-];
-
 const STORE_OPERATIONS: [&str; 5] = ["load", "apply", "history", "events", "trim"];
 const STORE_ERROR_KINDS: [&str; 3] = ["unavailable", "conflict", "corrupt"];
 const MEETING_OPERATIONS: [&str; 2] = ["create", "end"];
@@ -291,7 +281,7 @@ pub fn observe(engine: &Engine) {
     let today = catalog.calendar.local_date(now);
 
     let mut by_state: HashMap<ConsoleState, u64> =
-        CONSOLE_STATES.iter().map(|state| (*state, 0)).collect();
+        ConsoleState::ALL.iter().map(|state| (*state, 0)).collect();
     let mut available: HashMap<ServiceCode, u64> = HashMap::new();
     let mut over_time: HashMap<ServiceCode, u64> = HashMap::new();
     let mut attended_today = 0u64;

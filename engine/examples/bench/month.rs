@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use engine::clock::{ManualClock, SharedClock};
 use engine::meeting::LocalMeetings;
 use engine::store::Store;
-use engine::testsuite::{dni, madrid, settings_from};
-use engine::{Engine, EngineParts, FinalizeInput, JoinInput};
+use engine::testsuite::{madrid, settings_from};
+use engine::{Engine, EngineParts, FinalizeInput};
 
 use super::month_load::{self, on_clients};
 use super::month_store::{MonthStore, RedisMemory, ScriptTimes};
@@ -103,18 +103,7 @@ pub fn operator(n: u32) -> engine::domain::OperatorId {
 /// Finalizar e Interrumpir).
 async fn working_day(engine: &Engine, day: u32, per_day: u32, operators: u32) {
     let numbers: Vec<u32> = (day * per_day..(day + 1) * per_day).collect();
-    on_clients(engine, numbers, |engine, number| async move {
-        engine
-            .join(JoinInput {
-                nif: dni(number),
-                name: format!("CONTRIBUYENTE {number}"),
-                contrast: "x".to_string(),
-                service: "BENCH".to_string(),
-            })
-            .await
-            .expect("join");
-    })
-    .await;
+    on_clients(engine, numbers, month_load::join).await;
     let share = per_day / operators;
     let mut tasks = Vec::new();
     for n in 0..operators {

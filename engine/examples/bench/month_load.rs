@@ -29,21 +29,23 @@ pub struct Load {
 /// Joins `tickets + operators` taxpayers, then operators `op-00000`… (all
 /// configured) mark themselves available and press Atender: each takes one
 /// of the first tickets (FIFO) and the rest wait. Answers the seconds taken.
+/// Taxpayer `number` (a new NIF) joins the benchmark's service.
+pub async fn join(engine: Engine, number: u32) {
+    engine
+        .join(JoinInput {
+            nif: dni(number),
+            name: format!("CONTRIBUYENTE {number}"),
+            contrast: "x".to_string(),
+            service: "BENCH".to_string(),
+        })
+        .await
+        .expect("join");
+}
+
 pub async fn add(engine: &Engine, tickets: u32, operators: u32) -> (Load, f64) {
     let started = Instant::now();
     let numbers: Vec<u32> = (FIRST_NIF..FIRST_NIF + tickets + operators).collect();
-    on_clients(engine, numbers, |engine, number| async move {
-        engine
-            .join(JoinInput {
-                nif: dni(number),
-                name: format!("CONTRIBUYENTE {number}"),
-                contrast: "x".to_string(),
-                service: "BENCH".to_string(),
-            })
-            .await
-            .expect("join");
-    })
-    .await;
+    on_clients(engine, numbers, join).await;
     let map = BTreeMap::from([("BENCH".to_string(), true)]);
     let ids: Vec<OperatorId> = (0..operators).map(operator).collect();
     on_clients(engine, ids.clone(), move |engine, id| {

@@ -27,6 +27,17 @@ pub enum ConsoleState {
 }
 
 impl ConsoleState {
+    /// Every state, in the guide's order.
+    pub const ALL: [ConsoleState; 7] = [
+        ConsoleState::Unavailable,
+        ConsoleState::Closed,
+        ConsoleState::Idle,
+        ConsoleState::Waiting,
+        ConsoleState::Assigned,
+        ConsoleState::InMeeting,
+        ConsoleState::TaxpayerAbandoned,
+    ];
+
     pub fn as_str(&self) -> &'static str {
         match self {
             ConsoleState::Unavailable => "unavailable",

@@ -59,16 +59,6 @@ fn state_title(state: ConsoleState) -> &'static str {
 const ATTENTION_TITLE: &str = "(1) Tiempo de atención superado — Consola de videoasistencia";
 const ATTENTION_CODE: &str = "attention_time_exceeded";
 
-const STATES: [ConsoleState; 7] = [
-    ConsoleState::Unavailable,
-    ConsoleState::Closed,
-    ConsoleState::Idle,
-    ConsoleState::Waiting,
-    ConsoleState::Assigned,
-    ConsoleState::InMeeting,
-    ConsoleState::TaxpayerAbandoned,
-];
-
 /// The page title of a console body, as the script also computes it.
 pub fn title(body: &ConsoleBody) -> &'static str {
     if body.warnings.iter().any(|w| w.code == ATTENTION_CODE) {
@@ -97,7 +87,7 @@ pub fn texts_js(operator_names: &[(String, String)]) -> String {
 /// Every fixed text of the console: the template's `T`, the script's
 /// `CONSOLE_TEXT` (with the names).
 fn texts() -> Value {
-    let titles: serde_json::Map<String, Value> = STATES
+    let titles: serde_json::Map<String, Value> = ConsoleState::ALL
         .iter()
         .map(|state| (state.as_str().to_string(), json!(state_title(*state))))
         .collect();
