@@ -14,6 +14,7 @@ use engine::store::{
     Change, Duty, LoggedChange, MemoryStore, Store, StoreError, StoredState, TrimCutoffs,
     TrimReport,
 };
+use engine::testsuite::faults::{Fault, FaultyStore};
 use engine::testsuite::{default_settings, dni, madrid, op, TestEngine};
 use engine::ticket::TicketId;
 use engine::views::DutyView;
@@ -278,4 +279,72 @@ async fn refused_commits_roll_back_and_leave_queues_and_store_agreeing() {
         store.seen.load(Ordering::SeqCst) >= 40,
         "the run made few decisions"
     );
+}
+
+/// op-0002 waits for APOYOIRPF while a taxpayer waits for CLAVE; then they
+/// add CLAVE, on a store that commits the availability and then meets
+/// `faults` (the match's commit first).
+async fn a_waiting_operator_adds_a_service(faults: &[Fault]) -> (TestEngine, Arc<FaultyStore>) {
+    let store = Arc::new(FaultyStore::new());
+    let app = TestEngine::start_with(
+        default_settings(),
+        Arc::clone(&store) as Arc<dyn Store>,
+        madrid("2026-11-30 10:00"),
+    )
+    .await;
+    app.join(&dni(7), "CLAVE").await.expect("join");
+    app.make_available("op-0002", &["APOYOIRPF"]).await;
+    app.engine.attend(&op("op-0002")).await.expect("attend");
+    store.plan(Fault::Pass); // the availability
+    for fault in faults {
+        store.plan(*fault);
+    }
+    let clave = BTreeMap::from([("CLAVE".to_string(), true)]);
+    app.engine
+        .set_availability(&op("op-0002"), &clave)
+        .await
+        .expect("availability");
+    app.engine.settle().await.expect("settled");
+    (app, store)
+}
+
+fn holds(app: &TestEngine, operator: &str) -> bool {
+    matches!(
+        app.engine
+            .views()
+            .operator(&op(operator))
+            .map(|view| view.duty.clone()),
+        Some(DutyView::Assigned { .. })
+    )
+}
+
+#[tokio::test]
+async fn a_match_the_store_refuses_once_is_tried_again_at_once() {
+    let (app, store) = a_waiting_operator_adds_a_service(&[Fault::Fail]).await;
+
+    let refused = store.take_refused();
+    assert!(
+        matches!(refused.as_slice(), [Change::Matched { .. }]),
+        "the match was refused once: {refused:?}"
+    );
+    assert!(
+        holds(&app, "op-0002"),
+        "matched again as soon as the refusal settled, not a second later"
+    );
+}
+
+#[tokio::test]
+async fn a_match_refused_twice_waits_for_the_store_then_goes_through() {
+    let (app, store) = a_waiting_operator_adds_a_service(&[Fault::Fail, Fault::Fail]).await;
+
+    assert_eq!(
+        store.take_refused().len(),
+        2,
+        "refused, retried once, refused"
+    );
+    assert!(!holds(&app, "op-0002"), "no loop on a store that is down");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    app.engine.settle().await.expect("settled");
+    assert!(holds(&app, "op-0002"), "retried once the store may be back");
+    assert!(store.take_refused().is_empty());
 }

@@ -15,6 +15,8 @@ use crate::store::{
 /// What happens to one of the next commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
+    /// Committed as usual: lets a plan reach a later commit.
+    Pass,
     /// Refused as if the store could not be reached; nothing is applied.
     Fail,
     /// Applied at once, in order, but acknowledged only after this long,
@@ -81,7 +83,7 @@ impl Store for FaultyStore {
                 tokio::time::sleep(delay).await;
                 applied
             }
-            None => self.inner.apply(change).await,
+            Some(Fault::Pass) | None => self.inner.apply(change).await,
         }
     }
 

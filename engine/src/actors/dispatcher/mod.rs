@@ -38,7 +38,8 @@ use crate::presence::Seen;
 use crate::store::{AbandonReason, TicketRecord};
 use pipeline::{first, Pipeline};
 
-/// How long to wait before retrying a match whose commit failed.
+/// How long to wait before retrying a match whose commit failed twice (the
+/// first failure is retried at once: `upkeep.rs` `match_refused`).
 const MATCH_RETRY: Duration = Duration::from_secs(1);
 
 /// How often the presence sweep runs (it reads the engine's clock, so on a
@@ -53,6 +54,13 @@ pub struct Dispatcher {
     operators: HashMap<OperatorId, Addr<OperatorActor>>,
     /// Decisions handed to the store and not yet settled.
     pipeline: Pipeline,
+    /// The pair each operator's last refused match was retried at once for:
+    /// a second refusal of the same pair waits for `MATCH_RETRY`. One entry
+    /// per configured operator at most.
+    retried: HashMap<OperatorId, crate::ticket::TicketId>,
+    /// Matches refused so far: a matching loop stops at a refusal it met
+    /// (with a store that answers at once, the pair is back in reach).
+    refused_matches: u64,
 }
 
 impl Actor for Dispatcher {
@@ -94,6 +102,8 @@ impl Dispatcher {
             dispatch,
             operators: seed.operators,
             pipeline: Pipeline::default(),
+            retried: HashMap::new(),
+            refused_matches: 0,
         }
     }
 

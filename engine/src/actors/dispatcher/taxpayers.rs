@@ -58,17 +58,22 @@ impl Dispatcher {
                     Err(refused(error))
                 }
                 Ok(()) => {
-                    let matched = match (plan.operator.is_some(), results.next()) {
-                        (true, Some(Ok(()))) => true,
-                        (true, Some(Err(error))) => {
-                            tracing::warn!(%error, "match after join not committed; retrying");
-                            ctx.notify_later(RetryMatches, MATCH_RETRY);
-                            false
+                    let (matched, refused) = match (&plan.operator, results.next()) {
+                        (Some(operator), Some(Ok(()))) => {
+                            this.retried.remove(operator);
+                            (true, None)
                         }
-                        _ => false,
+                        (Some(operator), Some(Err(error))) => {
+                            tracing::warn!(%error, "match after join not committed");
+                            (false, Some((operator.clone(), plan.record.id)))
+                        }
+                        _ => (false, None),
                     };
                     let (receipt, effects) = this.dispatch.commit_join(plan, matched);
                     this.deliver(effects);
+                    if let Some((operator, ticket)) = refused {
+                        this.match_refused(ctx, operator, ticket);
+                    }
                     // An operator may have started waiting while this join
                     // was committed.
                     this.match_if_possible(ctx);

@@ -26,22 +26,50 @@ impl Dispatcher {
     /// waited longer: each decided pair is parked until its commit settles.
     pub(super) fn match_pending(&mut self, ctx: &mut Context<Self>) {
         let now = self.shared.clock.now();
-        while let Some(plan) = self.dispatch.next_match(now) {
+        let refused_before = self.refused_matches;
+        // A refusal met at once (a store that answers at once) puts its pair
+        // back in reach: `match_refused` has decided what comes next.
+        while self.refused_matches == refused_before {
+            let Some(plan) = self.dispatch.next_match(now) else {
+                break;
+            };
             self.commit(
                 ctx,
                 vec![plan.change()],
                 move |this, ctx, results| match first(results) {
                     Ok(()) => {
+                        this.retried.remove(&plan.operator);
                         let effects = this.dispatch.commit_match(plan, true);
                         this.deliver(effects);
                     }
                     Err(error) => {
-                        tracing::warn!(%error, "match retry not committed");
+                        tracing::warn!(%error, "match not committed");
+                        let (operator, ticket) = (plan.operator.clone(), plan.ticket.id);
                         this.dispatch.rollback_match(plan);
-                        ctx.notify_later(RetryMatches, MATCH_RETRY);
+                        this.match_refused(ctx, operator, ticket);
                     }
                 },
             );
+        }
+    }
+
+    /// A match the store refused has been rolled back: matching is tried
+    /// again at once, so a store that failed one commit delays nobody; a
+    /// pair refused twice in a row waits `MATCH_RETRY` (the store is likely
+    /// down) instead of looping on it.
+    pub(super) fn match_refused(
+        &mut self,
+        ctx: &mut Context<Self>,
+        operator: OperatorId,
+        ticket: crate::ticket::TicketId,
+    ) {
+        self.refused_matches += 1;
+        if self.retried.get(&operator) == Some(&ticket) {
+            self.retried.remove(&operator);
+            ctx.notify_later(RetryMatches, MATCH_RETRY);
+        } else {
+            self.retried.insert(operator, ticket);
+            self.match_pending(ctx);
         }
     }
 
