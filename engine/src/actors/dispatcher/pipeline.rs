@@ -3,17 +3,24 @@
 //!
 //! A handler asks `Dispatch` to decide (which parks what it decided on) and
 //! hands the decision's changes here with what to do once they are durable.
-//! Changes go to the store in batches, one batch at a time: what is decided
-//! while a batch commits waits for the next one, so the store's group
-//! commit gets every decision of a burst at once, and the store applies
-//! changes in the order they were decided (a batch's applies are started in
-//! order, and a batch starts only once the one before it has answered).
-//! Each decision then settles in that same order: its continuation commits
-//! or rolls it back in `Dispatch`, delivers the effects and only then
-//! replies, so nobody hears of anything a crash could undo. A message about
-//! something parked by a decision still committing (an Interrumpir of an
-//! operator being matched, an Abandonar of a ticket being matched) waits
-//! here until that decision has settled, then is decided again.
+//! Changes go to the store at once, in the order they were decided: each
+//! batch's applies are started (handed to the store's ordered writer) in
+//! order before the next batch's, and the store applies them in that order,
+//! group-committing whatever reached it while its last commit was in flight.
+//! Up to `MAX_IN_FLIGHT` batches may be in flight; what is decided beyond
+//! that, or inside a continuation, waits for the next batch.
+//!
+//! Each decision settles in the order it was made, whatever order the
+//! store's answers come in: its continuation commits or rolls it back in
+//! `Dispatch`, delivers the effects and only then replies, so nobody hears
+//! of anything a crash could undo. A later batch may reach the store before
+//! an earlier one is refused; that is no different from a decision made
+//! while the earlier one was in flight (nothing a decision parked is in
+//! reach of later ones, so no decision depends on another's commit). A
+//! message about something parked by a decision still committing (an
+//! Interrumpir of an operator being matched, an Abandonar of a ticket being
+//! matched) waits here until that decision has settled, then is decided
+//! again.
 //!
 //! With a store that answers at once (memory), a batch settles inside the
 //! handler that made it: every decision sees the state the previous one
@@ -48,18 +55,27 @@ struct Commit {
     then: Then,
 }
 
+/// Batches handed to the store and not yet settled, at most this many: a
+/// bound on what one burst keeps waiting (the store batches them anyway).
+const MAX_IN_FLIGHT: usize = 64;
+
 /// A batch handed to the store: each decision's continuation and how many
-/// of the batch's results are its.
-type InFlight = Vec<(usize, Then)>;
+/// of the batch's results are its, and the results once the store answered.
+struct InFlight {
+    id: u64,
+    continuations: Vec<(usize, Then)>,
+    answers: Option<Answers>,
+}
 
 #[derive(Default)]
 pub(super) struct Pipeline {
     /// Decided, not yet handed to the store: the next batch.
     queued: Vec<Commit>,
-    /// The batch the store is committing now.
-    in_flight: Option<InFlight>,
-    /// Inside `flush`: a commit made by a continuation is only queued, and
-    /// the running loop hands it to the store.
+    /// The batches the store is committing, oldest first.
+    in_flight: VecDeque<InFlight>,
+    next_batch: u64,
+    /// Inside `flush` or `settle`: a commit made by a continuation is only
+    /// queued, and the running loop hands it to the store.
     flushing: bool,
     deferred: VecDeque<Deferred>,
     /// Pings and inspections waiting until nothing is in flight.
@@ -68,7 +84,7 @@ pub(super) struct Pipeline {
 
 impl Pipeline {
     fn is_idle(&self) -> bool {
-        self.queued.is_empty() && self.in_flight.is_none() && self.deferred.is_empty()
+        self.queued.is_empty() && self.in_flight.is_empty() && self.deferred.is_empty()
     }
 }
 
@@ -104,15 +120,16 @@ impl Dispatcher {
         }
     }
 
-    /// Hands the queued decisions to the store as one batch, unless a batch
-    /// is already committing. A batch the store answers at once settles
-    /// here, and what its continuations decided goes next.
+    /// Hands the queued decisions to the store as one batch, unless
+    /// `MAX_IN_FLIGHT` batches are already committing. A batch the store
+    /// answers at once settles here if nothing before it is in flight, and
+    /// what its continuations decided goes next.
     fn flush(&mut self, ctx: &mut Context<Self>) {
-        if self.pipeline.flushing || self.pipeline.in_flight.is_some() {
+        if self.pipeline.flushing {
             return;
         }
         self.pipeline.flushing = true;
-        while !self.pipeline.queued.is_empty() {
+        while !self.pipeline.queued.is_empty() && self.pipeline.in_flight.len() < MAX_IN_FLIGHT {
             let batch = std::mem::take(&mut self.pipeline.queued);
             let mut continuations = Vec::with_capacity(batch.len());
             let mut changes = Vec::new();
@@ -125,25 +142,34 @@ impl Dispatcher {
                 // Started in order: the store sees them as decided.
                 futures_util::future::join_all(changes.iter().map(|c| store.apply(c))).await
             });
-            // The first poll hands every change to the store now; a store
-            // that answers at once (memory) is done with it here.
+            // The first poll hands every change to the store now, before
+            // any later batch's; a store that answers at once (memory) is
+            // done with it here.
             let first = batch
                 .as_mut()
                 .poll(&mut std::task::Context::from_waker(Waker::noop()));
-            match first {
-                Poll::Ready(results) => self.settle(continuations, results, ctx),
+            let id = self.pipeline.next_batch;
+            self.pipeline.next_batch += 1;
+            let answers = match first {
+                Poll::Ready(answers) => Some(answers),
                 Poll::Pending => {
-                    self.pipeline.in_flight = Some(continuations);
-                    ctx.spawn(batch.into_actor(self).map(|results, this, ctx| {
-                        let continuations = this.pipeline.in_flight.take().unwrap_or_default();
-                        this.pipeline.flushing = true;
-                        this.settle(continuations, results, ctx);
-                        this.pipeline.flushing = false;
+                    ctx.spawn(batch.into_actor(self).map(move |answers, this, ctx| {
+                        if let Some(batch) = this.pipeline.in_flight.iter_mut().find(|b| b.id == id)
+                        {
+                            batch.answers = Some(answers);
+                        }
+                        this.settle_answered(ctx);
                         this.flush(ctx);
                     }));
-                    break;
+                    None
                 }
-            }
+            };
+            self.pipeline.in_flight.push_back(InFlight {
+                id,
+                continuations,
+                answers,
+            });
+            self.settle_answered(ctx);
         }
         self.pipeline.flushing = false;
         if self.pipeline.is_idle() {
@@ -153,21 +179,34 @@ impl Dispatcher {
         }
     }
 
-    /// A batch answered: each decision settles in order, then the messages
-    /// that waited for them are decided again.
-    fn settle(
-        &mut self,
-        continuations: InFlight,
-        results: Vec<Result<(), StoreError>>,
-        ctx: &mut Context<Self>,
-    ) {
-        let mut results = results.into_iter();
-        for (count, then) in continuations {
-            then(self, ctx, results.by_ref().take(count).collect());
+    /// Settles the answered batches at the front, oldest first: each
+    /// decision in order, then the messages that waited for them are
+    /// decided again. A batch answered behind one still in flight waits.
+    fn settle_answered(&mut self, ctx: &mut Context<Self>) {
+        let was_flushing = std::mem::replace(&mut self.pipeline.flushing, true);
+        while self
+            .pipeline
+            .in_flight
+            .front()
+            .is_some_and(|batch| batch.answers.is_some())
+        {
+            let Some(InFlight {
+                continuations,
+                answers,
+                ..
+            }) = self.pipeline.in_flight.pop_front()
+            else {
+                break;
+            };
+            let mut results = answers.unwrap_or_default().into_iter();
+            for (count, then) in continuations {
+                then(self, ctx, results.by_ref().take(count).collect());
+            }
+            for message in std::mem::take(&mut self.pipeline.deferred) {
+                message(self, ctx);
+            }
         }
-        for message in std::mem::take(&mut self.pipeline.deferred) {
-            message(self, ctx);
-        }
+        self.pipeline.flushing = was_flushing;
     }
 }
 
