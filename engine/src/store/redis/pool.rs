@@ -24,6 +24,12 @@ use deadpool_redis::redis::{
 /// The URL scheme that makes the store follow Sentinel.
 pub const SENTINEL_SCHEME: &str = "redis+sentinel://";
 
+/// How recently a pooled connection must have been handed out to be handed
+/// out again unchecked (direct URLs only: with Sentinel, `ROLE` is asked
+/// every time, since after a failover a live connection may reach a demoted
+/// node).
+const FRESH: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Longest list of Sentinels in one URL.
 const MAX_SENTINELS: usize = 16;
 
@@ -196,9 +202,15 @@ impl managed::Manager for Manager {
     async fn recycle(
         &self,
         connection: &mut MultiplexedConnection,
-        _: &Metrics,
+        metrics: &Metrics,
     ) -> RecycleResult<RedisError> {
         match self {
+            // A connection handed out within the last `FRESH` is given out
+            // again without a PING: a round trip (and a command for Redis)
+            // on every read otherwise, for a check its next command makes
+            // anyway. One that broke meanwhile fails that command, and the
+            // reads (`Shared::read`) and the writer drop it and reconnect.
+            Manager::Direct { .. } if metrics.last_used() < FRESH => Ok(()),
             Manager::Direct { .. } => {
                 let _: String = redis::cmd("PING").query_async(connection).await?;
                 Ok(())
