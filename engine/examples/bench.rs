@@ -72,6 +72,8 @@ struct Options {
     redis: Option<String>,
     /// `--only presence`: just the presence case.
     only_presence: bool,
+    /// `--only matches`: just the in-memory burst of matches, three times.
+    only_matches: bool,
     /// `--min-replicas N` (with `--redis`): each commit waits for N replicas.
     min_replicas: u32,
     /// `--month`: the month benchmark, `--days` days of `--per-day` attentions.
@@ -93,6 +95,7 @@ fn options() -> Options {
         seconds: 10,
         redis: None,
         only_presence: false,
+        only_matches: false,
         min_replicas: 0,
         month: false,
         short_retention: false,
@@ -124,6 +127,10 @@ fn options() -> Options {
             options.only_presence = true;
             continue;
         }
+        if pair[0] == "--only" && pair.get(1).is_some_and(|v| v == "matches") {
+            options.only_matches = true;
+            continue;
+        }
         match (pair[0].as_str(), value) {
             ("--tickets", Some(v)) => options.tickets = v as u32,
             ("--operators", Some(v)) => options.operators = v as u32,
@@ -134,7 +141,7 @@ fn options() -> Options {
             ("--load-tickets", Some(v)) => options.load_tickets = v as u32,
             ("--load-operators", Some(v)) => options.load_operators = v as u32,
             _ => {
-                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence] [--month [--days N] [--per-day N] [--short-retention] [--load-tickets N] [--load-operators N] [--redis URL]] [--json]");
+                eprintln!("usage: bench [--tickets N] [--operators N] [--seconds N] [--redis URL [--min-replicas N]] [--only presence|matches] [--month [--days N] [--per-day N] [--short-retention] [--load-tickets N] [--load-operators N] [--redis URL]] [--json]");
                 std::process::exit(2);
             }
         }
@@ -386,6 +393,15 @@ async fn redis_store(
     (Arc::new(store), lease)
 }
 
+/// How many clients press Atender at once in the Redis match phase
+/// (`BENCH_MATCH_CLIENTS`, default 64).
+fn match_clients() -> usize {
+    std::env::var("BENCH_MATCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
+
 /// Durable matches per second and recovery time, on Redis.
 async fn redis_benchmarks(url: &str, tickets: u32, operators: u32, min_replicas: u32) {
     let (store, lease) = redis_store(url, min_replicas).await;
@@ -427,22 +443,26 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32, min_replicas:
     let ids: Vec<engine::domain::OperatorId> = (0..operators)
         .map(|n| engine::domain::OperatorId::parse(&format!("op-{n:05}")).expect("id"))
         .collect();
+    let mut setting = Vec::new();
     for chunk in ids.chunks(ids.len().div_ceil(64)) {
         let (engine, chunk, map) = (engine.clone(), chunk.to_vec(), map.clone());
-        tokio::spawn(async move {
+        setting.push(tokio::spawn(async move {
             for id in &chunk {
                 engine
                     .set_availability(id, &map)
                     .await
                     .expect("availability");
             }
-        })
-        .await
-        .expect("availability task");
+        }));
     }
+    for task in setting {
+        task.await.expect("availability task");
+    }
+    eprintln!("bench: durable matches start");
     let started = Instant::now();
+    let cpu_before = cpu_seconds();
     let mut tasks = Vec::new();
-    for chunk in ids.chunks(ids.len().div_ceil(64)) {
+    for chunk in ids.chunks(ids.len().div_ceil(match_clients())) {
         let (engine, chunk) = (engine.clone(), chunk.to_vec());
         tasks.push(tokio::spawn(async move {
             for id in &chunk {
@@ -453,8 +473,19 @@ async fn redis_benchmarks(url: &str, tickets: u32, operators: u32, min_replicas:
     for task in tasks {
         task.await.expect("attend task");
     }
-    let matches = f64::from(operators) / started.elapsed().as_secs_f64();
-    report::row(&format!("| durable matches per second, {operators} operators pressing Atender (64 concurrent) | {matches:.0} /s |"));
+    let elapsed = started.elapsed().as_secs_f64();
+    let matches = f64::from(operators) / elapsed;
+    let cpu = cpu_seconds() - cpu_before;
+    report::row(&format!("| durable matches per second, {operators} operators pressing Atender ({} concurrent) | {matches:.0} /s |", match_clients()));
+    report::row(&format!(
+        "| engine CPU per durable match (process, all threads) / cores busy | {:.1} µs / {:.2} |",
+        cpu / f64::from(operators) * 1e6,
+        cpu / elapsed
+    ));
+    report::figure(
+        "engine_cpu_us_per_durable_match",
+        cpu / f64::from(operators) * 1e6,
+    );
     report::figure("durable_matches_per_second", matches);
     raw_commit::compare(url, operators, matches).await;
     drop(engine);
@@ -527,6 +558,16 @@ async fn main() {
             options.min_replicas,
         )
         .await;
+        report::finish();
+        return;
+    }
+    if options.only_matches {
+        // The in-memory match burst alone, three times in fresh engines.
+        for _ in 0..3 {
+            let burst = burst_of_matches(10_000).await;
+            report::figure("matches_per_second", burst);
+            report::row(&format!("| matches per second, 10,000 operators pressing Atender against a deep queue | {burst:.0} /s |"));
+        }
         report::finish();
         return;
     }
