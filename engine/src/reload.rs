@@ -1,10 +1,11 @@
 //! Reloading the configuration file (SIGHUP, DESIGN.md section 5): what
 //! changes live, what needs a restart, and what the reload changed.
 //!
-//! The new file is validated whole first; a file that fails is refused and
-//! the running configuration stays. Keys read only at start (listening
-//! addresses, the store, authentication, the meeting provider) are
-//! reported and left as they run. The rest reaches the engine as one
+//! The new file is validated whole first (a host validates its own sections
+//! too, then calls [`Engine::reload_settings`]); a file that fails is
+//! refused and the running configuration stays. Keys read only at start
+//! (here the store and the meeting provider; the gateway adds its listening
+//! addresses and authentication) are reported and left as they run. The rest reaches the engine as one
 //! dispatcher message ([`Engine::reconfigure`]), so no command ever sees
 //! half of a configuration.
 
@@ -47,19 +48,11 @@ pub enum ReloadError {
     Engine(#[from] EngineError),
 }
 
-/// The keys read only at start whose value differs between `running` and `new`.
+/// The engine's keys read only at start whose value differs between
+/// `running` and `new` (a host adds its own: the gateway's `server.bind`, …).
 pub fn restart_only_changes(running: &Config, new: &Config) -> Vec<&'static str> {
-    let (old, now) = (&running.server, &new.server);
     [
-        ("server.bind", old.bind != now.bind),
-        ("server.metrics_bind", old.metrics_bind != now.metrics_bind),
-        ("server.public_url", old.public_url != now.public_url),
-        (
-            "server.header_timeout_ms",
-            old.header_timeout_ms != now.header_timeout_ms,
-        ),
         ("[store]", running.store != new.store),
-        ("[auth]", running.auth != new.auth),
         ("[meetings]", running.meetings != new.meetings),
     ]
     .into_iter()
@@ -67,15 +60,10 @@ pub fn restart_only_changes(running: &Config, new: &Config) -> Vec<&'static str>
     .collect()
 }
 
-/// `new` with every restart-only key as it runs now: what the process runs
-/// after a reload (and what the next reload is compared with).
+/// `new` with every restart-only key of the engine as it runs now: what the
+/// process runs after a reload (and what the next reload is compared with).
 pub fn keep_restart_only(mut new: Config, running: &Config) -> Config {
-    new.server.bind = running.server.bind.clone();
-    new.server.metrics_bind = running.server.metrics_bind.clone();
-    new.server.public_url = running.server.public_url.clone();
-    new.server.header_timeout_ms = running.server.header_timeout_ms;
     new.store = running.store.clone();
-    new.auth = running.auth.clone();
     new.meetings = running.meetings.clone();
     new
 }
@@ -124,14 +112,23 @@ impl Engine {
     ) -> Result<ReloadReport, ReloadError> {
         let settings = match new.validate(base_dir) {
             Ok(settings) => settings,
-            Err(error) => {
-                crate::metrics::record_config_reload("refused");
-                tracing::error!(%error, "configuration reload refused: the running configuration stays");
-                return Err(error.into());
-            }
+            Err(error) => return Err(refused(error)),
         };
+        self.reload_settings(settings, restart_only_changes(running, new))
+            .await
+    }
+
+    /// Applies `settings`, already validated from a new file whose
+    /// `restart_only` keys changed (logged and reported, not applied): what a
+    /// host calls once it has validated its own sections too. One dispatcher
+    /// message, so no command sees half of a configuration.
+    pub async fn reload_settings(
+        &self,
+        settings: EngineSettings,
+        restart_only: Vec<&'static str>,
+    ) -> Result<ReloadReport, ReloadError> {
         let mut report = describe(&self.catalog(), &settings);
-        report.restart_only = restart_only_changes(running, new);
+        report.restart_only = restart_only;
         for key in &report.restart_only {
             tracing::warn!(
                 key,
@@ -162,4 +159,11 @@ impl Engine {
         );
         Ok(report)
     }
+}
+
+/// A new file that does not validate: counted, logged, and the reload's error.
+pub fn refused(error: ConfigError) -> ReloadError {
+    crate::metrics::record_config_reload("refused");
+    tracing::error!(%error, "configuration reload refused: the running configuration stays");
+    ReloadError::Invalid(error)
 }

@@ -9,13 +9,13 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::config::AuthMode;
 use argon2::password_hash::PasswordHash;
 use argon2::{Argon2, PasswordVerifier};
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use engine::config::AuthMode;
 use engine::domain::{Credential, OperatorId, OperatorProfile};
 use engine::store::RedisStore;
 use parking_lot::Mutex;

@@ -30,8 +30,9 @@ use axum::http::header::{REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTION
 use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use config::AuthMode;
 use engine::clock::SystemClock;
-use engine::config::{AuthMode, MeetingProviderKind};
+use engine::config::MeetingProviderKind;
 use engine::meeting::zoom::webhook::WebhookVerifier;
 use engine::meeting::zoom::{ZoomCredentials, ZoomMeetings, ZoomSettings};
 use engine::meeting::{LocalMeetings, MeetingProvider};
@@ -124,12 +125,12 @@ async fn method_not_allowed() -> Response {
 pub async fn start(config: &Config) -> anyhow::Result<AppState> {
     let file = &config.file;
     let settings = file.validate(&config.base_dir)?;
-    let (store, redis) = open_store(&file.store, config.standby).await?;
+    let (store, redis) = open_store(&file.engine.store, config.standby).await?;
     let (lease, redis_store) = match redis {
         Some((lease, store)) => (Some(lease), Some(store)),
         None => (None, None),
     };
-    let (meetings, zoom) = meeting_provider(file)?;
+    let (meetings, zoom) = meeting_provider(&file.engine)?;
     let mut options = GatewayOptions::from_file(file)?;
     options.trust_forwarded_for = config.trust_forwarded_for;
     // Before the engine, so that recovering from the store is measured too.

@@ -86,10 +86,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut config = Config::load(cli.config.as_deref(), &env)?;
     if let Some(bind) = &cli.bind {
-        config.file.server.bind = bind.clone();
+        config.file.gateway.server.bind = bind.clone();
     }
     if let Some(store) = &cli.store {
-        config.file.store.url = store.clone();
+        config.file.engine.store.url = store.clone();
     }
     config.trust_forwarded_for = cli.trust_forwarded_for;
     config.standby = cli.standby;
@@ -111,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(gateway::reload::on_sighup(reloader, state.clone()));
     #[cfg(not(unix))]
     drop(reloader);
-    let bind = config.file.server.bind.clone();
+    let bind = config.file.gateway.server.bind.clone();
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;

@@ -11,12 +11,12 @@
 //! `cross_origin_refused`. Bearer clients are not browsers sending ambient
 //! credentials, so they are not affected; neither are GET and HEAD.
 
+use crate::config::{web_origin, AuthMode};
 use axum::extract::{Request, State};
 use axum::http::header::{HOST, ORIGIN};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use engine::config::{web_origin, AuthMode};
 
 use crate::auth::{bearer_token, cookie_token};
 use crate::error::ApiError;
@@ -105,7 +105,7 @@ mod tests {
     use axum::http::HeaderValue;
 
     fn options(public_origin: Option<&str>) -> GatewayOptions {
-        let file = engine::config::Config::from_toml_str(crate::config::EMBEDDED_DEFAULT)
+        let file = crate::config::FileConfig::from_toml_str(crate::config::EMBEDDED_DEFAULT)
             .expect("the default parses");
         let mut options = GatewayOptions::from_file(&file).expect("options");
         options.public_origin = public_origin.map(str::to_string);

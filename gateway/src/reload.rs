@@ -1,13 +1,20 @@
 //! `SIGHUP`: re-read the configuration file and apply what may change live
 //! (DESIGN.md section 5; what is live and what needs a restart is in
-//! `engine::reload` and docs/architecture.md "Reloading the configuration").
+//! [`FileConfig::restart_only_changes`], `engine::reload` and
+//! docs/architecture.md "Live reconfiguration").
+//!
+//! The new file is validated whole, both halves (the gateway's sections and
+//! the engine's); if either fails the whole file is refused and nothing
+//! changes. The engine's part is applied as one engine message; the
+//! gateway's live keys (`[limits]`) just after.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use engine::reload::{keep_restart_only, ReloadReport};
+use engine::reload::{ReloadError, ReloadReport};
+use engine::Engine;
 
-use crate::config::Config;
+use crate::config::{Config, FileConfig};
 use crate::state::AppState;
 
 /// What the process was started with, to read the file again the same way.
@@ -22,7 +29,7 @@ pub struct Reloader {
     store: Option<String>,
     /// The configuration running now (restart-only keys as at start);
     /// also serialises reloads.
-    running: tokio::sync::Mutex<engine::config::Config>,
+    running: tokio::sync::Mutex<FileConfig>,
 }
 
 impl Reloader {
@@ -57,25 +64,39 @@ impl Reloader {
             }
         };
         if let Some(bind) = &self.bind {
-            loaded.file.server.bind = bind.clone();
+            loaded.file.gateway.server.bind = bind.clone();
         }
         if let Some(store) = &self.store {
-            loaded.file.store.url = store.clone();
+            loaded.file.engine.store.url = store.clone();
         }
-        let report = state
-            .engine
-            .reload(&running, &loaded.file, &loaded.base_dir)
-            .await?;
+        let report = apply(&state.engine, &running, &loaded.file, &loaded.base_dir).await?;
         // [limits] apply from the next request; the gateway's other options
         // ([server] addresses and timeouts, [auth]) are restart-only.
-        let limits = &loaded.file.limits;
+        let limits = &loaded.file.gateway.limits;
         state
             .login_guard
             .set_logins_per_minute(limits.logins_per_minute);
         state.join_limiter.set_per_minute(limits.joins_per_minute);
-        *running = keep_restart_only(loaded.file, &running);
+        *running = loaded.file.keep_restart_only(&running);
         Ok(report)
     }
+}
+
+/// Validates `new` whole (the gateway's sections, then the engine's) and
+/// hands the engine its part as one message, with the restart-only keys of
+/// both halves reported, not applied. A file that does not validate is
+/// refused (logged, counted in `ventanilla_config_reloads_total`) and the
+/// engine does not see it.
+pub async fn apply(
+    engine: &Engine,
+    running: &FileConfig,
+    new: &FileConfig,
+    base_dir: &Path,
+) -> Result<ReloadReport, ReloadError> {
+    let settings = new.validate(base_dir).map_err(engine::reload::refused)?;
+    engine
+        .reload_settings(settings, new.restart_only_changes(running))
+        .await
 }
 
 /// Reloads at every `SIGHUP` until the process ends.

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::HeaderName;
-use engine::config::{AuthMode, Config as FileConfig};
 use engine::domain::Credential;
 use engine::meeting::zoom::webhook::{
     RecentDeliveries, WebhookVerifier, DEFAULT_REMEMBERED_DELIVERIES,
@@ -16,6 +15,7 @@ use engine::store::RedisStore;
 use engine::Engine;
 
 use crate::auth::Sessions;
+use crate::config::{AuthMode, FileConfig};
 use crate::limits::{LoginGuard, RateLimiter};
 use crate::routes::hold::{HeldPolls, MAX_HELD_POLLS};
 
@@ -50,17 +50,18 @@ pub struct GatewayOptions {
 impl GatewayOptions {
     /// The options a configuration file gives, with `X-Forwarded-For` untrusted.
     pub fn from_file(file: &FileConfig) -> anyhow::Result<GatewayOptions> {
-        let auth_header = HeaderName::try_from(file.auth.header.trim()).map_err(|_| {
+        let sections = &file.gateway;
+        let auth_header = HeaderName::try_from(sections.auth.header.trim()).map_err(|_| {
             anyhow::anyhow!("auth.header: expected an HTTP header name such as X-Remote-User")
         })?;
-        let public_origin = match &file.server.public_url {
+        let public_origin = match &sections.server.public_url {
             Some(url) => Some(
-                engine::config::web_origin(url)
+                crate::config::web_origin(url)
                     .map_err(|reason| anyhow::anyhow!("server.public_url: {reason}"))?,
             ),
             None => None,
         };
-        let metrics_bind = match &file.server.metrics_bind {
+        let metrics_bind = match &sections.server.metrics_bind {
             Some(address) => Some(address.trim().parse().map_err(|_| {
                 anyhow::anyhow!(
                     "server.metrics_bind: expected a socket address such as 127.0.0.1:9090"
@@ -68,20 +69,20 @@ impl GatewayOptions {
             })?),
             None => None,
         };
-        if file.server.header_timeout_ms == 0 {
+        if sections.server.header_timeout_ms == 0 {
             anyhow::bail!("server.header_timeout_ms: must be at least 1, found 0");
         }
         Ok(GatewayOptions {
-            auth_mode: file.auth.mode,
+            auth_mode: sections.auth.mode,
             auth_header,
-            logins_per_minute: file.limits.logins_per_minute,
-            joins_per_minute: file.limits.joins_per_minute,
+            logins_per_minute: sections.limits.logins_per_minute,
+            joins_per_minute: sections.limits.joins_per_minute,
             trust_forwarded_for: false,
             secure_cookie: public_origin
                 .as_deref()
                 .is_some_and(|origin| origin.starts_with("https://")),
             public_origin,
-            header_timeout: Duration::from_millis(file.server.header_timeout_ms),
+            header_timeout: Duration::from_millis(sections.server.header_timeout_ms),
             metrics_bind,
         })
     }

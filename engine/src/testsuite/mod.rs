@@ -17,7 +17,7 @@ use parking_lot::Mutex;
 
 use crate::actors::dispatcher::JoinReceipt;
 use crate::clock::{Clock as _, ManualClock};
-use crate::config::{Config, EngineSettings};
+use crate::config::{Config, EngineSettings, HostSections, ENV_VARIABLES};
 use crate::domain::{Annotation, Nif, OperatorId};
 use crate::meeting::{LocalMeetings, MeetingError, MeetingProvider, MeetingRequest};
 use crate::render::{self, ConsoleBody, ConsoleState, TicketBody};
@@ -42,14 +42,64 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The shipped `config/default.toml`, parsed (not validated), with no
-/// `VENTANILLA_*` environment.
+/// The gateway's sections of a file in the contract's shape, skipped unread:
+/// the engine's tests read whole files (the shipped default has `[server]`,
+/// `[auth]` and `[limits]`), and the gateway's own tests check those
+/// sections. The engine alone refuses them.
+#[derive(Debug, Default)]
+pub struct GatewaySectionsSkipped;
+
+impl HostSections for GatewaySectionsSkipped {
+    const ALL_SECTIONS: &'static [&'static str] = &[
+        "server",
+        "store",
+        "auth",
+        "identity",
+        "calendar",
+        "dispatch",
+        "limits",
+        "services",
+        "operators",
+        "meetings",
+        "presence",
+        "retention",
+    ];
+    const ALL_VARIABLES: &'static [&'static str] = &ENV_VARIABLES;
+
+    fn read_section<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        section: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        if !matches!(section, "server" | "auth" | "limits") {
+            return Ok(false);
+        }
+        map.next_value::<serde::de::IgnoredAny>()?;
+        Ok(true)
+    }
+
+    fn apply_variable(&mut self, _: &str, _: &str) -> Result<bool, crate::config::ConfigError> {
+        Ok(false)
+    }
+}
+
+/// The engine's sections of the shipped `config/default.toml`, parsed (not
+/// validated), with no `VENTANILLA_*` environment.
 pub fn shipped_config() -> Config {
-    Config::load(
+    Config::load_with_host::<GatewaySectionsSkipped>(
         &workspace_root().join("config/default.toml"),
         &HashMap::new(),
     )
     .expect("the shipped default parses")
+    .0
+}
+
+/// The engine's sections of a TOML text in the configuration contract's
+/// shape (the gateway's sections skipped), parsed, not validated.
+pub fn config_from(text: &str) -> Config {
+    Config::with_host_from_toml_str::<GatewaySectionsSkipped>(text)
+        .unwrap_or_else(|error| panic!("test configuration does not parse: {error}"))
+        .0
 }
 
 /// The shipped `config/default.toml`, validated.
@@ -57,10 +107,11 @@ pub fn default_settings() -> EngineSettings {
     settings_from(include_str!("../../../config/default.toml"))
 }
 
-/// Settings from a TOML text in the configuration contract's shape.
+/// Settings from a TOML text in the configuration contract's shape (the
+/// gateway's sections skipped: the console refresh period is the default).
 pub fn settings_from(text: &str) -> EngineSettings {
-    Config::from_toml_str(text)
-        .and_then(|config| config.validate(&workspace_root()))
+    config_from(text)
+        .validate(&workspace_root())
         .unwrap_or_else(|error| panic!("test configuration is invalid: {error}"))
 }
 

@@ -9,13 +9,13 @@
 //! countdown stays on screen) and applies each new body in place: no
 //! reload, focus and typed text kept.
 
+use crate::config::AuthMode;
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use engine::config::AuthMode;
 use engine::domain::OperatorId;
 use minijinja::context;
 use minijinja::value::Value;

@@ -1,12 +1,12 @@
 //! `POST /api/v1/session` (log in) and `DELETE /api/v1/session` (log out).
 
+use crate::config::AuthMode;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use engine::config::AuthMode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use engine::config::Config as FileConfig;
 use engine::render::ConsoleState;
 use engine::store::MemoryStore;
-use engine::testsuite::{default_settings, dni, madrid, settings_from, TestEngine};
+use engine::testsuite::{default_settings, dni, madrid, workspace_root, TestEngine};
+use gateway::config::FileConfig;
 use gateway::{AppState, GatewayOptions};
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
@@ -76,7 +76,9 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let settings = if options.config == DEFAULT_CONFIG {
         default_settings()
     } else {
-        settings_from(&options.config)
+        // Through the gateway's parser: its `[server] poll_seconds` reaches the engine.
+        file.validate(&workspace_root())
+            .unwrap_or_else(|error| panic!("test configuration is invalid: {error}"))
     };
     let test_engine =
         TestEngine::start_with(settings, Arc::new(MemoryStore::new()), options.at).await;

@@ -17,13 +17,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use engine::clock::{ManualClock, SharedClock};
-use engine::config::Config as FileConfig;
 use engine::meeting::LocalMeetings;
 use engine::store::MemoryStore;
 use engine::testsuite::default_settings;
 use engine::{Engine, EngineParts};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use gateway::config::FileConfig;
 use gateway::{AppState, GatewayOptions};
 use serde_json::json;
 use tempfile::TempDir;

@@ -1,15 +1,25 @@
 //! Where the gateway's configuration comes from: the file (or the built-in
-//! demo copy), the `VENTANILLA_*` overrides, then the command line.
+//! demo copy), the `VENTANILLA_*` overrides, then the command line. The
+//! file's `[server]`, `[auth]` and `[limits]` are the gateway's
+//! ([`sections`]); the engine reads the rest ([`FileConfig`] holds both).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use engine::config::{Config as FileConfig, ENV_PREFIX, ENV_VARIABLES};
+use engine::config::ENV_PREFIX;
+
+mod file;
+pub mod sections;
+
+pub use file::FileConfig;
+pub use sections::{
+    web_origin, AuthConfig, AuthMode, GatewaySections, LimitsConfig, ServerConfig, ENV_VARIABLES,
+};
 
 /// The shipped demo configuration, used when `config/default.toml` is not
 /// beside the current directory (e.g. the binary was copied elsewhere).
-pub const EMBEDDED_DEFAULT: &str = include_str!("../../config/default.toml");
+pub const EMBEDDED_DEFAULT: &str = include_str!("../../../config/default.toml");
 
 /// Where `ventanilla` looks for its configuration without `--config`.
 pub const DEFAULT_PATH: &str = "config/default.toml";
@@ -98,7 +108,7 @@ impl Config {
     /// The built-in demo configuration, without overrides (tests, examples).
     pub fn embedded_default() -> Config {
         Config {
-            // unwrap: the shipped file is parsed by the engine's own tests.
+            // unwrap: the shipped file is parsed by the gateway's own tests.
             file: FileConfig::from_toml_str(EMBEDDED_DEFAULT)
                 .expect("the embedded default configuration parses"),
             base_dir: PathBuf::from("."),
