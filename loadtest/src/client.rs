@@ -153,7 +153,11 @@ impl Api {
             .connect_timeout(timeout)
             .tcp_nodelay(true)
             .pool_max_idle_per_host(max_in_flight)
-            .pool_idle_timeout(Duration::from_secs(30))
+            // Below the gateway's `server.header_timeout_ms` (10 s by
+            // default), which closes a kept-alive connection that sends no
+            // request in time: a client that keeps idle connections longer
+            // races the close and reuses a dead one now and then.
+            .pool_idle_timeout(Duration::from_secs(4))
             .build()?;
         Ok(Api {
             http,
