@@ -70,7 +70,9 @@ impl Actor for Dispatcher {
 
 /// What the engine recovered for the dispatcher.
 pub struct DispatcherSeed {
+    /// Every configured operator's actor, already started.
     pub operators: HashMap<OperatorId, OperatorHandle>,
+    /// How the dispatcher starts the actors it brings to life later.
     pub starter: Box<dyn ActorStarter>,
     /// Waiting tickets in join order, with their slots and presence.
     pub queued: Vec<(TicketRecord, usize, Arc<Seen>)>,
