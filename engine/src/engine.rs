@@ -1,43 +1,44 @@
 //! The engine's front door: starts the actors (recovering them from the
-//! store), validates what clients send, and forwards commands.
+//! store, `engine/start.rs`), validates what clients send, and forwards
+//! commands. With `start.rs`, the one place that names the actors' types.
+
+mod start;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use actix::prelude::*;
-use dashmap::DashMap;
 use jiff::Timestamp;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 pub use crate::actors::dispatcher::PresenceSweep;
 use crate::actors::dispatcher::{
-    DispatcherFigures, DispatcherSeed, Inspect, Join, JoinReceipt, OperatorDirectory, Reload,
-    RetryMatches, SweepPresence, TicketReturned,
+    Dispatcher, DispatcherFigures, Inspect, Join, JoinReceipt, Reload, SweepPresence,
+    TicketReturned,
 };
 pub use crate::actors::janitor::PruneReport;
 use crate::actors::janitor::{Janitor, Prune};
 use crate::actors::operator::{
-    Attend, EndMeeting, Finalize, Interrupt, MeetingEvent, Next, OperatorActor, SetAvailability,
-    Start, StartReceipt,
+    Attend, EndMeeting, Finalize, Interrupt, Next, OperatorActor, SetAvailability, Start,
+    StartReceipt,
 };
-use crate::actors::ticket::{Abandon, Accept, TicketActor};
-use crate::actors::{Dispatcher, Ping, Shared};
+use crate::actors::protocol::{Abandon, MeetingEvent, TicketHandle};
+use crate::actors::{Ping, Shared};
 use crate::catalog::{Catalog, CatalogHandle};
 use crate::clock::SharedClock;
 use crate::config::EngineSettings;
 use crate::domain::{
-    ContrastDatum, Nif, Observations, ObservationsError, OperatorId, Outcome, ServiceCode,
-    TaxpayerName, TextError,
+    ContrastDatum, Nif, Observations, ObservationsError, OperatorId, Outcome, TaxpayerName,
+    TextError,
 };
 use crate::error::EngineError;
 use crate::meeting::activity::MeetingActivity;
 use crate::meeting::MeetingProvider;
-use crate::presence::Seen;
 use crate::store::AbandonReason;
-use crate::store::{Duty, Store, StoredState, TicketRecord, TicketState};
+use crate::store::{Store, TicketState};
 use crate::ticket::TicketId;
-use crate::views::{AssignmentView, DutyView, OperatorBadge, TicketView, Views};
+use crate::views::{DutyView, TicketView, Views};
 
 /// Longest wait for a ticket actor to take a renewed token.
 const TOKEN_RENEWAL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -56,8 +57,17 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
+/// The operators' actors by id. A reload adds to it (through the
+/// dispatcher's starter) and never removes: a removed operator's actor
+/// finishes the attention it holds, and one added back later takes it up
+/// again.
+type OperatorDirectory = RwLock<HashMap<OperatorId, Addr<OperatorActor>>>;
+
 struct Inner {
     shared: Arc<Shared>,
+    /// The front door's own address of the dispatcher, for the commands
+    /// only it sends (joins, reloads, sweeps, inspections).
+    dispatcher: Addr<Dispatcher>,
     /// Grows when a reload adds operators.
     operators: Arc<OperatorDirectory>,
     janitor: Addr<Janitor>,
@@ -137,7 +147,7 @@ impl Engine {
             .spawn(move || {
                 let system = actix::System::new();
                 system.block_on(async move {
-                    let built = build(catalog, store, meetings, clock, state, histories);
+                    let built = start::build(catalog, store, meetings, clock, state, histories);
                     let _ = sender.send((built, actix::System::current()));
                 });
                 if let Err(error) = system.run() {
@@ -145,13 +155,13 @@ impl Engine {
                 }
             })
             .map_err(|_| EngineError::EngineUnavailable)?;
-        let ((shared, operators, janitor), system) =
-            receiver.await.map_err(|_| EngineError::EngineUnavailable)?;
+        let (built, system) = receiver.await.map_err(|_| EngineError::EngineUnavailable)?;
         Ok(Engine {
             inner: Arc::new(Inner {
-                shared,
-                operators: Arc::new(parking_lot::RwLock::new(operators)),
-                janitor,
+                shared: built.shared,
+                dispatcher: built.dispatcher,
+                operators: built.operators,
+                janitor: built.janitor,
                 system,
                 thread: Mutex::new(Some(thread)),
             }),
@@ -185,15 +195,7 @@ impl Engine {
     /// [`crate::reload`] for the whole reload of a file). One dispatcher
     /// message: every command is decided wholly before or after it.
     pub async fn reconfigure(&self, settings: EngineSettings) -> Result<Arc<Catalog>, EngineError> {
-        Ok(self
-            .inner
-            .shared
-            .dispatcher
-            .send(Reload {
-                settings,
-                directory: Arc::clone(&self.inner.operators),
-            })
-            .await?)
+        Ok(self.inner.dispatcher.send(Reload { settings }).await?)
     }
 
     /// The engine's clock.
@@ -306,7 +308,6 @@ impl Engine {
         let receipt = {
             let _in_flight = crate::metrics::DispatcherMessageInFlight::sent();
             self.inner
-                .shared
                 .dispatcher
                 .send(Join {
                     nif,
@@ -344,7 +345,7 @@ impl Engine {
     /// clock stamp the polls a page made meanwhile).
     pub fn heartbeat_at(&self, view: &TicketView, at: Timestamp) {
         if view.seen.touch(at) && view.state == TicketState::Waiting {
-            self.inner.shared.dispatcher.do_send(TicketReturned {
+            self.inner.dispatcher.do_send(TicketReturned {
                 ticket: view.id,
                 seq: view.seq,
             });
@@ -366,10 +367,10 @@ impl Engine {
     /// One presence pass now (the engine runs one every second): tests call
     /// it after moving a manual clock.
     pub async fn sweep_presence(&self) -> Result<PresenceSweep, EngineError> {
-        Ok(self.inner.shared.dispatcher.send(SweepPresence).await?)
+        Ok(self.inner.dispatcher.send(SweepPresence).await?)
     }
 
-    fn ticket_actor(&self, ticket: TicketId) -> Result<Addr<TicketActor>, EngineError> {
+    fn ticket_actor(&self, ticket: TicketId) -> Result<TicketHandle, EngineError> {
         match self.inner.shared.tickets.get(&ticket) {
             Some(addr) => Ok(addr.clone()),
             None => match self.views().ticket(&ticket) {
@@ -382,7 +383,7 @@ impl Engine {
     /// Aceptar y Acceder a la videoconferencia: answers the meeting link,
     /// if the operator has already started the meeting.
     pub async fn accept(&self, ticket: TicketId) -> Result<Option<String>, EngineError> {
-        let result = self.ticket_actor(ticket)?.send(Accept).await;
+        let result = self.ticket_actor(ticket)?.accept().await;
         self.ticket_reply(ticket, result)
     }
 
@@ -407,7 +408,7 @@ impl Engine {
         let observations = parse_observations(observations)?;
         let result = self
             .ticket_actor(ticket)?
-            .send(Abandon {
+            .abandon(Abandon {
                 observations,
                 reason: AbandonReason::Taxpayer,
             })
@@ -421,13 +422,13 @@ impl Engine {
     /// ticket → operator → dispatcher and back).
     pub async fn settle(&self) -> Result<(), EngineError> {
         for _ in 0..3 {
-            self.inner.shared.dispatcher.send(Ping).await?;
+            self.inner.dispatcher.send(Ping).await?;
             let operators: Vec<Addr<OperatorActor>> =
                 self.inner.operators.read().values().cloned().collect();
             for operator in operators {
                 operator.send(Ping).await?;
             }
-            let tickets: Vec<Addr<TicketActor>> = self
+            let tickets: Vec<TicketHandle> = self
                 .inner
                 .shared
                 .tickets
@@ -436,7 +437,7 @@ impl Engine {
                 .collect();
             for ticket in tickets {
                 // A ticket that stopped meanwhile has nothing left in flight.
-                let _ = ticket.send(Ping).await;
+                let _ = ticket.ping().await;
             }
         }
         Ok(())
@@ -478,20 +479,20 @@ impl Engine {
     /// Whether the dispatcher answers: one message through its mailbox, for
     /// readiness probes (it copies nothing, however long the queues are).
     pub async fn ping_dispatcher(&self) -> Result<(), EngineError> {
-        self.inner.shared.dispatcher.send(Ping).await?;
+        self.inner.dispatcher.send(Ping).await?;
         Ok(())
     }
 
     /// A consistent copy of the dispatcher's queues and waiting operators
     /// (tests and checks: it copies every queued ticket id).
     pub async fn inspect(&self) -> Result<DispatcherFigures, EngineError> {
-        Ok(self.inner.shared.dispatcher.send(Inspect).await?)
+        Ok(self.inner.dispatcher.send(Inspect).await?)
     }
 
     /// Actors alive now, by kind (metrics); messages nobody.
     pub fn actor_counts(&self) -> crate::metrics::ActorCounts {
         crate::metrics::ActorCounts {
-            dispatcher: usize::from(self.inner.shared.dispatcher.connected()),
+            dispatcher: usize::from(self.inner.dispatcher.connected()),
             operators: self
                 .inner
                 .operators
@@ -517,174 +518,5 @@ fn parse_observations(text: &str) -> Result<Observations, EngineError> {
         other => EngineError::InvalidRequest {
             reason: format!("observations: {other}"),
         },
-    })
-}
-
-type Built = (
-    Arc<Shared>,
-    HashMap<OperatorId, Addr<OperatorActor>>,
-    Addr<Janitor>,
-);
-
-/// Creates every actor from the stored state. Runs on the engine thread.
-fn build(
-    handle: Arc<CatalogHandle>,
-    store: Arc<dyn Store>,
-    meetings: Arc<dyn MeetingProvider>,
-    clock: SharedClock,
-    state: StoredState,
-    mut histories: HashMap<TicketId, Vec<crate::domain::Annotation>>,
-) -> Built {
-    let catalog = handle.load();
-    let views = Arc::new(Views::new(Arc::clone(&handle)));
-    let dispatcher_context = Context::<Dispatcher>::new();
-    let shared = Arc::new(Shared {
-        catalog: handle,
-        views,
-        store,
-        meetings,
-        clock,
-        dispatcher: dispatcher_context.address(),
-        tickets: DashMap::new(),
-        meetings_by_id: DashMap::new(),
-    });
-
-    let mut seed = DispatcherSeed {
-        operators: HashMap::new(),
-        queued: Vec::new(),
-        held: Vec::new(),
-        waiting_operators: Vec::new(),
-        attending_operators: Vec::new(),
-        next_seq: state.next_seq,
-    };
-    let mut waiting_since = Vec::new();
-    for profile in &catalog.operators {
-        let record = state
-            .operators
-            .get(&profile.id)
-            .cloned()
-            .unwrap_or_default();
-        let assignment = record
-            .duty
-            .ticket()
-            .and_then(|id| state.tickets.get(&id))
-            .map(|ticket| {
-                Arc::new(AssignmentView {
-                    ticket_id: ticket.id,
-                    nif: ticket.nif,
-                    name: ticket.name.clone(),
-                    service: ticket.service.clone(),
-                    joined_at: ticket.joined_at,
-                    assigned_at: match &record.duty {
-                        Duty::Assigned { assigned_at, .. }
-                        | Duty::InMeeting { assigned_at, .. }
-                        | Duty::TaxpayerAbandoned { assigned_at, .. } => *assigned_at,
-                        _ => ticket.joined_at,
-                    },
-                    history: histories.remove(&ticket.id).unwrap_or_default(),
-                })
-            });
-        let services: Vec<ServiceCode> = catalog
-            .services()
-            .iter()
-            .map(|s| s.code.clone())
-            .filter(|code| record.availability.get(code).copied().unwrap_or(false))
-            .collect();
-        match &record.duty {
-            Duty::Waiting { since } => waiting_since.push((*since, profile.id.clone(), services)),
-            Duty::Off => {}
-            _ => seed
-                .attending_operators
-                .push((profile.id.clone(), services)),
-        }
-        let meeting_id = record.duty.meeting().map(|meeting| meeting.id.clone());
-        let addr =
-            OperatorActor::new(Arc::clone(&shared), profile.clone(), record, assignment).start();
-        if let Some(meeting_id) = meeting_id {
-            shared.meetings_by_id.insert(meeting_id, addr.clone());
-        }
-        seed.operators.insert(profile.id.clone(), addr);
-    }
-    waiting_since.sort_by_key(|(since, _, _)| *since);
-    seed.waiting_operators = waiting_since
-        .into_iter()
-        .map(|(_, operator, services)| (operator, services))
-        .collect();
-
-    let mut tickets: Vec<&TicketRecord> = state.tickets.values().collect();
-    tickets.sort_by_key(|ticket| ticket.seq);
-    // Presence is not stored: after a restart every page gets a fresh
-    // absent_after to poll again, so nobody is abandoned for the restart.
-    let recovered_at = shared.clock.now();
-    for record in tickets {
-        let operator = record.state.holder().cloned();
-        let join_url = operator
-            .as_ref()
-            .and_then(|operator| state.operators.get(operator))
-            .and_then(|record| match &record.duty {
-                Duty::InMeeting { meeting, .. } => Some(meeting.join_url.clone()),
-                _ => None,
-            });
-        let mut view = TicketView {
-            version: 1,
-            id: record.id,
-            token: record.token,
-            nif: record.nif,
-            name: record.name.clone(),
-            service: record.service.clone(),
-            seq: record.seq,
-            joined_at: record.joined_at,
-            state: record.state.clone(),
-            slot: None,
-            operator: badge(&catalog, &record.state),
-            join_url,
-            seen: Arc::new(Seen::new(recovered_at)),
-        };
-        match (
-            &record.state,
-            operator.and_then(|o| seed.operators.get(&o).cloned()),
-        ) {
-            (TicketState::Waiting, _) => {
-                let slot = shared
-                    .views
-                    .figures(&record.service)
-                    .map_or(0, |figures| figures.enqueue());
-                view.slot = Some(slot);
-                let seen = Arc::clone(&view.seen);
-                let addr = TicketActor::new(Arc::clone(&shared), view).start();
-                shared.tickets.insert(record.id, addr);
-                seed.queued.push((record.clone(), slot, seen));
-            }
-            (state, Some(holder)) if !state.is_terminal() => {
-                let seen = Arc::clone(&view.seen);
-                let addr = TicketActor::held(Arc::clone(&shared), view, holder).start();
-                shared.tickets.insert(record.id, addr);
-                seed.held.push((record.clone(), seen));
-            }
-            _ => shared.views.publish_ticket_arc(Arc::new(view)),
-        }
-    }
-    let operators = seed.operators.clone();
-    let dispatcher = dispatcher_context.run(Dispatcher::new(Arc::clone(&shared), seed));
-    // A crash between a join and its match leaves a pair to match now.
-    dispatcher.do_send(RetryMatches);
-    let janitor = Janitor::new(Arc::clone(&shared)).start();
-    (shared, operators, janitor)
-}
-
-fn badge(catalog: &Catalog, state: &TicketState) -> Option<OperatorBadge> {
-    let operator = match state {
-        TicketState::Assigned { operator, .. }
-        | TicketState::Accepted { operator, .. }
-        | TicketState::Finished { operator, .. } => operator,
-        TicketState::Abandoned {
-            operator: Some(operator),
-            ..
-        } => operator,
-        _ => return None,
-    };
-    catalog.operator(operator).map(|profile| OperatorBadge {
-        name: profile.name.clone(),
-        id_number: profile.id_number.clone(),
     })
 }

@@ -4,9 +4,10 @@
 //! the set of waiting operators, so joins, attends, interrupts and matches go
 //! through it; what it owns lives in a plain state machine
 //! ([`crate::dispatch::Dispatch`]) that decides, and the actor only commits
-//! each decision through the store and delivers the effects it answers. Once matched, the operator owns the assignment, so accept and
-//! abandon after assignment go through the operator. A ticket actor owns what
-//! its taxpayer sees and forwards their commands to whichever owns the ticket
+//! each decision through the store and delivers the effects it answers.
+//! Once matched, the operator owns the assignment, so accept and abandon
+//! after assignment go through the operator. A ticket actor owns what its
+//! taxpayer sees and forwards their commands to whichever owns the ticket
 //! now. Replies that need another actor wait with `AtomicResponse`, so an
 //! actor handles one command at a time; waits only point down the chain
 //! ticket → operator → dispatcher → store, so they can never form a cycle.
@@ -14,6 +15,20 @@
 //! pipelines them (`dispatcher/pipeline.rs`), parking what each decision
 //! took until the store has answered, and replies once the change is
 //! durable.
+//!
+//! No actor knows another's type. What they say to each other is in
+//! [`protocol`], one module per receiver: one-way news is one enum per
+//! receiver (`TicketNotice`, `OperatorNotice`, `DispatcherNotice`), a
+//! command that answers is a message of its own, and each actor is reached
+//! through a handle of `Recipient`s (`TicketHandle`, `OperatorHandle`,
+//! `DispatcherHandle`): [`Shared`] holds the dispatcher's and the live
+//! tickets', the dispatcher the operators', a held ticket its operator's.
+//! So the dispatcher, an operator and a ticket each import only the
+//! protocol, and each can be started alone against recipients a test
+//! provides (`ticket/tests.rs`). The dispatcher starts ticket actors (a
+//! join) and operator actors (a reload) through an `ActorStarter` that
+//! the front door gives it: `engine.rs` and `engine/start.rs` are the only
+//! places that name the actors' types.
 //!
 //! No actor waits for the meeting provider: the operator's create (Iniciar)
 //! and end (Finalizar, "Finalizar la reunión para todos") run on their own
@@ -26,11 +41,12 @@
 pub mod dispatcher;
 pub mod janitor;
 pub mod operator;
+pub mod protocol;
 pub mod ticket;
 
 use std::sync::Arc;
 
-use actix::Addr;
+use actix::Recipient;
 use dashmap::DashMap;
 
 use crate::catalog::{Catalog, CatalogHandle};
@@ -39,10 +55,9 @@ use crate::meeting::MeetingProvider;
 use crate::store::Store;
 use crate::ticket::TicketId;
 use crate::views::Views;
+use protocol::{DispatcherHandle, MeetingEvent, TicketHandle};
 
-pub use dispatcher::Dispatcher;
-pub use operator::OperatorActor;
-pub use ticket::TicketActor;
+pub use protocol::Ping;
 
 /// Applies `change` to the store and, once it is durable, runs `then` on the
 /// actor: the shape of every single-change command. The actor handles
@@ -96,12 +111,12 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     pub meetings: Arc<dyn MeetingProvider>,
     pub clock: SharedClock,
-    pub dispatcher: Addr<Dispatcher>,
+    pub dispatcher: DispatcherHandle,
     /// Live ticket actors, so commands from a taxpayer reach theirs.
-    pub tickets: DashMap<TicketId, Addr<TicketActor>>,
+    pub tickets: DashMap<TicketId, TicketHandle>,
     /// Meetings in progress and the operator holding each, so a provider's
     /// event reaches the right console.
-    pub meetings_by_id: DashMap<String, Addr<OperatorActor>>,
+    pub meetings_by_id: DashMap<String, Recipient<MeetingEvent>>,
 }
 
 impl Shared {
@@ -118,22 +133,3 @@ impl std::fmt::Debug for Shared {
             .finish()
     }
 }
-
-/// Answers once every message sent to the actor before it was handled:
-/// [`crate::Engine::settle`] uses it to wait until the engine is quiet.
-#[derive(actix::Message)]
-#[rtype(result = "()")]
-pub struct Ping;
-
-macro_rules! answer_ping {
-    ($($actor:ty),*) => {$(
-        impl actix::Handler<Ping> for $actor {
-            type Result = ();
-            fn handle(&mut self, _msg: Ping, _ctx: &mut actix::Context<Self>) {}
-        }
-    )*};
-}
-
-// The dispatcher answers once its commits in flight have settled
-// (`dispatcher/upkeep.rs`).
-answer_ping!(OperatorActor, TicketActor);

@@ -1,20 +1,22 @@
 //! The ticket actor: one per live ticket. Owns what its taxpayer sees and
 //! forwards their commands to whoever owns the ticket now (the dispatcher
 //! while it waits, the operator once assigned). Stops when the ticket ends;
-//! its last snapshot stays readable.
+//! its last snapshot stays readable. It knows the others only by their
+//! handles ([`super::protocol`]).
 
 use std::sync::Arc;
 
 use actix::prelude::*;
 use jiff::Timestamp;
 
-use super::dispatcher::{AbandonWaiting, Abandonment};
-use super::operator::{OperatorActor, TaxpayerAbandons, TaxpayerAccepts};
+use super::protocol::{
+    Abandon, AbandonWaiting, Abandonment, Accept, OperatorHandle, Ping, TaxpayerAbandons,
+    TaxpayerAccepts, TicketNotice,
+};
 use super::Shared;
 use crate::domain::{Observations, OperatorId};
 use crate::error::EngineError;
 use crate::store::{AbandonReason, TicketState};
-use crate::ticket::TicketToken;
 use crate::views::{OperatorBadge, TicketView};
 
 pub struct TicketActor {
@@ -22,7 +24,7 @@ pub struct TicketActor {
     /// The current snapshot, shared with the registry (one copy per ticket).
     view: Arc<TicketView>,
     /// The operator holding the ticket, once assigned.
-    holder: Option<Addr<OperatorActor>>,
+    holder: Option<OperatorHandle>,
 }
 
 impl Actor for TicketActor {
@@ -39,6 +41,13 @@ fn ready<T: 'static>(value: Result<T, EngineError>) -> Reply<T> {
     AtomicResponse::new(Box::pin(actix::fut::ready(value)))
 }
 
+/// Refuses a command in the ticket's current state.
+fn refuse<T: 'static>(
+    state: &'static str,
+) -> ResponseActFuture<TicketActor, Result<T, EngineError>> {
+    Box::pin(actix::fut::ready(Err(EngineError::invalid_state(state))))
+}
+
 impl TicketActor {
     /// A ticket actor with its first snapshot, published at once.
     pub fn new(shared: Arc<Shared>, view: TicketView) -> TicketActor {
@@ -52,7 +61,7 @@ impl TicketActor {
     }
 
     /// A recovered ticket held by an operator.
-    pub fn held(shared: Arc<Shared>, view: TicketView, holder: Addr<OperatorActor>) -> TicketActor {
+    pub fn held(shared: Arc<Shared>, view: TicketView, holder: OperatorHandle) -> TicketActor {
         TicketActor {
             holder: Some(holder),
             ..TicketActor::new(shared, view)
@@ -88,14 +97,14 @@ impl TicketActor {
     fn apply_assignment(
         &mut self,
         operator: OperatorId,
-        operator_addr: Addr<OperatorActor>,
+        holder: OperatorHandle,
         assigned_at: Timestamp,
     ) {
         if self.view.state != TicketState::Waiting {
             return;
         }
         let badge = self.badge(&operator);
-        self.holder = Some(operator_addr);
+        self.holder = Some(holder);
         self.publish(|view| {
             view.state = TicketState::Assigned {
                 operator,
@@ -107,30 +116,39 @@ impl TicketActor {
     }
 }
 
-/// The dispatcher matched this ticket to an operator.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Assigned {
-    /// Who holds the ticket now.
-    pub operator: OperatorId,
-    /// Their actor, which owns the ticket from now on.
-    pub operator_addr: Addr<OperatorActor>,
-    /// When the match was committed.
-    pub assigned_at: Timestamp,
-}
-
-impl Handler<Assigned> for TicketActor {
+impl Handler<TicketNotice> for TicketActor {
     type Result = ();
 
-    fn handle(&mut self, msg: Assigned, _ctx: &mut Context<Self>) {
-        self.apply_assignment(msg.operator, msg.operator_addr, msg.assigned_at);
+    fn handle(&mut self, notice: TicketNotice, ctx: &mut Context<Self>) {
+        match notice {
+            TicketNotice::Assigned {
+                operator,
+                holder,
+                assigned_at,
+            } => self.apply_assignment(operator, holder, assigned_at),
+            TicketNotice::Expired { at } => self.expire(at, ctx),
+            TicketNotice::SilentAssignment => {
+                // As an Abandonar would: the mailbox waits for the operator.
+                let abandon = Abandon {
+                    observations: Observations::default(),
+                    reason: AbandonReason::Absent,
+                };
+                ctx.wait(self.abandon(abandon).map(|_ended, _, _| ()));
+            }
+            TicketNotice::TokenRenewed { token } => self.publish(|view| view.token = token),
+            TicketNotice::MeetingStarted { join_url } => {
+                self.publish(|view| view.join_url = Some(join_url))
+            }
+            TicketNotice::Finished { at } => self.finish(at, ctx),
+        }
     }
 }
 
-/// "Aceptar y Acceder a la videoconferencia".
-#[derive(Message)]
-#[rtype(result = "Result<Option<String>, EngineError>")]
-pub struct Accept;
+impl Handler<Ping> for TicketActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: Ping, _ctx: &mut Context<Self>) {}
+}
 
 impl Handler<Accept> for TicketActor {
     type Result = Reply<Option<String>>;
@@ -150,7 +168,7 @@ impl Handler<Accept> for TicketActor {
         let holder = holder.clone();
         let ticket = self.view.id;
         AtomicResponse::new(Box::pin(
-            async move { holder.send(TaxpayerAccepts { ticket }).await? }
+            async move { holder.taxpayer_accepts(TaxpayerAccepts { ticket }).await? }
                 .into_actor(self)
                 .map(move |result, this, _ctx| {
                     let operator_join_url = result?;
@@ -171,21 +189,18 @@ impl Handler<Accept> for TicketActor {
     }
 }
 
-/// Abandonar, from any state before the end; or the engine ending an
-/// assigned ticket whose page went silent before the taxpayer accepted.
-#[derive(Message)]
-#[rtype(result = "Result<(), EngineError>")]
-pub struct Abandon {
-    /// "Observaciones (en caso de abandonar)".
-    pub observations: Observations,
-    /// Pressed Abandonar, or absent.
-    pub reason: AbandonReason,
-}
-
 impl Handler<Abandon> for TicketActor {
     type Result = Reply<()>;
 
     fn handle(&mut self, msg: Abandon, _ctx: &mut Context<Self>) -> Self::Result {
+        AtomicResponse::new(self.abandon(msg))
+    }
+}
+
+impl TicketActor {
+    /// Abandonar: leaves the queue through the dispatcher, or ends the
+    /// assignment through the operator who holds the ticket.
+    fn abandon(&mut self, msg: Abandon) -> ResponseActFuture<Self, Result<(), EngineError>> {
         let ticket = self.view.id;
         let observations = msg.observations;
         let reason = msg.reason;
@@ -195,16 +210,16 @@ impl Handler<Abandon> for TicketActor {
             let settings = &self.shared.catalog().presence;
             let silent = self.view.seen.is_absent(self.shared.clock.now(), settings);
             if !silent || !matches!(self.view.state, TicketState::Assigned { .. }) {
-                return ready(Err(EngineError::invalid_state(self.view.state.name())));
+                return refuse(self.view.state.name());
             }
         }
         let holder = match (&self.view.state, self.view.state.hold()) {
             (TicketState::Waiting, _) => None,
             (_, Some((operator, assigned_at))) => match &self.holder {
-                Some(addr) => Some((operator.clone(), addr.clone(), assigned_at)),
-                None => return ready(Err(EngineError::invalid_state(self.view.state.name()))),
+                Some(holder) => Some((operator.clone(), holder.clone(), assigned_at)),
+                None => return refuse(self.view.state.name()),
             },
-            (state, None) => return ready(Err(EngineError::invalid_state(state.name()))),
+            (state, None) => return refuse(state.name()),
         };
         let leave_queue = AbandonWaiting {
             ticket,
@@ -214,25 +229,25 @@ impl Handler<Abandon> for TicketActor {
             observations: observations.clone(),
         };
         let dispatcher = self.shared.dispatcher.clone();
-        AtomicResponse::new(Box::pin(
+        Box::pin(
             async move {
                 let _in_flight = holder
                     .is_none()
                     .then(crate::metrics::DispatcherMessageInFlight::sent);
-                let (operator, operator_addr, assigned_at) = match holder {
+                let (operator, holder, assigned_at) = match holder {
                     Some(holder) => holder,
-                    None => match dispatcher.send(leave_queue).await?? {
+                    None => match dispatcher.abandon_waiting(leave_queue).await?? {
                         Abandonment::Abandoned { at } => return Ok((None, at)),
                         Abandonment::Assigned {
                             operator,
-                            operator_addr,
+                            holder,
                             assigned_at,
-                        } => (operator, operator_addr, assigned_at),
+                        } => (operator, holder, assigned_at),
                         Abandonment::Gone => return Err(EngineError::invalid_state("finished")),
                     },
                 };
-                let at = operator_addr
-                    .send(TaxpayerAbandons {
+                let at = holder
+                    .taxpayer_abandons(TaxpayerAbandons {
                         ticket,
                         observations,
                         reason,
@@ -255,38 +270,13 @@ impl Handler<Abandon> for TicketActor {
                 this.end(ctx);
                 Ok(())
             }),
-        ))
+        )
     }
 }
 
-/// The operator started the meeting: the taxpayer's link exists.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct MeetingStarted {
-    /// The taxpayer's link to the meeting.
-    pub join_url: String,
-}
-
-impl Handler<MeetingStarted> for TicketActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: MeetingStarted, _ctx: &mut Context<Self>) {
-        self.publish(|view| view.join_url = Some(msg.join_url));
-    }
-}
-
-/// The operator finalized the attention.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Finished {
-    /// When the attention was finalized.
-    pub at: Timestamp,
-}
-
-impl Handler<Finished> for TicketActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: Finished, ctx: &mut Context<Self>) {
+impl TicketActor {
+    /// The operator finalized the attention.
+    fn finish(&mut self, at: Timestamp, ctx: &mut Context<Self>) {
         let Some((operator, assigned_at)) = self.view.state.hold() else {
             return;
         };
@@ -295,26 +285,14 @@ impl Handler<Finished> for TicketActor {
             view.state = TicketState::Finished {
                 operator,
                 assigned_at,
-                finished_at: msg.at,
+                finished_at: at,
             }
         });
         self.end(ctx);
     }
-}
 
-/// The dispatcher ended this waiting ticket: its page was silent past
-/// `absent_after + grace`. The abandonment is already committed.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Expired {
-    /// When the abandonment was committed.
-    pub at: Timestamp,
-}
-
-impl Handler<Expired> for TicketActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: Expired, ctx: &mut Context<Self>) {
+    /// The dispatcher ended this waiting ticket (already committed).
+    fn expire(&mut self, at: Timestamp, ctx: &mut Context<Self>) {
         if self.view.state != TicketState::Waiting {
             return;
         }
@@ -323,7 +301,7 @@ impl Handler<Expired> for TicketActor {
             view.state = TicketState::Abandoned {
                 operator: None,
                 assigned_at: None,
-                abandoned_at: msg.at,
+                abandoned_at: at,
                 reason: AbandonReason::Absent,
             };
         });
@@ -331,19 +309,5 @@ impl Handler<Expired> for TicketActor {
     }
 }
 
-/// The taxpayer took their ticket up again from another browser (the
-/// directory verified them): the committed new token replaces the old one.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct TokenRenewed {
-    /// The token that works from now on.
-    pub token: TicketToken,
-}
-
-impl Handler<TokenRenewed> for TicketActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: TokenRenewed, _ctx: &mut Context<Self>) {
-        self.publish(|view| view.token = msg.token);
-    }
-}
+#[cfg(test)]
+mod tests;

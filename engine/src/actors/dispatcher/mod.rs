@@ -5,7 +5,9 @@
 //! answers and replies. Every match is committed to the store before either
 //! party hears of it. The mailbox is not held across commits: what a
 //! decision parked is out of reach of the next ones until it settles, and
-//! decisions settle in the order they were made.
+//! decisions settle in the order they were made. It knows the operators
+//! and tickets only by their handles ([`super::protocol`]), and starts
+//! new ones through the front door's [`ActorStarter`].
 
 mod operators;
 mod pipeline;
@@ -15,10 +17,9 @@ mod taxpayers;
 mod upkeep;
 
 pub use crate::dispatch::{DispatcherFigures, JoinReceipt, PresenceSweep, Readiness, Withdrawal};
-pub use operators::{AttentionClosed, OperatorReady, WaitingServicesChanged, WithdrawOperator};
 pub use presence::{SweepPresence, TicketReturned};
-pub use reload::{OperatorDirectory, Reload};
-pub use taxpayers::{AbandonWaiting, Abandonment, Join, TicketEnded};
+pub use reload::Reload;
+pub use taxpayers::Join;
 pub use upkeep::{Inspect, RetryMatches};
 
 use std::collections::HashMap;
@@ -28,14 +29,16 @@ use std::time::Duration;
 use actix::prelude::*;
 use tokio::sync::oneshot;
 
-use super::operator::{self, OperatorActor};
-use super::ticket::{self, TicketActor};
+use super::protocol::{
+    AbandonWaiting, ActorStarter, DispatcherNotice, OperatorHandle, OperatorNotice, OperatorReady,
+    TicketHandle, TicketNotice, WithdrawOperator,
+};
 use super::Shared;
 use crate::dispatch::{Dispatch, DispatchSeed, Effect};
-use crate::domain::{Observations, OperatorId, ServiceCode};
+use crate::domain::{OperatorId, ServiceCode};
 use crate::error::EngineError;
 use crate::presence::Seen;
-use crate::store::{AbandonReason, TicketRecord};
+use crate::store::TicketRecord;
 use pipeline::{first, Pipeline};
 
 /// How long to wait before retrying a match whose commit failed twice (the
@@ -51,7 +54,9 @@ pub struct Dispatcher {
     /// Who waits for whom; decides every command.
     dispatch: Dispatch,
     /// Where effects for operators go.
-    operators: HashMap<OperatorId, Addr<OperatorActor>>,
+    operators: HashMap<OperatorId, OperatorHandle>,
+    /// Starts the ticket actors of joins and the operator actors of reloads.
+    starter: Box<dyn ActorStarter>,
     /// Decisions handed to the store and not yet settled.
     pipeline: Pipeline,
     /// The pair each operator's last refused match was retried at once for:
@@ -73,7 +78,10 @@ impl Actor for Dispatcher {
 
 /// What the engine recovered for the dispatcher.
 pub struct DispatcherSeed {
-    pub operators: HashMap<OperatorId, Addr<OperatorActor>>,
+    /// Every configured operator's actor, already started.
+    pub operators: HashMap<OperatorId, OperatorHandle>,
+    /// How the dispatcher starts the actors it brings to life later.
+    pub starter: Box<dyn ActorStarter>,
     /// Waiting tickets in join order, with their slots and presence.
     pub queued: Vec<(TicketRecord, usize, Arc<Seen>)>,
     /// Live tickets held by an operator, with their presence.
@@ -101,6 +109,7 @@ impl Dispatcher {
             shared,
             dispatch,
             operators: seed.operators,
+            starter: seed.starter,
             pipeline: Pipeline::default(),
             retried: HashMap::new(),
             refused_matches: 0,
@@ -113,8 +122,8 @@ impl Dispatcher {
             match effect {
                 Effect::StartTicket(view) => {
                     let id = view.id;
-                    let addr = TicketActor::new(Arc::clone(&self.shared), view).start();
-                    self.shared.tickets.insert(id, addr);
+                    let handle = self.starter.ticket(&self.shared, view);
+                    self.shared.tickets.insert(id, handle);
                 }
                 Effect::Assigned {
                     ticket,
@@ -122,52 +131,69 @@ impl Dispatcher {
                     assigned_at,
                     operator_hears,
                 } => {
-                    let Some(operator_addr) = self.operators.get(&operator).cloned() else {
+                    let Some(holder) = self.operators.get(&operator).cloned() else {
                         continue;
                     };
-                    let Some(ticket_addr) = self.ticket_actor(&ticket.id) else {
+                    let Some(held) = self.ticket_actor(&ticket.id) else {
                         tracing::error!(ticket = %ticket.id, "matched ticket has no actor");
                         continue;
                     };
-                    ticket_addr.do_send(ticket::Assigned {
+                    held.notify(TicketNotice::Assigned {
                         operator,
-                        operator_addr: operator_addr.clone(),
+                        holder: holder.clone(),
                         assigned_at,
                     });
                     if operator_hears {
-                        operator_addr.do_send(operator::Assigned {
+                        holder.notify(OperatorNotice::Assigned {
                             ticket,
                             assigned_at,
                         });
                     }
                 }
                 Effect::TicketExpired { ticket, at } => {
-                    if let Some(addr) = self.ticket_actor(&ticket) {
-                        addr.do_send(ticket::Expired { at });
+                    if let Some(held) = self.ticket_actor(&ticket) {
+                        held.notify(TicketNotice::Expired { at });
                     }
                 }
                 Effect::EndSilentAssignment { ticket } => {
-                    if let Some(addr) = self.ticket_actor(&ticket) {
-                        addr.do_send(ticket::Abandon {
-                            observations: Observations::default(),
-                            reason: AbandonReason::Absent,
-                        });
+                    if let Some(held) = self.ticket_actor(&ticket) {
+                        held.notify(TicketNotice::SilentAssignment);
                     }
                 }
                 Effect::TokenRenewed { ticket, token } => {
-                    if let Some(addr) = self.ticket_actor(&ticket) {
-                        addr.do_send(ticket::TokenRenewed { token });
+                    if let Some(held) = self.ticket_actor(&ticket) {
+                        held.notify(TicketNotice::TokenRenewed { token });
                     }
                 }
             }
         }
     }
 
-    fn ticket_actor(&self, ticket: &crate::ticket::TicketId) -> Option<Addr<TicketActor>> {
+    fn ticket_actor(&self, ticket: &crate::ticket::TicketId) -> Option<TicketHandle> {
         self.shared
             .tickets
             .get(ticket)
             .map(|entry| entry.value().clone())
+    }
+}
+
+impl Handler<DispatcherNotice> for Dispatcher {
+    type Result = ();
+
+    fn handle(&mut self, notice: DispatcherNotice, ctx: &mut Context<Self>) {
+        match notice {
+            DispatcherNotice::WaitingServicesChanged { operator, services } => {
+                self.waiting_services_changed(operator, services, ctx)
+            }
+            DispatcherNotice::TicketEnded { nif, service } => self.ticket_ended(nif, service),
+            DispatcherNotice::AttentionClosed {
+                operator,
+                ticket,
+                service,
+                attention,
+                leaving,
+            } => self.attention_closed(operator, ticket, service, attention, leaving),
+        }
     }
 }
 

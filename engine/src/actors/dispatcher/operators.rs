@@ -1,19 +1,10 @@
 //! What operators ask of the dispatcher: be matched or wait, withdraw,
-//! and hand a finished attention back.
+//! and hand a finished attention back (the messages are in
+//! [`crate::actors::protocol`]).
 
 use super::*;
 use crate::dispatch::{ServicesChange, WithdrawDecision};
 use crate::ticket::TicketId;
-
-/// Atender Contribuyente: the operator is ready for the next taxpayer.
-#[derive(Message)]
-#[rtype(result = "Result<Readiness, EngineError>")]
-pub struct OperatorReady {
-    /// Who pressed the button.
-    pub operator: OperatorId,
-    /// The services they are available for and that are active now.
-    pub services: Vec<ServiceCode>,
-}
 
 impl Handler<OperatorReady> for Dispatcher {
     type Result = Response<Result<Readiness, EngineError>>;
@@ -44,14 +35,6 @@ impl Handler<OperatorReady> for Dispatcher {
         });
         pipeline::answer(answer, Err(EngineError::EngineUnavailable))
     }
-}
-
-/// Interrumpir while waiting.
-#[derive(Message)]
-#[rtype(result = "Result<Withdrawal, EngineError>")]
-pub struct WithdrawOperator {
-    /// Who pressed Interrumpir.
-    pub operator: OperatorId,
 }
 
 impl Handler<WithdrawOperator> for Dispatcher {
@@ -102,66 +85,38 @@ impl Dispatcher {
     }
 }
 
-/// An operator finalized an attention and holds nothing any more.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct AttentionClosed {
-    /// Who finalized.
-    pub operator: OperatorId,
-    /// The ticket they held.
-    pub ticket: TicketId,
-    /// The ticket's service.
-    pub service: ServiceCode,
-    /// From Iniciar Videoasistencia to Finalizar, when a meeting took place.
-    pub attention: Option<Duration>,
-    /// Finalizar e Interrumpir (or nothing left to attend): the operator
-    /// goes off duty; otherwise they press Atender again at once.
-    pub leaving: bool,
-}
-
-impl Handler<AttentionClosed> for Dispatcher {
-    type Result = ();
-
-    fn handle(&mut self, msg: AttentionClosed, _ctx: &mut Context<Self>) {
+impl Dispatcher {
+    /// An operator finalized an attention and holds nothing any more.
+    pub(super) fn attention_closed(
+        &mut self,
+        operator: OperatorId,
+        ticket: TicketId,
+        service: ServiceCode,
+        attention: Option<Duration>,
+        leaving: bool,
+    ) {
         let now = self.shared.clock.now();
-        self.dispatch.attention_closed(
-            &msg.operator,
-            msg.ticket,
-            &msg.service,
-            msg.attention,
-            msg.leaving,
-            now,
-        );
+        self.dispatch
+            .attention_closed(&operator, ticket, &service, attention, leaving, now);
     }
-}
 
-/// A waiting operator changed their availability ("Gestión disponibilidad
-/// operador" while "A la espera"): it takes effect at once, both ways.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct WaitingServicesChanged {
-    /// The operator whose availability changed.
-    pub operator: OperatorId,
-    /// Every service they are available for now.
-    pub services: Vec<ServiceCode>,
-}
-
-impl Handler<WaitingServicesChanged> for Dispatcher {
-    type Result = ();
-
-    fn handle(&mut self, msg: WaitingServicesChanged, ctx: &mut Context<Self>) {
+    /// A waiting operator's availability changed: it takes effect at once.
+    pub(super) fn waiting_services_changed(
+        &mut self,
+        operator: OperatorId,
+        services: Vec<ServiceCode>,
+        ctx: &mut Context<Self>,
+    ) {
         match self
             .dispatch
-            .change_waiting_services(&msg.operator, msg.services.clone())
+            .change_waiting_services(&operator, services.clone())
         {
             // A taxpayer may already wait in a service just added: matched
             // before any Atender pressed since.
             ServicesChange::Applied => self.match_pending(ctx),
             ServicesChange::NotWaiting => {}
             ServicesChange::Later => {
-                self.defer(move |this, ctx| {
-                    <Self as Handler<WaitingServicesChanged>>::handle(this, msg, ctx)
-                });
+                self.defer(move |this, ctx| this.waiting_services_changed(operator, services, ctx));
             }
         }
     }

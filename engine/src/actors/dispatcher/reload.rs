@@ -1,27 +1,18 @@
 //! A configuration reload (SIGHUP): applied as one dispatcher message, so
 //! every command is decided either wholly before it or wholly after it.
 
-use parking_lot::RwLock;
-
 use super::*;
 use crate::catalog::Catalog;
 use crate::config::EngineSettings;
-use crate::domain::OperatorProfile;
-use crate::store::OperatorRecord;
-use crate::views::OperatorView;
 
-/// The operators' actors by id, shared with the engine's front door: a
-/// reload adds to it (never removes: a removed operator's actor finishes
-/// the attention it holds, and one added back later takes it up again).
-pub type OperatorDirectory = RwLock<HashMap<OperatorId, Addr<OperatorActor>>>;
-
-/// Replace the catalog with the one `settings` describe.
+/// Replace the catalog with the one `settings` describe. Operators it adds
+/// get an actor (reachable through the front door before the swap); one
+/// it removes keeps theirs, to finish the attention they hold and to take
+/// it up again if a later reload adds them back.
 #[derive(Message)]
 #[rtype(result = "Arc<Catalog>")]
 pub struct Reload {
     pub settings: EngineSettings,
-    /// Where added operators' actors are registered before the swap.
-    pub directory: Arc<OperatorDirectory>,
 }
 
 impl Handler<Reload> for Dispatcher {
@@ -38,22 +29,19 @@ impl Handler<Reload> for Dispatcher {
         }
         for profile in &catalog.operators {
             match self.operators.get(&profile.id) {
-                Some(addr) => addr.do_send(operator::Reconfigure {
+                Some(holder) => holder.notify(OperatorNotice::Reconfigured {
                     profile: Some(profile.clone()),
                 }),
                 None => {
-                    let addr = self.start_operator(profile);
-                    msg.directory
-                        .write()
-                        .insert(profile.id.clone(), addr.clone());
-                    self.operators.insert(profile.id.clone(), addr);
+                    let handle = self.starter.operator(&self.shared, profile);
+                    self.operators.insert(profile.id.clone(), handle);
                 }
             }
         }
         for profile in &previous.operators {
             if catalog.operator(&profile.id).is_none() {
-                if let Some(addr) = self.operators.get(&profile.id) {
-                    addr.do_send(operator::Reconfigure { profile: None });
+                if let Some(holder) = self.operators.get(&profile.id) {
+                    holder.notify(OperatorNotice::Reconfigured { profile: None });
                 }
             }
         }
@@ -61,21 +49,5 @@ impl Handler<Reload> for Dispatcher {
         self.shared.catalog.store(Arc::clone(&catalog));
         self.shared.views.wake_all();
         MessageResult(catalog)
-    }
-}
-
-impl Dispatcher {
-    /// An operator a reload added: off duty, with no availability yet.
-    fn start_operator(&self, profile: &OperatorProfile) -> Addr<OperatorActor> {
-        self.shared
-            .views
-            .add_operator(OperatorView::off_duty(profile));
-        OperatorActor::new(
-            Arc::clone(&self.shared),
-            profile.clone(),
-            OperatorRecord::default(),
-            None,
-        )
-        .start()
     }
 }

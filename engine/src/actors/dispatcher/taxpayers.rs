@@ -1,10 +1,9 @@
 //! What taxpayers ask of the queues: join, leave, and a held ticket's end.
 
 use super::*;
+use crate::actors::protocol::Abandonment;
 use crate::dispatch::{AbandonDecision, JoinDecision, JoinPlan, ResumePlan};
 use crate::domain::Nif;
-use crate::ticket::TicketId;
-use jiff::Timestamp;
 
 /// A taxpayer joins a service queue (already validated by the engine).
 #[derive(Message)]
@@ -106,36 +105,6 @@ impl Dispatcher {
     }
 }
 
-/// Abandonar from the queue.
-#[derive(Message)]
-#[rtype(result = "Result<Abandonment, EngineError>")]
-pub struct AbandonWaiting {
-    /// The ticket that leaves.
-    pub ticket: TicketId,
-    /// Its service and join sequence: where it sits in the queues.
-    pub service: ServiceCode,
-    pub seq: u64,
-    /// Its NIF, to free the one-live-ticket rule.
-    pub nif: Nif,
-    /// "Observaciones (en caso de abandonar)".
-    pub observations: Observations,
-}
-
-/// How an Abandonar from the queue ended.
-#[derive(Debug, Clone)]
-pub enum Abandonment {
-    Abandoned {
-        at: Timestamp,
-    },
-    /// Too late: an operator holds the ticket, who must hear of it.
-    Assigned {
-        operator: OperatorId,
-        operator_addr: Addr<OperatorActor>,
-        assigned_at: Timestamp,
-    },
-    Gone,
-}
-
 impl Handler<AbandonWaiting> for Dispatcher {
     type Result = Response<Result<Abandonment, EngineError>>;
 
@@ -168,8 +137,8 @@ impl Dispatcher {
                 assigned_at,
             } => {
                 let answer = match self.operators.get(&operator) {
-                    Some(addr) => Abandonment::Assigned {
-                        operator_addr: addr.clone(),
+                    Some(holder) => Abandonment::Assigned {
+                        holder: holder.clone(),
                         operator,
                         assigned_at,
                     },
@@ -208,21 +177,9 @@ impl Dispatcher {
     }
 }
 
-/// A held ticket reached its end (finished, or abandoned after assignment):
-/// its taxpayer may join that service again.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct TicketEnded {
-    /// The taxpayer's NIF.
-    pub nif: Nif,
-    /// The service the ticket was for.
-    pub service: ServiceCode,
-}
-
-impl Handler<TicketEnded> for Dispatcher {
-    type Result = ();
-
-    fn handle(&mut self, msg: TicketEnded, _ctx: &mut Context<Self>) {
-        self.dispatch.ticket_ended(msg.nif, msg.service);
+impl Dispatcher {
+    /// A held ticket reached its end: its taxpayer may join that service again.
+    pub(super) fn ticket_ended(&mut self, nif: Nif, service: ServiceCode) {
+        self.dispatch.ticket_ended(nif, service);
     }
 }

@@ -146,13 +146,15 @@ impl Handler<Finalize> for OperatorActor {
                 this.assignment = None;
                 this.publish();
                 if !abandoned {
-                    if let Some(addr) = this.shared.tickets.get(&ticket) {
-                        addr.do_send(ticket::Finished { at: now });
+                    if let Some(held) = this.shared.tickets.get(&ticket) {
+                        held.notify(TicketNotice::Finished { at: now });
                     }
-                    this.shared.dispatcher.do_send(TicketEnded {
-                        nif: assignment.nif,
-                        service: assignment.service.clone(),
-                    });
+                    this.shared
+                        .dispatcher
+                        .notify(DispatcherNotice::TicketEnded {
+                            nif: assignment.nif,
+                            service: assignment.service.clone(),
+                        });
                 }
                 let attention = match (started_at, outcome) {
                     (_, Outcome::TaxpayerAbandoned) | (None, _) => None,
@@ -174,13 +176,15 @@ impl Handler<Finalize> for OperatorActor {
                     // or not available).
                     Next::Attend => this.services_to_attend(this.shared.clock.now()).ok(),
                 };
-                this.shared.dispatcher.do_send(AttentionClosed {
-                    operator: this.id().clone(),
-                    ticket,
-                    service: assignment.service.clone(),
-                    attention,
-                    leaving: services.is_none(),
-                });
+                this.shared
+                    .dispatcher
+                    .notify(DispatcherNotice::AttentionClosed {
+                        operator: this.id().clone(),
+                        ticket,
+                        service: assignment.service.clone(),
+                        attention,
+                        leaving: services.is_none(),
+                    });
                 match services {
                     // Finalized either way.
                     None => Box::pin(actix::fut::ready(Ok(ending))),

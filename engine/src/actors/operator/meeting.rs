@@ -2,17 +2,7 @@
 //! ending it for everybody.
 
 use super::*;
-
-/// Something happened in the meeting of the attention in progress (a Zoom
-/// webhook, or the local room page).
-#[derive(Message)]
-#[rtype(result = "bool")]
-pub struct MeetingEvent {
-    /// The provider's meeting id.
-    pub meeting_id: String,
-    /// What happened.
-    pub activity: MeetingActivity,
-}
+use crate::actors::protocol::MeetingEvent;
 
 impl Handler<MeetingEvent> for OperatorActor {
     type Result = bool;

@@ -1,5 +1,7 @@
 //! The operator actor: owns one operator's console state machine and, once
-//! matched, the assignment (so accept and abandon pass through it).
+//! matched, the assignment (so accept and abandon pass through it). It
+//! knows the dispatcher and the tickets only by their handles
+//! ([`super::protocol`]).
 
 mod finalize;
 mod meeting;
@@ -8,10 +10,8 @@ mod start;
 mod taxpayer;
 
 pub use finalize::{Finalize, MeetingEnd, Next};
-pub use meeting::{EndMeeting, MeetingEvent};
-pub use reconfigure::Reconfigure;
+pub use meeting::EndMeeting;
 pub use start::{Start, StartReceipt};
-pub use taxpayer::{TaxpayerAbandons, TaxpayerAccepts};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,12 +20,11 @@ use std::time::Duration;
 use actix::prelude::*;
 use jiff::Timestamp;
 
-use super::dispatcher::{
-    AttentionClosed, OperatorReady, Readiness, TicketEnded, WaitingServicesChanged,
-    WithdrawOperator, Withdrawal,
+use super::protocol::{
+    DispatcherNotice, OperatorNotice, OperatorReady, Ping, TicketNotice, WithdrawOperator,
 };
-use super::ticket::{self};
 use super::{commit_then, Shared};
+use crate::dispatch::{Readiness, Withdrawal};
 use crate::domain::{
     Annotation, Nif, Observations, OperatorId, OperatorProfile, Outcome, ServiceCode,
 };
@@ -237,7 +236,7 @@ impl OperatorActor {
                 let _in_flight = crate::metrics::DispatcherMessageInFlight::sent();
                 Ok(
                     match dispatcher
-                        .send(OperatorReady { operator, services })
+                        .operator_ready(OperatorReady { operator, services })
                         .await??
                     {
                         Readiness::Matched {
@@ -327,10 +326,12 @@ impl Handler<SetAvailability> for OperatorActor {
             if matches!(this.duty, Duty::Waiting { .. }) {
                 // Waiting operators are matched by the dispatcher on the
                 // services it knows: tell it now, not at the next Atender.
-                this.shared.dispatcher.do_send(WaitingServicesChanged {
-                    operator: this.id().clone(),
-                    services: this.available_services(),
-                });
+                this.shared
+                    .dispatcher
+                    .notify(DispatcherNotice::WaitingServicesChanged {
+                        operator: this.id().clone(),
+                        services: this.available_services(),
+                    });
             }
             this.publish();
             Ok(())
@@ -378,22 +379,25 @@ impl Handler<Interrupt> for OperatorActor {
             crate::metrics::record_interrupt_refused();
             return ready(Err(EngineError::InterruptRefusedEndOfDay));
         }
-        self.withdraw()
+        AtomicResponse::new(self.withdraw())
     }
 }
 
 impl OperatorActor {
     /// Takes a waiting operator off the dispatcher's list (Interrumpir, or
     /// a reload that removed them); a match that came first is kept.
-    fn withdraw(&mut self) -> Reply<()> {
+    fn withdraw(&mut self) -> ResponseActFuture<Self, Result<(), EngineError>> {
         let dispatcher = self.shared.dispatcher.clone();
         let shared = Arc::clone(&self.shared);
         let operator = self.id().clone();
-        AtomicResponse::new(Box::pin(
+        Box::pin(
             async move {
                 let _in_flight = crate::metrics::DispatcherMessageInFlight::sent();
                 Ok(
-                    match dispatcher.send(WithdrawOperator { operator }).await?? {
+                    match dispatcher
+                        .withdraw_operator(WithdrawOperator { operator })
+                        .await??
+                    {
                         Withdrawal::Withdrawn => None,
                         Withdrawal::Assigned {
                             ticket,
@@ -419,34 +423,44 @@ impl OperatorActor {
                     Err(EngineError::invalid_state("assigned"))
                 }
             }),
-        ))
+        )
     }
 }
 
-/// The dispatcher matched a ticket to this waiting operator.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Assigned {
-    /// The ticket now held, with what the console shows of it.
-    pub ticket: TicketDetails,
-    /// When the match was committed.
-    pub assigned_at: Timestamp,
+impl Handler<OperatorNotice> for OperatorActor {
+    type Result = ();
+
+    fn handle(&mut self, notice: OperatorNotice, ctx: &mut Context<Self>) {
+        match notice {
+            OperatorNotice::Assigned {
+                ticket,
+                assigned_at,
+            } => self.assigned(ticket, assigned_at, ctx),
+            OperatorNotice::Reconfigured { profile } => self.reconfigure(profile, ctx),
+        }
+    }
 }
 
-impl Handler<Assigned> for OperatorActor {
-    type Result = AtomicResponse<Self, ()>;
-
-    fn handle(&mut self, msg: Assigned, _ctx: &mut Context<Self>) -> Self::Result {
-        if self.duty.ticket() == Some(msg.ticket.id) {
+impl OperatorActor {
+    /// The dispatcher matched a ticket to this waiting operator: the
+    /// console shows it once the taxpayer's history is read (the mailbox
+    /// waits for it).
+    fn assigned(&mut self, ticket: TicketDetails, assigned_at: Timestamp, ctx: &mut Context<Self>) {
+        if self.duty.ticket() == Some(ticket.id) {
             // Already applied from the reply to an Interrumpir that lost the race.
-            return AtomicResponse::new(Box::pin(actix::fut::ready(())));
+            return;
         }
         let shared = Arc::clone(&self.shared);
-        let assigned_at = msg.assigned_at;
-        AtomicResponse::new(Box::pin(
-            async move { load_assignment(&shared, msg.ticket, assigned_at).await }
+        ctx.wait(
+            async move { load_assignment(&shared, ticket, assigned_at).await }
                 .into_actor(self)
                 .map(move |assignment, this, _ctx| this.apply_assignment(assigned_at, assignment)),
-        ))
+        );
     }
+}
+
+impl Handler<Ping> for OperatorActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: Ping, _ctx: &mut Context<Self>) {}
 }

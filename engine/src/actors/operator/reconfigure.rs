@@ -2,18 +2,14 @@
 
 use super::*;
 
-/// The operator's profile after a reload: `None` when it removed them.
-#[derive(Message)]
-#[rtype(result = "Result<(), EngineError>")]
-pub struct Reconfigure {
-    pub profile: Option<OperatorProfile>,
-}
-
-impl Handler<Reconfigure> for OperatorActor {
-    type Result = Reply<()>;
-
-    fn handle(&mut self, msg: Reconfigure, _ctx: &mut Context<Self>) -> Self::Result {
-        match msg.profile {
+impl OperatorActor {
+    /// The operator's profile after a reload: `None` when it removed them.
+    pub(super) fn reconfigure(
+        &mut self,
+        profile: Option<OperatorProfile>,
+        ctx: &mut Context<Self>,
+    ) {
+        match profile {
             Some(profile) => {
                 self.retired = false;
                 if profile.name != self.profile.name {
@@ -23,18 +19,17 @@ impl Handler<Reconfigure> for OperatorActor {
                 } else {
                     self.profile = profile;
                 }
-                ready(Ok(()))
             }
             None => {
                 self.retired = true;
                 if matches!(self.duty, Duty::Waiting { .. }) {
-                    // No new taxpayer for them: off the waiting list now.
-                    self.withdraw()
-                } else {
-                    // Off duty already, or finishing the attention they hold
-                    // (Finalizar then takes them off duty: see services_to_attend).
-                    ready(Ok(()))
+                    // No new taxpayer for them: off the waiting list now (the
+                    // mailbox waits for the dispatcher's answer).
+                    ctx.wait(self.withdraw().map(|_withdrawn, _, _| ()));
                 }
+                // Otherwise off duty already, or finishing the attention
+                // they hold (Finalizar then takes them off duty: see
+                // services_to_attend).
             }
         }
     }

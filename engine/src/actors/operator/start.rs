@@ -174,7 +174,7 @@ impl Handler<MeetingCreated> for OperatorActor {
                 this.meeting_live = MeetingLive::default();
                 this.shared
                     .meetings_by_id
-                    .insert(meeting.id.clone(), ctx.address());
+                    .insert(meeting.id.clone(), ctx.address().recipient());
                 this.duty = Duty::InMeeting {
                     ticket,
                     assigned_at,
@@ -182,8 +182,8 @@ impl Handler<MeetingCreated> for OperatorActor {
                     started_at,
                 };
                 this.publish();
-                if let Some(addr) = this.shared.tickets.get(&ticket) {
-                    addr.do_send(ticket::MeetingStarted {
+                if let Some(held) = this.shared.tickets.get(&ticket) {
+                    held.notify(TicketNotice::MeetingStarted {
                         join_url: meeting.join_url.clone(),
                     });
                 }

@@ -2,15 +2,8 @@
 //! the ticket: accept and abandon.
 
 use super::*;
+use crate::actors::protocol::{TaxpayerAbandons, TaxpayerAccepts};
 use crate::store::AbandonReason;
-
-/// The taxpayer pressed "Aceptar y Acceder a la videoconferencia".
-#[derive(Message)]
-#[rtype(result = "Result<Option<String>, EngineError>")]
-pub struct TaxpayerAccepts {
-    /// The ticket whose taxpayer accepted.
-    pub ticket: TicketId,
-}
 
 impl Handler<TaxpayerAccepts> for OperatorActor {
     type Result = Reply<Option<String>>;
@@ -40,18 +33,6 @@ impl Handler<TaxpayerAccepts> for OperatorActor {
             Ok(join_url)
         })
     }
-}
-
-/// The assigned taxpayer pressed Abandonar.
-#[derive(Message)]
-#[rtype(result = "Result<Timestamp, EngineError>")]
-pub struct TaxpayerAbandons {
-    /// The ticket whose taxpayer left.
-    pub ticket: TicketId,
-    /// What they wrote on leaving.
-    pub observations: Observations,
-    /// Pressed Abandonar, or their page went silent before they accepted.
-    pub reason: AbandonReason,
 }
 
 impl Handler<TaxpayerAbandons> for OperatorActor {
@@ -116,10 +97,12 @@ impl Handler<TaxpayerAbandons> for OperatorActor {
                     crate::metrics::AbandonedWhile::Assigned,
                     reason,
                 );
-                this.shared.dispatcher.do_send(TicketEnded {
-                    nif: assignment.nif,
-                    service: assignment.service.clone(),
-                });
+                this.shared
+                    .dispatcher
+                    .notify(DispatcherNotice::TicketEnded {
+                        nif: assignment.nif,
+                        service: assignment.service.clone(),
+                    });
             }
             Ok(now)
         })
