@@ -257,6 +257,9 @@ pub struct FigureChanges {
 
 const NO_TICKET_WAITING: i64 = i64::MIN;
 
+/// The smallest position tree worth compacting (16 KiB).
+const COMPACT_AT: usize = 4096;
+
 impl ServiceFigures {
     pub fn new(average_attention: Duration) -> ServiceFigures {
         ServiceFigures {
@@ -311,6 +314,42 @@ impl ServiceFigures {
     /// The 1-based queue position of the ticket in `slot`.
     pub fn position(&self, slot: usize) -> u32 {
         self.positions.read().prefix_sum(slot)
+    }
+
+    /// Drops the position tree's slots below `floor` (the oldest slot a
+    /// waiting, absent or parked ticket of the service still has; `None`:
+    /// none has any) once they are at least half of a tree of
+    /// `COMPACT_AT` slots or more. Built on a copy, so polls reading
+    /// positions meanwhile never wait for it; only the dispatcher writes the
+    /// tree, so nothing changes it between the copy and the swap. Answers
+    /// whether it compacted.
+    pub(crate) fn compact_positions(&self, floor: Option<usize>) -> bool {
+        let compacted = {
+            let positions = self.positions.read();
+            let floor = floor.unwrap_or(positions.len());
+            let dead = floor.saturating_sub(positions.base());
+            if positions.covered() < COMPACT_AT || dead < positions.covered() / 2 {
+                return false;
+            }
+            let mut copy = positions.clone();
+            copy.compact_below(floor);
+            copy
+        };
+        *self.positions.write() = compacted;
+        true
+    }
+
+    /// Slots the position tree holds now (what compaction keeps small).
+    pub fn positions_held(&self) -> usize {
+        self.positions.read().covered()
+    }
+
+    /// Whether a compaction may be due: the tree is large and most of its
+    /// slots are no longer waiting (the caller then finds the floor).
+    pub(crate) fn positions_may_compact(&self) -> bool {
+        let covered = self.positions.read().covered();
+        let live = self.waiting() as usize + self.absent() as usize;
+        covered >= COMPACT_AT && covered >= 2 * live
     }
 
     pub(crate) fn enqueue(&self) -> usize {

@@ -313,6 +313,12 @@ impl Views {
         self.figures.load().get(service).cloned()
     }
 
+    /// Every service's figures, removed services' included (their queues
+    /// are still served).
+    pub fn all_figures(&self) -> Arc<FiguresByService> {
+        self.figures.load_full()
+    }
+
     /// The duty roster and attention times the wait estimates read.
     pub fn waits(&self) -> &Waits {
         &self.waits

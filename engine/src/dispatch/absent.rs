@@ -83,6 +83,15 @@ impl AbsentTickets {
         self.count(service) > 0
     }
 
+    /// The oldest slot an absent ticket of `service` keeps.
+    pub fn lowest_slot(&self, service: &ServiceCode) -> Option<usize> {
+        self.by_seq
+            .values()
+            .filter(|absent| &absent.service == service)
+            .map(|absent| absent.queued.slot)
+            .min()
+    }
+
     /// The absent tickets in join order.
     pub fn ids(&self) -> Vec<TicketId> {
         self.by_seq

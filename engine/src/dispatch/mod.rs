@@ -22,6 +22,7 @@ mod holders;
 mod matching;
 mod operators;
 mod pending;
+mod positions;
 mod presence;
 mod queues;
 mod taxpayers;

@@ -122,6 +122,7 @@ impl Dispatch {
         let set_aside = self.scan_queues(now);
         let (expiries, returned) = self.due_expiries(now);
         let effects = self.end_silent_assignments(now);
+        self.compact_positions();
         SweepPlan {
             sweep: PresenceSweep {
                 set_aside,

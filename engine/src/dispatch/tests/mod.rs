@@ -4,6 +4,7 @@
 
 mod fifo;
 mod in_flight;
+mod positions;
 mod presence;
 mod rollback;
 
