@@ -134,8 +134,9 @@ async fn working_day(engine: &Engine, day: u32, per_day: u32, operators: u32) {
 }
 
 /// The morning's retention passes, as the janitor would run them every ten
-/// seconds: until one forgets no ticket and, after the sweep under way
-/// ends, one whole sweep of the histories under this morning's cutoffs.
+/// seconds: until one forgets no ticket and drops no event and, after the
+/// sweep under way ends, one whole sweep of the histories under this
+/// morning's cutoffs.
 async fn prune(engine: &Engine, backend: &mut MonthStore) -> Pruned {
     let mut pruned = Pruned::default();
     let (mut sweeps_ended, mut this_sweep) = (0, 0);
@@ -160,7 +161,9 @@ async fn prune(engine: &Engine, backend: &mut MonthStore) -> Pruned {
             pruned.sweep_passes = this_sweep;
             this_sweep = 0;
         }
-        if pass.tickets == 0 && sweeps_ended >= 2 {
+        // A pass drops a bounded number of events (the memory store's
+        // `DROPPED_PER_PASS`): one that dropped any may have left more.
+        if pass.tickets == 0 && pass.store.events == 0 && sweeps_ended >= 2 {
             return pruned;
         }
     }
