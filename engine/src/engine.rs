@@ -477,9 +477,13 @@ impl Engine {
     }
 
     /// Whether the dispatcher answers: one message through its mailbox, for
-    /// readiness probes (it copies nothing, however long the queues are).
+    /// readiness probes (it copies nothing, however long the queues are, and
+    /// does not wait for the commits in flight, unlike [`Engine::settle`]).
     pub async fn ping_dispatcher(&self) -> Result<(), EngineError> {
-        self.inner.dispatcher.send(Ping).await?;
+        self.inner
+            .dispatcher
+            .send(crate::actors::dispatcher::Probe)
+            .await?;
         Ok(())
     }
 

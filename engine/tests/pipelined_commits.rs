@@ -348,3 +348,36 @@ async fn a_match_refused_twice_waits_for_the_store_then_goes_through() {
     assert!(holds(&app, "op-0002"), "retried once the store may be back");
     assert!(store.take_refused().is_empty());
 }
+
+#[tokio::test]
+async fn the_readiness_probe_answers_while_a_commit_is_in_flight() {
+    let store = Arc::new(FaultyStore::new());
+    let app = TestEngine::start_with(
+        default_settings(),
+        Arc::clone(&store) as Arc<dyn Store>,
+        madrid("2026-11-30 10:00"),
+    )
+    .await;
+    store.plan(Fault::Delay(Duration::from_secs(3)));
+    let engine = app.engine.clone();
+    let join = tokio::spawn(async move {
+        engine
+            .join(engine::JoinInput {
+                nif: dni(8),
+                name: "ANA".to_string(),
+                contrast: "01-01-2030".to_string(),
+                service: "CLAVE".to_string(),
+            })
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let probe = tokio::time::timeout(Duration::from_secs(1), app.engine.ping_dispatcher()).await;
+
+    assert!(
+        matches!(probe, Ok(Ok(()))),
+        "the dispatcher answers its probe while the join commits: {probe:?}"
+    );
+    assert!(!join.is_finished(), "the join was still committing");
+    join.await.expect("join task").expect("the join commits");
+}

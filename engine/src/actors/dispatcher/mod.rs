@@ -20,7 +20,7 @@ pub use crate::dispatch::{DispatcherFigures, JoinReceipt, PresenceSweep, Readine
 pub use presence::{SweepPresence, TicketReturned};
 pub use reload::Reload;
 pub use taxpayers::Join;
-pub use upkeep::{Inspect, RetryMatches};
+pub use upkeep::{Inspect, Probe, RetryMatches};
 
 use std::collections::HashMap;
 use std::sync::Arc;

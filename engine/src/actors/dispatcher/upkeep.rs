@@ -102,6 +102,19 @@ impl Handler<Inspect> for Dispatcher {
     }
 }
 
+/// Answers as soon as the dispatcher reads it: `/readyz`'s check that it is
+/// alive and reading its mailbox. (A [`Ping`] waits until no commit is in
+/// flight, which under steady load may not happen within a probe's time.)
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Probe;
+
+impl Handler<Probe> for Dispatcher {
+    type Result = ();
+
+    fn handle(&mut self, _msg: Probe, _ctx: &mut Context<Self>) {}
+}
+
 impl Handler<Ping> for Dispatcher {
     type Result = Response<()>;
 
