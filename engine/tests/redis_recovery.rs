@@ -254,3 +254,32 @@ async fn on_redis_an_absence_abandonment_and_its_note_survive_a_restart() {
     let again = app.join(&nif, "CLAVE").await;
     assert!(again.is_ok(), "the taxpayer may join again: {again:?}");
 }
+
+#[tokio::test]
+async fn history_reads_go_on_through_a_redis_restart() {
+    let mut server = RedisServer::start();
+    let (store, _lease) = active_store(&server, "engine-reading").await;
+    let app = engine_on(store.clone()).await;
+    app.make_available("op-0001", &["CLAVE"]).await;
+    app.join(&dni(60), "CLAVE").await.expect("join");
+    app.engine.attend(&op("op-0001")).await.expect("attend");
+    app.engine
+        .start_meeting(&op("op-0001"))
+        .await
+        .expect("start");
+    app.finalize("op-0001", "technical_error", "se cortó", "interrupt")
+        .await
+        .expect("finalize");
+    let nif = engine::domain::Nif::parse(&dni(60)).expect("valid");
+    let before = store.history(&nif).await.expect("history");
+    assert_eq!(before.len(), 1);
+
+    // The connection the reads share dies with the server.
+    server.restart();
+
+    assert_eq!(
+        store.history(&nif).await.expect("read again on a new connection"),
+        before
+    );
+    assert_eq!(store.history(&nif).await.expect("and again"), before);
+}

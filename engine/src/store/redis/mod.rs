@@ -192,6 +192,14 @@ pub(crate) struct Shared {
     /// so pooled connections never belong to a runtime that has stopped (the
     /// engine calls the store from its own actor thread).
     runtime: tokio::runtime::Handle,
+    /// The connection the taxpayers' history reads share, with a direct
+    /// URL (every match reads one): a multiplexed connection answers
+    /// concurrent reads in one round trip, and is used from any thread
+    /// (its driver runs on `runtime`), so a read needs neither a pool
+    /// checkout nor a task of its own. Dropped on a failure; the next read
+    /// takes a new one. With Sentinel the reads go through the pool, whose
+    /// `ROLE` check follows a failover.
+    reader: Mutex<Option<deadpool_redis::redis::aio::MultiplexedConnection>>,
 }
 
 struct Scripts {
@@ -328,6 +336,26 @@ impl Shared {
         }
     }
 
+    /// The shared read connection (see [`Shared::reader`]), taken from the
+    /// pool on first use; `None` with Sentinel, or when no connection can
+    /// be had now (the caller reads through the pool, which retries).
+    async fn shared_reader(
+        self: &Arc<Self>,
+    ) -> Option<deadpool_redis::redis::aio::MultiplexedConnection> {
+        if matches!(self.pool.manager(), Manager::Sentinel { .. }) {
+            return None;
+        }
+        if let Some(reader) = self.reader.lock().clone() {
+            return Some(reader);
+        }
+        let taken = self
+            .on_runtime(|shared| async move { shared.connection().await.map(Connection::take) })
+            .await
+            .ok()?;
+        *self.reader.lock() = Some(taken.clone());
+        Some(taken)
+    }
+
     /// Runs `work` on the store's runtime (see [`Shared::runtime`]).
     async fn on_runtime<T, F>(
         self: &Arc<Self>,
@@ -439,6 +467,7 @@ impl RedisStore {
             scripts: Scripts::new(),
             fence: Mutex::new(FenceCell::Never),
             runtime: runtime.clone(),
+            reader: Mutex::new(None),
         });
         let _: String = shared
             .read(redis::pipe().cmd("PING"))
@@ -486,13 +515,27 @@ impl Store for RedisStore {
 
     async fn history(&self, nif: &Nif) -> Result<Vec<Annotation>, StoreError> {
         let key = self.shared.keys.history(nif);
-        self.shared
-            .on_runtime(|shared| async move {
-                let (entries,): (Vec<String>,) =
-                    shared.read(redis::pipe().lrange(&key, 0, -1)).await?;
-                entries.iter().map(|json| codec::from_json(json)).collect()
-            })
-            .await
+        let mut pipe = redis::pipe();
+        pipe.lrange(&key, 0, -1);
+        let (entries,): (Vec<String>,) = match self.shared.shared_reader().await {
+            Some(mut reader) => match pipe.query_async(&mut reader).await {
+                Ok(entries) => entries,
+                Err(error) => {
+                    // Dropped; the pool's read retries on a fresh connection.
+                    *self.shared.reader.lock() = None;
+                    tracing::debug!(%error, "shared redis read failed; retrying on the pool");
+                    self.shared
+                        .on_runtime(|shared| async move { shared.read(&pipe).await })
+                        .await?
+                }
+            },
+            None => {
+                self.shared
+                    .on_runtime(|shared| async move { shared.read(&pipe).await })
+                    .await?
+            }
+        };
+        entries.iter().map(|json| codec::from_json(json)).collect()
     }
 
     async fn events(&self, from: u64, limit: usize) -> Result<Vec<LoggedChange>, StoreError> {
