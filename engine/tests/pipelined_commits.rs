@@ -281,10 +281,8 @@ async fn refused_commits_roll_back_and_leave_queues_and_store_agreeing() {
     );
 }
 
-/// op-0002 waits for APOYOIRPF while a taxpayer waits for CLAVE; then they
-/// add CLAVE, on a store that commits the availability and then meets
-/// `faults` (the match's commit first).
-async fn a_waiting_operator_adds_a_service(faults: &[Fault]) -> (TestEngine, Arc<FaultyStore>) {
+/// The shipped configuration on a store whose commits meet planned faults.
+async fn on_a_faulty_store() -> (TestEngine, Arc<FaultyStore>) {
     let store = Arc::new(FaultyStore::new());
     let app = TestEngine::start_with(
         default_settings(),
@@ -292,6 +290,14 @@ async fn a_waiting_operator_adds_a_service(faults: &[Fault]) -> (TestEngine, Arc
         madrid("2026-11-30 10:00"),
     )
     .await;
+    (app, store)
+}
+
+/// op-0002 waits for APOYOIRPF while a taxpayer waits for CLAVE; then they
+/// add CLAVE, on a store that commits the availability and then meets
+/// `faults` (the match's commit first).
+async fn a_waiting_operator_adds_a_service(faults: &[Fault]) -> (TestEngine, Arc<FaultyStore>) {
+    let (app, store) = on_a_faulty_store().await;
     app.join(&dni(7), "CLAVE").await.expect("join");
     app.make_available("op-0002", &["APOYOIRPF"]).await;
     app.engine.attend(&op("op-0002")).await.expect("attend");
@@ -351,13 +357,7 @@ async fn a_match_refused_twice_waits_for_the_store_then_goes_through() {
 
 #[tokio::test]
 async fn the_readiness_probe_answers_while_a_commit_is_in_flight() {
-    let store = Arc::new(FaultyStore::new());
-    let app = TestEngine::start_with(
-        default_settings(),
-        Arc::clone(&store) as Arc<dyn Store>,
-        madrid("2026-11-30 10:00"),
-    )
-    .await;
+    let (app, store) = on_a_faulty_store().await;
     store.plan(Fault::Delay(Duration::from_secs(3)));
     let engine = app.engine.clone();
     let join = tokio::spawn(async move {

@@ -155,13 +155,14 @@ async fn while_redis_is_down_writes_are_refused_reads_answer_and_service_resumes
     assert_eq!(reader.events(0, 100).await.expect("events").len(), 4);
 }
 
-#[tokio::test]
-async fn redis_restarted_from_its_append_only_file_has_everything_acknowledged() {
-    let mut server = RedisServer::start();
-    let (store, crashed_lease) = active_store(&server, "engine-that-crashes").await;
-    let app = engine_on(store.clone()).await;
+/// op-0001 attends taxpayer `number` from join to Finalizar e Interrumpir,
+/// which leaves one annotation in their history.
+async fn attend_once(
+    app: &engine::testsuite::TestEngine,
+    number: u32,
+) -> engine::actors::dispatcher::JoinReceipt {
     app.make_available("op-0001", &["CLAVE"]).await;
-    let attended = app.join(&dni(50), "CLAVE").await.expect("join");
+    let joined = app.join(&dni(number), "CLAVE").await.expect("join");
     app.engine.attend(&op("op-0001")).await.expect("attend");
     app.engine
         .start_meeting(&op("op-0001"))
@@ -170,6 +171,15 @@ async fn redis_restarted_from_its_append_only_file_has_everything_acknowledged()
     app.finalize("op-0001", "technical_error", "se cortó", "interrupt")
         .await
         .expect("finalize");
+    joined
+}
+
+#[tokio::test]
+async fn redis_restarted_from_its_append_only_file_has_everything_acknowledged() {
+    let mut server = RedisServer::start();
+    let (store, crashed_lease) = active_store(&server, "engine-that-crashes").await;
+    let app = engine_on(store.clone()).await;
+    let attended = attend_once(&app, 50).await;
     let mut receipts = Vec::new();
     for number in [51, 52, 53] {
         receipts.push(app.join(&dni(number), "CLAVE").await.expect("join"));
@@ -260,16 +270,7 @@ async fn history_reads_go_on_through_a_redis_restart() {
     let mut server = RedisServer::start();
     let (store, _lease) = active_store(&server, "engine-reading").await;
     let app = engine_on(store.clone()).await;
-    app.make_available("op-0001", &["CLAVE"]).await;
-    app.join(&dni(60), "CLAVE").await.expect("join");
-    app.engine.attend(&op("op-0001")).await.expect("attend");
-    app.engine
-        .start_meeting(&op("op-0001"))
-        .await
-        .expect("start");
-    app.finalize("op-0001", "technical_error", "se cortó", "interrupt")
-        .await
-        .expect("finalize");
+    attend_once(&app, 60).await;
     let nif = engine::domain::Nif::parse(&dni(60)).expect("valid");
     let before = store.history(&nif).await.expect("history");
     assert_eq!(before.len(), 1);
@@ -278,7 +279,10 @@ async fn history_reads_go_on_through_a_redis_restart() {
     server.restart();
 
     assert_eq!(
-        store.history(&nif).await.expect("read again on a new connection"),
+        store
+            .history(&nif)
+            .await
+            .expect("read again on a new connection"),
         before
     );
     assert_eq!(store.history(&nif).await.expect("and again"), before);
