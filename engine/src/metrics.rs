@@ -22,7 +22,7 @@ use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gau
 use crate::catalog::Catalog;
 use crate::domain::{Annotation, Nif, Outcome, ServiceCode};
 use crate::meeting::{MeetingError, MeetingProvider, MeetingRequest};
-use crate::render::{attention_time_exceeded, console_state, ConsoleState};
+use crate::console::{attention_time_exceeded, console_state, ConsoleState};
 use crate::store::{
     AbandonReason, Change, LoggedChange, MeetingRecord, Store, StoreError, StoredState,
     TrimCutoffs, TrimReport,

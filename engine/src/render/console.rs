@@ -7,49 +7,11 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
+use crate::console::{attention_time_exceeded, state_of, ConsoleState};
 use crate::domain::{Annotation, Service};
 use crate::meeting::activity::TaxpayerPresence;
 use crate::store::AbandonReason;
 use crate::views::{AssignmentView, DutyView, MeetingView, OperatorView, Views};
-
-/// The console states of DESIGN.md.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsoleState {
-    Unavailable,
-    Closed,
-    Idle,
-    Waiting,
-    Assigned,
-    InMeeting,
-    TaxpayerAbandoned,
-}
-
-impl ConsoleState {
-    /// Every state, in the guide's order.
-    pub const ALL: [ConsoleState; 7] = [
-        ConsoleState::Unavailable,
-        ConsoleState::Closed,
-        ConsoleState::Idle,
-        ConsoleState::Waiting,
-        ConsoleState::Assigned,
-        ConsoleState::InMeeting,
-        ConsoleState::TaxpayerAbandoned,
-    ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ConsoleState::Unavailable => "unavailable",
-            ConsoleState::Closed => "closed",
-            ConsoleState::Idle => "idle",
-            ConsoleState::Waiting => "waiting",
-            ConsoleState::Assigned => "assigned",
-            ConsoleState::InMeeting => "in_meeting",
-            ConsoleState::TaxpayerAbandoned => "taxpayer_abandoned",
-        }
-    }
-}
 
 /// `GET /api/v1/operator/console`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -370,31 +332,6 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
     }
 }
 
-/// The state an operator's console shows as of `now`, without rendering the
-/// rest of it (the metrics count operators by it at every scrape).
-pub fn console_state(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleState {
-    let catalog = views.catalog();
-    let mut services = view.available_services(&catalog).peekable();
-    let has_services = services.peek().is_some();
-    let any_active = services.any(|code| {
-        catalog.is_open(code, now) || views.figures(code).is_some_and(|f| f.waiting() > 0)
-    });
-    state_of(&view.duty, has_services, any_active)
-}
-
-/// The console state: the duty, or for an operator off duty, why.
-fn state_of(duty: &DutyView, has_services: bool, any_active: bool) -> ConsoleState {
-    match duty {
-        DutyView::Off if !has_services => ConsoleState::Unavailable,
-        DutyView::Off if !any_active => ConsoleState::Closed,
-        DutyView::Off => ConsoleState::Idle,
-        DutyView::Waiting { .. } => ConsoleState::Waiting,
-        DutyView::Assigned { .. } => ConsoleState::Assigned,
-        DutyView::InMeeting { .. } => ConsoleState::InMeeting,
-        DutyView::TaxpayerAbandoned { .. } => ConsoleState::TaxpayerAbandoned,
-    }
-}
-
 fn history_line(catalog: &Catalog, annotation: &Annotation) -> HistoryLine {
     HistoryLine {
         at: catalog.calendar.format_rfc3339_seconds(annotation.at),
@@ -412,12 +349,6 @@ fn history_line(catalog: &Catalog, annotation: &Annotation) -> HistoryLine {
             .map(|written| written.as_str().to_string()),
         abandon_reason: annotation.abandon_reason.map(AbandonReason::as_str),
     }
-}
-
-/// The guide's NOTA: the warning appears once the service's average
-/// attention time has passed since Iniciar Videoasistencia.
-pub fn attention_time_exceeded(service: &Service, started_at: Timestamp, now: Timestamp) -> bool {
-    now.duration_since(started_at).as_secs() >= service.attention.as_secs() as i64
 }
 
 /// The guide's hardest moments, as reminders: admit the taxpayer from the

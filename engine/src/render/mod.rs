@@ -5,4 +5,5 @@ mod console;
 mod ticket;
 
 pub use console::*;
+pub use crate::console::{console_state, ConsoleState};
 pub use ticket::*;

@@ -109,20 +109,9 @@ impl TicketBody {
 pub fn ticket(views: &Views, view: &TicketView, now: Timestamp) -> TicketBody {
     let catalog = views.catalog();
     let calendar = &catalog.calendar;
-    let figures = views.figures(&view.service);
-    // A ticket set aside as absent has left the position tree; it is back in
-    // it as soon as the dispatcher hears of its poll, at the same place.
-    let set_aside = u32::from(view.seen.marked_absent());
-    let position = match (&view.state, view.slot, figures) {
-        (TicketState::Waiting, Some(slot), Some(figures)) => {
-            Some(figures.position(slot) + set_aside)
-        }
-        _ => None,
-    };
-    // Only present taxpayers count ahead: absent ones have left the position
-    // tree (and come back to it at their place).
-    let estimate =
-        position.map(|position| views.estimate(&view.service, position.saturating_sub(1), now));
+    let place = crate::place::place(views, view, now);
+    let position = place.map(|place| place.position);
+    let estimate = place.map(|place| place.estimate);
     let (assigned_at, finished_at) = match &view.state {
         TicketState::Waiting => (None, None),
         TicketState::Assigned { assigned_at, .. } | TicketState::Accepted { assigned_at, .. } => {
