@@ -6,6 +6,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::catalog::Catalog;
 use crate::domain::Service;
 use crate::views::{DutyView, OperatorView, Views};
 
@@ -73,6 +74,36 @@ pub fn state_of(duty: &DutyView, has_services: bool, any_active: bool) -> Consol
         DutyView::InMeeting { .. } => ConsoleState::InMeeting,
         DutyView::TaxpayerAbandoned { .. } => ConsoleState::TaxpayerAbandoned,
     }
+}
+
+/// One of the operator's services as the console lists it.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceStatus<'c> {
+    pub service: &'c Service,
+    pub open: bool,
+    /// Open, or closed with taxpayers still waiting (they are still served).
+    pub active: bool,
+}
+
+/// The operator's services in catalog order, each open or not, active or not.
+pub fn services<'c>(
+    views: &Views,
+    catalog: &'c Catalog,
+    view: &OperatorView,
+    now: Timestamp,
+) -> Vec<ServiceStatus<'c>> {
+    view.available_services(catalog)
+        .filter_map(|code| catalog.service(code))
+        .map(|service| {
+            let open = service.schedule.is_open(&catalog.calendar, now);
+            let waiting = views.figures(&service.code).map_or(0, |f| f.waiting());
+            ServiceStatus {
+                service,
+                open,
+                active: open || waiting > 0,
+            }
+        })
+        .collect()
 }
 
 /// How many attentions the operator has finished on `now`'s local day.

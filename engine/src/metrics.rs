@@ -20,9 +20,9 @@ use async_trait::async_trait;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 
 use crate::catalog::Catalog;
+use crate::console::{attention_time_exceeded, console_state, ConsoleState};
 use crate::domain::{Annotation, Nif, Outcome, ServiceCode};
 use crate::meeting::{MeetingError, MeetingProvider, MeetingRequest};
-use crate::console::{attention_time_exceeded, console_state, ConsoleState};
 use crate::store::{
     AbandonReason, Change, LoggedChange, MeetingRecord, Store, StoreError, StoredState,
     TrimCutoffs, TrimReport,

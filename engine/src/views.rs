@@ -88,6 +88,25 @@ pub enum DutyView {
     },
 }
 
+impl DutyView {
+    /// The assignment and meeting the duty holds, if any.
+    pub fn held(&self) -> (Option<&AssignmentView>, Option<&MeetingView>) {
+        match self {
+            DutyView::Off | DutyView::Waiting { .. } => (None, None),
+            DutyView::Assigned { assignment } => (Some(assignment), None),
+            DutyView::InMeeting {
+                assignment,
+                meeting,
+            } => (Some(assignment), Some(meeting)),
+            DutyView::TaxpayerAbandoned {
+                assignment,
+                meeting,
+                ..
+            } => (Some(assignment), meeting.as_ref()),
+        }
+    }
+}
+
 /// The assigned taxpayer block of the console.
 #[derive(Debug, Clone)]
 pub struct AssignmentView {

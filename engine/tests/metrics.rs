@@ -267,9 +267,11 @@ async fn the_oldest_wait_follows_the_head_of_the_queue_and_states_match_the_cons
 
     // The second is assigned: nobody waits.
     app.engine.attend(&op("op-0002")).await.expect("attend");
-    let console = app.until_console("op-0002", ConsoleState::Assigned).await;
+    app.until_console_state("op-0002", ConsoleState::Assigned)
+        .await;
+    let assignment = app.assignment("op-0002");
     assert_eq!(
-        console.assignment.expect("assignment").ticket_id,
+        assignment.expect("assignment").ticket_id.to_string(),
         second.ticket_id.to_string()
     );
     assert_eq!(oldest_joined(&app, "APOYOIRPF"), None);

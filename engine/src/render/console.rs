@@ -7,11 +7,11 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::console::{attention_time_exceeded, state_of, ConsoleState};
+use crate::console::{self, attention_time_exceeded, state_of, ConsoleState};
 use crate::domain::{Annotation, Service};
 use crate::meeting::activity::TaxpayerPresence;
 use crate::store::AbandonReason;
-use crate::views::{AssignmentView, DutyView, MeetingView, OperatorView, Views};
+use crate::views::{DutyView, MeetingView, OperatorView, Views};
 
 /// `GET /api/v1/operator/console`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -175,11 +175,11 @@ fn etag_of(
 /// of the clock-dependent parts only.
 pub fn console_etag(views: &Views, view: &OperatorView, now: Timestamp) -> String {
     let catalog = views.catalog();
-    let services = service_flags(views, &catalog, view, now);
+    let services = console::services(views, &catalog, view, now);
     let state = state_of(
         &view.duty,
         !services.is_empty(),
-        services.iter().any(|(_, _, active)| *active),
+        services.iter().any(|status| status.active),
     );
     etag_of(
         views.epoch(),
@@ -188,43 +188,8 @@ pub fn console_etag(views: &Views, view: &OperatorView, now: Timestamp) -> Strin
         view.attended.on(catalog.calendar.local_date(now)),
         &warnings_of(views, &catalog, view, now),
         catalog.generation(),
-        services.iter().map(|(_, open, active)| (*open, *active)),
+        services.iter().map(|status| (status.open, status.active)),
     )
-}
-
-/// The operator's services in catalog order, each with whether it is open
-/// and whether it is active (open, or closed with taxpayers still waiting).
-fn service_flags<'c>(
-    views: &Views,
-    catalog: &'c Catalog,
-    view: &OperatorView,
-    now: Timestamp,
-) -> Vec<(&'c Service, bool, bool)> {
-    view.available_services(catalog)
-        .filter_map(|code| catalog.service(code))
-        .map(|service| {
-            let open = service.schedule.is_open(&catalog.calendar, now);
-            let waiting = views.figures(&service.code).map_or(0, |f| f.waiting());
-            (service, open, open || waiting > 0)
-        })
-        .collect()
-}
-
-/// The assignment and meeting the duty holds, if any.
-fn held_parts(duty: &DutyView) -> (Option<&AssignmentView>, Option<&MeetingView>) {
-    match duty {
-        DutyView::Off | DutyView::Waiting { .. } => (None, None),
-        DutyView::Assigned { assignment } => (Some(assignment), None),
-        DutyView::InMeeting {
-            assignment,
-            meeting,
-        } => (Some(assignment), Some(meeting)),
-        DutyView::TaxpayerAbandoned {
-            assignment,
-            meeting,
-            ..
-        } => (Some(assignment), meeting.as_ref()),
-    }
 }
 
 /// The notices the console shows as of `now`.
@@ -235,7 +200,7 @@ fn warnings_of(
     now: Timestamp,
 ) -> Vec<Warning> {
     let mut warnings = Vec::new();
-    if let (Some(assignment), Some(meeting)) = held_parts(&view.duty) {
+    if let (Some(assignment), Some(meeting)) = view.duty.held() {
         if let Some(service) = catalog.service(&assignment.service) {
             if attention_time_exceeded(service, meeting.attention_started_at(), now) {
                 warnings.push(attention_warning(service));
@@ -262,14 +227,14 @@ fn warnings_of(
 pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBody {
     let catalog = views.catalog();
     let calendar = &catalog.calendar;
-    let services: Vec<ServiceLine> = service_flags(views, &catalog, view, now)
+    let services: Vec<ServiceLine> = console::services(views, &catalog, view, now)
         .into_iter()
-        .map(|(service, open, active)| ServiceLine {
-            code: service.code.as_str().to_string(),
-            description: service.description.clone(),
-            hours: catalog.hours_text(&service.code).to_string(),
-            open,
-            active,
+        .map(|status| ServiceLine {
+            code: status.service.code.as_str().to_string(),
+            description: status.service.description.clone(),
+            hours: catalog.hours_text(&status.service.code).to_string(),
+            open: status.open,
+            active: status.active,
         })
         .collect();
     let state = state_of(
@@ -278,7 +243,7 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
         services.iter().any(|s| s.active),
     );
     let warnings = warnings_of(views, &catalog, view, now);
-    let (assignment, meeting) = held_parts(&view.duty);
+    let (assignment, meeting) = view.duty.held();
     let assignment = assignment.map(|assignment| {
         let service = catalog.service(&assignment.service);
         AssignmentBody {

@@ -4,6 +4,6 @@
 mod console;
 mod ticket;
 
-pub use console::*;
 pub use crate::console::{console_state, ConsoleState};
+pub use console::*;
 pub use ticket::*;

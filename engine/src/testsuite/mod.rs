@@ -3,6 +3,7 @@
 //! fail, and the store contract suite.
 
 pub mod faults;
+mod probes;
 pub mod store_contract;
 
 use std::collections::HashMap;
@@ -18,9 +19,10 @@ use parking_lot::Mutex;
 use crate::actors::dispatcher::JoinReceipt;
 use crate::clock::{Clock as _, ManualClock};
 use crate::config::{Config, EngineSettings, HostSections, ENV_VARIABLES};
+use crate::console::ConsoleState;
 use crate::domain::{Annotation, Nif, OperatorId};
 use crate::meeting::{LocalMeetings, MeetingError, MeetingProvider, MeetingRequest};
-use crate::render::{self, ConsoleBody, ConsoleState, TicketBody};
+use crate::render::{self, ConsoleBody, TicketBody};
 use crate::store::{MeetingRecord, MemoryStore, Store};
 use crate::ticket::TicketId;
 use crate::{Engine, EngineError, EngineParts, FinalizeInput, JoinInput};
