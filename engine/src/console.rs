@@ -11,7 +11,6 @@ use crate::domain::Service;
 use crate::views::{DutyView, OperatorView, Views};
 
 /// The console states of DESIGN.md.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsoleState {

@@ -15,13 +15,11 @@ pub mod engine;
 pub mod error;
 pub mod estimate;
 pub mod fenwick;
-pub mod longpoll;
 pub mod meeting;
 pub mod metrics;
 pub mod place;
 pub mod presence;
 pub mod reload;
-pub mod render;
 pub mod retention;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]

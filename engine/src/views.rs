@@ -180,7 +180,6 @@ impl TicketView {
 
 /// The operator as the taxpayer sees them: name and identification number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OperatorBadge {
     pub name: String,
     pub id_number: String,

@@ -151,34 +151,6 @@ async fn a_removed_service_takes_no_joins_and_its_waiting_taxpayer_is_still_serv
 }
 
 #[tokio::test]
-async fn a_renamed_operator_shows_the_new_name_and_the_etag_changes() {
-    let app = TestEngine::start_at(madrid(MONDAY_TEN)).await;
-    let before = app.console("op-0002");
-
-    let renamed = DEFAULT.replace("Operador Demo Dos", "Operador Renombrado");
-    let report = reload(&app, &renamed).await;
-    app.engine.settle().await.expect("settles");
-
-    assert_eq!(report.operators_renamed, [op("op-0002")]);
-    let after = app.console("op-0002");
-    assert_eq!(after.operator.name, "Operador Renombrado");
-    assert_ne!(before.etag(), after.etag());
-    // A console whose own snapshot did not change still gets a new ETag:
-    // hours or holidays may have changed what it shows.
-    assert_ne!(
-        app.console("op-0003").etag(),
-        before_etag_of(&app, "op-0003", 0)
-    );
-}
-
-/// The op-0003 console's ETag as it would be at catalog generation `generation`.
-fn before_etag_of(app: &TestEngine, operator: &str, generation: u64) -> String {
-    let mut body = app.console(operator);
-    body.catalog_generation = generation;
-    body.etag()
-}
-
-#[tokio::test]
 async fn a_removed_operator_finishes_the_attention_they_hold_then_can_no_longer_attend() {
     let app = TestEngine::start_at(madrid(MONDAY_TEN)).await;
     app.make_available("op-0001", &["CLAVE"]).await;

@@ -6,23 +6,23 @@ use std::hash::{Hash, Hasher};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::catalog::Catalog;
-use crate::console::{self, attention_time_exceeded, state_of, ConsoleState};
-use crate::domain::{Annotation, Service};
-use crate::meeting::activity::TaxpayerPresence;
-use crate::store::AbandonReason;
-use crate::views::{DutyView, MeetingView, OperatorView, Views};
+use engine::catalog::Catalog;
+use engine::console::{self, attention_time_exceeded, state_of, ConsoleState};
+use engine::domain::{Annotation, Service};
+use engine::meeting::activity::TaxpayerPresence;
+use engine::store::AbandonReason;
+use engine::views::{DutyView, MeetingView, OperatorView, Views};
 
 /// `GET /api/v1/operator/console`.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConsoleBody {
     pub version: u64,
     pub operator: OperatorLine,
     pub attended_today: u32,
+    #[schema(value_type = super::schema::ConsoleState)]
     pub state: ConsoleState,
     pub services: Vec<ServiceLine>,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub assignment: Option<AssignmentBody>,
     pub warnings: Vec<Warning>,
     pub next_poll_seconds: u32,
@@ -36,16 +36,14 @@ pub struct ConsoleBody {
     pub catalog_generation: u64,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OperatorLine {
     pub id: String,
     pub name: String,
 }
 
 /// One of the operator's services, as "Servicios Activos" lists it.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServiceLine {
     pub code: String,
     pub description: String,
@@ -55,73 +53,68 @@ pub struct ServiceLine {
     pub active: bool,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AssignmentBody {
     pub ticket_id: String,
     pub nif: String,
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    #[schema(format = DateTime)]
     pub joined_at: String,
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    #[schema(format = DateTime)]
     pub assigned_at: String,
     pub service: ServiceRef,
     pub authentication: String,
     pub representation_allowed: bool,
     pub history: Vec<HistoryLine>,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub meeting: Option<MeetingBody>,
     /// What the taxpayer wrote when pressing Abandonar, if they left.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub taxpayer_observations: Option<String>,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServiceRef {
     pub code: String,
     pub description: String,
 }
 
 /// A row of "Anotaciones sobre el contribuyente".
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryLine {
     /// RFC 3339, Europe/Madrid, seconds.
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    #[schema(format = DateTime)]
     pub at: String,
     /// Null when no operator attended (the ticket ended in the queue).
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub operator_id: Option<String>,
     pub service: String,
     pub outcome: &'static str,
     pub outcome_label: &'static str,
     pub observations: String,
     /// What the taxpayer wrote when pressing Abandonar, if they did.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub taxpayer_observations: Option<String>,
     /// Why the taxpayer left, when they did: "taxpayer" (pressed Abandonar)
     /// or "absent" (their page stopped answering).
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub abandon_reason: Option<&'static str>,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MeetingBody {
     pub start_url: String,
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    #[schema(format = DateTime)]
     pub started_at: String,
     /// Where the taxpayer is ("waiting_room", "in_meeting", "left"), once the
     /// meeting's events have said.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub taxpayer: Option<&'static str>,
     /// Not yet ended for everybody, as far as the provider has told.
     pub running: bool,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub struct Warning {
     pub code: &'static str,
     pub message: String,

@@ -28,12 +28,12 @@ use jiff::Timestamp;
 use tokio::sync::futures::{Notified, OwnedNotified};
 use tokio::time::Instant;
 
-use crate::domain::{OperatorId, ServiceCode};
 use crate::render::{self, ConsoleBody, TicketBody};
-use crate::store::TicketState;
-use crate::ticket::TicketId;
-use crate::views::{DutyView, OperatorView, TicketView, Views};
-use crate::Engine;
+use engine::domain::{OperatorId, ServiceCode};
+use engine::store::TicketState;
+use engine::ticket::TicketId;
+use engine::views::{DutyView, OperatorView, TicketView, Views};
+use engine::Engine;
 
 /// After a queue or occupancy change, a held poll waits this long before
 /// rendering: the dispatcher's next publications of the same step (the
@@ -301,7 +301,7 @@ async fn wake(mut own: Pin<&mut Notified<'_>>, figures: &mut [Waiting], at: Inst
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testsuite::madrid;
+    use engine::testsuite::madrid;
 
     #[test]
     fn a_clock_wake_is_never_past_the_deadline() {
