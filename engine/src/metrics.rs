@@ -272,7 +272,7 @@ impl Drop for DispatcherMessageInFlight {
 }
 
 /// Sets every scrape-time gauge from the engine's published snapshots: the
-/// same snapshots and the same rendering the consoles use, so the
+/// same snapshots and the same decisions (`crate::console`) the consoles use, so the
 /// dashboards never disagree with what operators see. No actor is messaged.
 pub fn observe(engine: &Engine) {
     let views = engine.views();

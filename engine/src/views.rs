@@ -3,9 +3,10 @@
 //! Every actor publishes an immutable, versioned [`OperatorView`] or
 //! [`TicketView`] after each committed change. Polls load the latest `Arc`
 //! (a lock-free `ArcSwap` per operator, a sharded map for
-//! tickets) and render it against the clock: whether a service is open, the
-//! attention-time warning and the day's attended count depend on "now", so
-//! they are computed at read time instead of needing a timer per actor.
+//! tickets) and the gateway renders it against the clock: whether a service
+//! is open, the attention-time warning and the day's attended count depend
+//! on "now", so they are computed at read time instead of needing a timer
+//! per actor.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -14,7 +14,7 @@
 //! - the clock, at the next instant the rendering may change by itself
 //!   ([`Depends::until`]): open/closed, warnings, the day's attended count.
 //!
-//! The ETag is computed from the rendered body (render.rs), so a held poll
+//! The ETag is computed from the rendered body (`crate::render`), so a held poll
 //! answers exactly when a plain poll at that moment would have answered 200:
 //! it never misses a change polling would have seen.
 
@@ -83,7 +83,7 @@ pub fn console_depends(views: &Views, view: &OperatorView, now: Timestamp) -> De
 }
 
 /// The instants after `now`, up to the next local midnight, at which the
-/// schedule part of the console (render.rs `console`) changes.
+/// schedule part of the console (`render::console`) changes.
 fn schedule_changes(views: &Views, view: &OperatorView, now: Timestamp) -> Vec<Timestamp> {
     let catalog = views.catalog();
     let calendar = &catalog.calendar;
@@ -113,7 +113,7 @@ fn next_midnight(views: &Views, now: Timestamp) -> Option<Timestamp> {
 }
 
 /// What a ticket page depends on: its queue while it waits. The ticket
-/// rendering reads no clock (render.rs `ticket`); if it comes to, `until`
+/// rendering reads no clock (`render::ticket`); if it comes to, `until`
 /// must say when it next changes.
 pub fn ticket_depends(view: &TicketView) -> Depends {
     let queues = match view.state {
@@ -127,8 +127,8 @@ pub fn ticket_depends(view: &TicketView) -> Depends {
     }
 }
 
-/// When the attention-time warning appears on this console (render.rs
-/// `attention_time_exceeded`), if a meeting is on.
+/// When the attention-time warning appears on this console
+/// (`engine::console::attention_time_exceeded`), if a meeting is on.
 fn attention_warning_at(views: &Views, view: &OperatorView) -> Option<Timestamp> {
     let (assignment, meeting) = match &view.duty {
         DutyView::InMeeting {
