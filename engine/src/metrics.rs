@@ -20,9 +20,9 @@ use async_trait::async_trait;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 
 use crate::catalog::Catalog;
+use crate::console::{attention_time_exceeded, console_state, ConsoleState};
 use crate::domain::{Annotation, Nif, Outcome, ServiceCode};
 use crate::meeting::{MeetingError, MeetingProvider, MeetingRequest};
-use crate::render::{attention_time_exceeded, console_state, ConsoleState};
 use crate::store::{
     AbandonReason, Change, LoggedChange, MeetingRecord, Store, StoreError, StoredState,
     TrimCutoffs, TrimReport,
@@ -272,7 +272,7 @@ impl Drop for DispatcherMessageInFlight {
 }
 
 /// Sets every scrape-time gauge from the engine's published snapshots: the
-/// same snapshots and the same rendering the consoles use, so the
+/// same snapshots and the same decisions (`crate::console`) the consoles use, so the
 /// dashboards never disagree with what operators see. No actor is messaged.
 pub fn observe(engine: &Engine) {
     let views = engine.views();

@@ -3,9 +3,10 @@
 //! Every actor publishes an immutable, versioned [`OperatorView`] or
 //! [`TicketView`] after each committed change. Polls load the latest `Arc`
 //! (a lock-free `ArcSwap` per operator, a sharded map for
-//! tickets) and render it against the clock: whether a service is open, the
-//! attention-time warning and the day's attended count depend on "now", so
-//! they are computed at read time instead of needing a timer per actor.
+//! tickets) and the gateway renders it against the clock: whether a service
+//! is open, the attention-time warning and the day's attended count depend
+//! on "now", so they are computed at read time instead of needing a timer
+//! per actor.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -88,6 +89,25 @@ pub enum DutyView {
     },
 }
 
+impl DutyView {
+    /// The assignment and meeting the duty holds, if any.
+    pub fn held(&self) -> (Option<&AssignmentView>, Option<&MeetingView>) {
+        match self {
+            DutyView::Off | DutyView::Waiting { .. } => (None, None),
+            DutyView::Assigned { assignment } => (Some(assignment), None),
+            DutyView::InMeeting {
+                assignment,
+                meeting,
+            } => (Some(assignment), Some(meeting)),
+            DutyView::TaxpayerAbandoned {
+                assignment,
+                meeting,
+                ..
+            } => (Some(assignment), meeting.as_ref()),
+        }
+    }
+}
+
 /// The assigned taxpayer block of the console.
 #[derive(Debug, Clone)]
 pub struct AssignmentView {
@@ -161,7 +181,6 @@ impl TicketView {
 
 /// The operator as the taxpayer sees them: name and identification number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OperatorBadge {
     pub name: String,
     pub id_number: String,

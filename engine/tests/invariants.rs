@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use engine::console::ConsoleState;
 use engine::domain::{OperatorId, ServiceCode};
-use engine::render::ConsoleState;
 use engine::store::{Change, Duty, Store, StoredState, TicketState};
 use engine::testsuite::faults::{Fault, FaultyStore};
 use engine::testsuite::{default_settings, dni, madrid, op, TestEngine};
@@ -394,7 +394,7 @@ async fn check_invariants(
 
     // What consoles and ticket pages show agrees with the store.
     for (id, _) in OPERATORS {
-        let console = app.console(id);
+        let console = app.console_state(id);
         let duty = state
             .operators
             .get(&op(id))
@@ -408,15 +408,15 @@ async fn check_invariants(
             Duty::TaxpayerAbandoned { .. } => Some(ConsoleState::TaxpayerAbandoned),
         };
         match expected {
-            Some(expected) => prop_assert_eq!(console.state, expected),
+            Some(expected) => prop_assert_eq!(console, expected),
             None => prop_assert!(matches!(
-                console.state,
+                console,
                 ConsoleState::Idle | ConsoleState::Closed | ConsoleState::Unavailable
             )),
         }
     }
     for ticket in state.tickets.values() {
-        prop_assert_eq!(app.ticket(ticket.id).state, ticket.state.name());
+        prop_assert_eq!(app.ticket_state(ticket.id), ticket.state.name());
     }
     let log: Vec<Change> = app
         .store

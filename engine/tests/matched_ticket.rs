@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use engine::console::ConsoleState;
 use engine::domain::{Annotation, Nif};
-use engine::render::ConsoleState;
 use engine::store::{
     Change, LoggedChange, MemoryStore, Store, StoreError, StoredState, TrimCutoffs, TrimReport,
 };
@@ -52,15 +52,19 @@ async fn the_console_shows_the_taxpayer_the_match_carried_whichever_way_it_was_m
     app.engine.attend(&op("op-0002")).await.expect("attend");
 
     for (operator, receipt, number) in [("op-0001", &first, 21), ("op-0002", &second, 22)] {
-        let console = app.until_console(operator, ConsoleState::Assigned).await;
-        let assignment = console.assignment.expect("assignment");
-        let ticket = app.ticket(receipt.ticket_id);
-        assert_eq!(assignment.ticket_id, receipt.ticket_id.to_string());
-        assert_eq!(assignment.nif, dni(number));
+        app.until_console_state(operator, ConsoleState::Assigned)
+            .await;
+        let assignment = app.assignment(operator).expect("assignment");
+        let ticket = app.ticket_view(receipt.ticket_id);
+        assert_eq!(
+            assignment.ticket_id.to_string(),
+            receipt.ticket_id.to_string()
+        );
+        assert_eq!(assignment.nif.as_str(), dni(number));
         assert_eq!(assignment.name, format!("CONTRIBUYENTE {}", dni(number)));
-        assert_eq!(assignment.service.code, "CLAVE");
+        assert_eq!(assignment.service.as_str(), "CLAVE");
         assert_eq!(assignment.joined_at, ticket.joined_at);
-        assert_ne!(assignment.nif, "00000000T");
+        assert_ne!(assignment.nif.as_str(), "00000000T");
     }
 }
 
@@ -70,7 +74,8 @@ async fn an_attention_whose_ticket_the_store_lost_is_refused_at_start_naming_bot
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
     let receipt = app.join(&dni(23), "CLAVE").await.expect("join");
-    app.until_console("op-0001", ConsoleState::Assigned).await;
+    app.until_console_state("op-0001", ConsoleState::Assigned)
+        .await;
     let mut state = app.store.load().await.expect("state");
     assert!(state.tickets.remove(&receipt.ticket_id).is_some());
 

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use engine::render::ConsoleState;
+use engine::console::ConsoleState;
 use engine::store::MemoryStore;
 use engine::testsuite::{dni, madrid, op, settings_from, TestEngine};
 use engine::{EngineError, JoinInput};
@@ -26,16 +26,22 @@ async fn a_taxpayer_whose_page_went_silent_is_skipped_and_keeps_their_place() {
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
 
-    let console = app.until_console("op-0001", ConsoleState::Assigned).await;
+    app.until_console_state("op-0001", ConsoleState::Assigned)
+        .await;
+    let assignment = app.assignment("op-0001");
     assert_eq!(
-        console.assignment.expect("assigned").ticket_id,
+        assignment.expect("assigned").ticket_id.to_string(),
         present.ticket_id.to_string(),
         "the silent taxpayer is skipped"
     );
-    let ticket = app.ticket(silent.ticket_id);
-    assert_eq!(ticket.state, "waiting", "skipped, not ended");
-    assert!(!ticket.present);
-    assert_eq!(ticket.position, Some(1), "still first in line");
+    let ticket = app.ticket_view(silent.ticket_id);
+    assert_eq!(ticket.state.name(), "waiting", "skipped, not ended");
+    assert!(!ticket.present());
+    assert_eq!(
+        app.position(silent.ticket_id),
+        Some(1),
+        "still first in line"
+    );
 }
 
 #[tokio::test]
@@ -45,7 +51,7 @@ async fn a_taxpayer_who_comes_back_within_the_grace_is_served_before_those_who_j
     app.advance_without_polls(ABSENT_AFTER);
     let sweep = app.engine.sweep_presence().await.expect("sweep");
     assert!(
-        !app.ticket(returning.ticket_id).present,
+        !app.ticket_view(returning.ticket_id).present(),
         "set aside: {sweep:?}"
     );
     let later = app.join(&dni(4), "CLAVE").await.expect("joins");
@@ -59,14 +65,16 @@ async fn a_taxpayer_who_comes_back_within_the_grace_is_served_before_those_who_j
     app.poll(returning.ticket_id);
     app.engine.settle().await.expect("settles");
 
-    assert!(app.ticket(returning.ticket_id).present);
-    assert_eq!(app.ticket(returning.ticket_id).position, Some(1));
-    assert_eq!(app.ticket(later.ticket_id).position, Some(2));
+    assert!(app.ticket_view(returning.ticket_id).present());
+    assert_eq!(app.position(returning.ticket_id), Some(1));
+    assert_eq!(app.position(later.ticket_id), Some(2));
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
-    let console = app.until_console("op-0001", ConsoleState::Assigned).await;
+    app.until_console_state("op-0001", ConsoleState::Assigned)
+        .await;
+    let assignment = app.assignment("op-0001");
     assert_eq!(
-        console.assignment.expect("assigned").ticket_id,
+        assignment.expect("assigned").ticket_id.to_string(),
         returning.ticket_id.to_string(),
         "served in their original join order"
     );
@@ -80,13 +88,15 @@ async fn an_operator_already_waiting_gets_a_returning_taxpayer_at_once() {
     app.engine.sweep_presence().await.expect("sweep");
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
-    assert_eq!(app.console("op-0001").state, ConsoleState::Waiting);
+    assert_eq!(app.console_state("op-0001"), ConsoleState::Waiting);
 
     app.poll(returning.ticket_id);
 
-    let console = app.until_console("op-0001", ConsoleState::Assigned).await;
+    app.until_console_state("op-0001", ConsoleState::Assigned)
+        .await;
+    let assignment = app.assignment("op-0001");
     assert_eq!(
-        console.assignment.expect("assigned").ticket_id,
+        assignment.expect("assigned").ticket_id.to_string(),
         returning.ticket_id.to_string()
     );
 }
@@ -99,18 +109,20 @@ async fn after_closing_an_operator_still_waits_for_a_service_whose_only_taxpayer
     app.advance_without_polls(ABSENT_AFTER);
     app.engine.sweep_presence().await.expect("sweep");
     app.advance_without_polls(Duration::from_secs(30)); // 14:00 and a bit
-    assert!(!app.ticket(returning.ticket_id).present, "set aside");
+    assert!(!app.ticket_view(returning.ticket_id).present(), "set aside");
     app.make_available("op-0001", &["APOYOIRPF", "CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
-    assert_eq!(app.console("op-0001").state, ConsoleState::Waiting);
+    assert_eq!(app.console_state("op-0001"), ConsoleState::Waiting);
 
     app.poll(returning.ticket_id);
 
     // The closed service's queue still drains: the returning taxpayer goes
     // to the operator waiting for it, not to whoever presses next.
-    let console = app.until_console("op-0001", ConsoleState::Assigned).await;
+    app.until_console_state("op-0001", ConsoleState::Assigned)
+        .await;
+    let assignment = app.assignment("op-0001");
     assert_eq!(
-        console.assignment.expect("assigned").ticket_id,
+        assignment.expect("assigned").ticket_id.to_string(),
         returning.ticket_id.to_string()
     );
 }
@@ -125,25 +137,30 @@ async fn a_taxpayer_silent_past_the_grace_ends_abandoned_with_a_note_for_the_nex
     app.advance_without_polls(GRACE);
     app.engine.sweep_presence().await.expect("sweep");
 
-    let ticket = app.until_ticket(gone.ticket_id, "abandoned").await;
-    assert_eq!(ticket.abandon_reason, Some("absent"));
+    app.until_ticket_state(gone.ticket_id, "abandoned").await;
+    assert_eq!(app.abandon_reason(gone.ticket_id), Some("absent"));
 
     // The taxpayer may join again, and whoever attends them reads why the
     // first ticket ended.
     let again = app.join(&nif, "CLAVE").await.expect("joins again");
     app.make_available("op-0002", &["CLAVE"]).await;
     app.engine.attend(&op("op-0002")).await.expect("attend");
-    let console = app.until_console("op-0002", ConsoleState::Assigned).await;
-    let assignment = console.assignment.expect("assigned");
-    assert_eq!(assignment.ticket_id, again.ticket_id.to_string());
+    app.until_console_state("op-0002", ConsoleState::Assigned)
+        .await;
+    let assignment = app.assignment("op-0002");
+    let assignment = assignment.expect("assigned");
+    assert_eq!(
+        assignment.ticket_id.to_string(),
+        again.ticket_id.to_string()
+    );
     let note = assignment.history.first().expect("an annotation");
-    assert_eq!(note.outcome, "taxpayer_abandoned");
+    assert_eq!(note.outcome.as_str(), "taxpayer_abandoned");
     assert_eq!(note.operator_id, None, "nobody attended");
-    assert_eq!(note.abandon_reason, Some("absent"));
+    assert_eq!(note.abandon_reason.map(|r| r.as_str()), Some("absent"));
     assert!(
-        note.observations.contains("perdió la conexión"),
+        note.observations.as_str().contains("perdió la conexión"),
         "{}",
-        note.observations
+        note.observations.as_str()
     );
 }
 
@@ -153,17 +170,18 @@ async fn an_assigned_taxpayer_whose_page_goes_silent_turns_the_console_to_abando
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
     let ghost = app.join(&dni(7), "CLAVE").await.expect("joins");
-    app.until_console("op-0001", ConsoleState::Assigned).await;
+    app.until_console_state("op-0001", ConsoleState::Assigned)
+        .await;
 
     app.advance_without_polls(ABSENT_AFTER);
     app.engine.sweep_presence().await.expect("sweep");
 
-    let console = app
-        .until_console("op-0001", ConsoleState::TaxpayerAbandoned)
+    app.until_console_state("op-0001", ConsoleState::TaxpayerAbandoned)
         .await;
-    assert!(console.assignment.is_some(), "the guide's abandoned screen");
-    let ticket = app.until_ticket(ghost.ticket_id, "abandoned").await;
-    assert_eq!(ticket.abandon_reason, Some("absent"));
+    let assignment = app.assignment("op-0001");
+    assert!(assignment.is_some(), "the guide's abandoned screen");
+    app.until_ticket_state(ghost.ticket_id, "abandoned").await;
+    assert_eq!(app.abandon_reason(ghost.ticket_id), Some("absent"));
     // Finalize is allowed at once, with the preset outcome: no meeting needed.
     app.finalize("op-0001", "taxpayer_abandoned", "", "interrupt")
         .await
@@ -176,7 +194,7 @@ async fn an_assigned_taxpayer_who_accepted_is_not_ended_for_silence() {
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
     let accepted = app.join(&dni(8), "CLAVE").await.expect("joins");
-    app.until_ticket(accepted.ticket_id, "assigned").await;
+    app.until_ticket_state(accepted.ticket_id, "assigned").await;
     app.engine
         .accept(accepted.ticket_id)
         .await
@@ -186,8 +204,8 @@ async fn an_assigned_taxpayer_who_accepted_is_not_ended_for_silence() {
     app.engine.sweep_presence().await.expect("sweep");
     app.engine.settle().await.expect("settles");
 
-    assert_eq!(app.ticket(accepted.ticket_id).state, "accepted");
-    assert_eq!(app.console("op-0001").state, ConsoleState::Assigned);
+    assert_eq!(app.ticket_state(accepted.ticket_id), "accepted");
+    assert_eq!(app.console_state("op-0001"), ConsoleState::Assigned);
 }
 
 #[tokio::test]
@@ -204,16 +222,17 @@ async fn a_closed_tab_is_absent_at_once_and_a_reload_brings_it_back() {
     app.advance_without_polls(Duration::from_secs(1));
     app.engine.sweep_presence().await.expect("sweep");
     assert!(
-        !app.ticket(reloading.ticket_id).present,
+        !app.ticket_view(reloading.ticket_id).present(),
         "the beacon counts"
     );
 
     app.poll(reloading.ticket_id);
     app.engine.settle().await.expect("settles");
-    let ticket = app.ticket(reloading.ticket_id);
-    assert!(ticket.present);
+    let ticket = app.ticket_view(reloading.ticket_id);
+    assert!(ticket.present());
     assert_eq!(
-        ticket.state, "waiting",
+        ticket.state.name(),
+        "waiting",
         "a beacon alone never ends a ticket"
     );
 }
@@ -229,14 +248,16 @@ async fn a_restart_gives_every_waiting_taxpayer_a_fresh_absent_after() {
     app.engine.sweep_presence().await.expect("sweep");
 
     assert!(
-        app.ticket(waiting.ticket_id).present,
+        app.ticket_view(waiting.ticket_id).present(),
         "not abandoned for a restart"
     );
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
-    let console = app.until_console("op-0001", ConsoleState::Assigned).await;
+    app.until_console_state("op-0001", ConsoleState::Assigned)
+        .await;
+    let assignment = app.assignment("op-0001");
     assert_eq!(
-        console.assignment.expect("assigned").ticket_id,
+        assignment.expect("assigned").ticket_id.to_string(),
         waiting.ticket_id.to_string()
     );
 }
@@ -249,12 +270,12 @@ async fn what_a_taxpayer_writes_when_abandoning_reaches_the_next_operator_beside
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
     let first = app.join(&nif, "CLAVE").await.expect("joins");
-    app.until_ticket(first.ticket_id, "assigned").await;
+    app.until_ticket_state(first.ticket_id, "assigned").await;
     app.engine
         .abandon(first.ticket_id, "Me ha surgido un imprevisto")
         .await
         .expect("abandons");
-    app.until_console("op-0001", ConsoleState::TaxpayerAbandoned)
+    app.until_console_state("op-0001", ConsoleState::TaxpayerAbandoned)
         .await;
     app.finalize(
         "op-0001",
@@ -268,21 +289,25 @@ async fn what_a_taxpayer_writes_when_abandoning_reaches_the_next_operator_beside
     app.join(&nif, "CLAVE").await.expect("joins again");
     app.make_available("op-0002", &["CLAVE"]).await;
     app.engine.attend(&op("op-0002")).await.expect("attend");
-    let console = app.until_console("op-0002", ConsoleState::Assigned).await;
-    let note = console
-        .assignment
+    app.until_console_state("op-0002", ConsoleState::Assigned)
+        .await;
+    let assignment = app.assignment("op-0002");
+    let note = assignment
         .expect("assigned")
         .history
         .into_iter()
         .next()
         .expect("an annotation");
-    assert_eq!(note.observations, "No llegó a conectarse");
+    assert_eq!(note.observations.as_str(), "No llegó a conectarse");
     assert_eq!(
-        note.taxpayer_observations.as_deref(),
+        note.taxpayer_observations.as_ref().map(|t| t.as_str()),
         Some("Me ha surgido un imprevisto")
     );
-    assert_eq!(note.abandon_reason, Some("taxpayer"));
-    assert_eq!(note.operator_id.as_deref(), Some("op-0001"));
+    assert_eq!(note.abandon_reason.map(|r| r.as_str()), Some("taxpayer"));
+    assert_eq!(
+        note.operator_id.as_ref().map(|id| id.as_str()),
+        Some("op-0001")
+    );
 }
 
 fn directory_join(nif: &str, contrast: &str) -> JoinInput {

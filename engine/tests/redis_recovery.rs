@@ -6,7 +6,7 @@ mod redis_support;
 
 use std::time::{Duration, Instant};
 
-use engine::render::ConsoleState;
+use engine::console::ConsoleState;
 use engine::store::redis::RedisLease;
 use engine::store::{RedisStore, Store, TicketState};
 use engine::testsuite::{dni, op};
@@ -38,26 +38,21 @@ async fn after_a_restart_on_redis_queues_operators_and_the_attention_in_progress
         .attend(&op("op-0002"))
         .await
         .expect("op-0002 waits");
-    let before = app.console("op-0001");
+    let before = app.assignment("op-0001");
 
     let (app, _lease) = restart_on(app, lease, &server).await;
 
-    let after = app.console("op-0001");
-    assert_eq!(after.state, ConsoleState::InMeeting);
-    assert_eq!(after.attended_today, 1);
-    let meeting = after
-        .assignment
-        .as_ref()
-        .and_then(|a| a.meeting.clone())
-        .expect("meeting");
-    assert_eq!(meeting.start_url, started.start_url);
+    assert_eq!(app.console_state("op-0001"), ConsoleState::InMeeting);
+    assert_eq!(app.attended_today("op-0001"), 1);
+    let meeting = app.meeting("op-0001").expect("meeting");
+    assert_eq!(meeting.record.start_url, started.start_url);
     assert_eq!(
-        after.assignment.map(|a| a.ticket_id),
-        before.assignment.map(|a| a.ticket_id)
+        app.assignment("op-0001").map(|a| a.ticket_id),
+        before.map(|a| a.ticket_id)
     );
-    assert_eq!(app.console("op-0002").state, ConsoleState::Waiting);
-    assert_eq!(app.ticket(second.ticket_id).position, Some(1));
-    assert_eq!(app.ticket(third.ticket_id).position, Some(2));
+    assert_eq!(app.console_state("op-0002"), ConsoleState::Waiting);
+    assert_eq!(app.position(second.ticket_id), Some(1));
+    assert_eq!(app.position(third.ticket_id), Some(2));
     let ticket_view = app
         .engine
         .views()
@@ -67,8 +62,8 @@ async fn after_a_restart_on_redis_queues_operators_and_the_attention_in_progress
         ticket_view.token.matches(&in_meeting.token.to_hex()),
         "the taxpayer's token still opens it"
     );
-    assert_eq!(app.ticket(in_meeting.ticket_id).state, "accepted");
-    assert!(app.ticket(in_meeting.ticket_id).join_url.is_some());
+    assert_eq!(app.ticket_state(in_meeting.ticket_id), "accepted");
+    assert!(app.ticket_view(in_meeting.ticket_id).join_url.is_some());
 
     // The attention finishes as if nothing happened, and the queue moves.
     app.finalize("op-0001", "success", "tras reinicio", "attend")
@@ -76,7 +71,10 @@ async fn after_a_restart_on_redis_queues_operators_and_the_attention_in_progress
         .expect("finalize");
     app.engine.settle().await.expect("settle");
     assert_eq!(
-        app.console("op-0001").assignment.expect("next").ticket_id,
+        app.assignment("op-0001")
+            .expect("next")
+            .ticket_id
+            .to_string(),
         second.ticket_id.to_string()
     );
     assert_eq!(
@@ -92,8 +90,8 @@ async fn while_redis_is_down_writes_are_refused_reads_answer_and_service_resumes
     let app = engine_on(store).await;
     app.make_available("op-0001", &["CLAVE"]).await;
     let waiting = app.join(&dni(40), "CLAVE").await.expect("join");
-    let console_before = serde_json::to_value(app.console("op-0001")).expect("json");
-    let ticket_before = serde_json::to_value(app.ticket(waiting.ticket_id)).expect("json");
+    let console_before = app.console_facts("op-0001");
+    let ticket_before = app.ticket_facts(waiting.ticket_id);
 
     server.kill();
     let outage = Instant::now();
@@ -114,14 +112,8 @@ async fn while_redis_is_down_writes_are_refused_reads_answer_and_service_resumes
         "refused after {refused_within:?}"
     );
     // Polls keep answering from the snapshots, which show nothing that failed.
-    assert_eq!(
-        serde_json::to_value(app.console("op-0001")).expect("json"),
-        console_before
-    );
-    assert_eq!(
-        serde_json::to_value(app.ticket(waiting.ticket_id)).expect("json"),
-        ticket_before
-    );
+    assert_eq!(app.console_facts("op-0001"), console_before);
+    assert_eq!(app.ticket_facts(waiting.ticket_id), ticket_before);
     assert_eq!(
         app.engine
             .views()
@@ -137,10 +129,9 @@ async fn while_redis_is_down_writes_are_refused_reads_answer_and_service_resumes
         .expect("the store reconnects by itself");
     let late = app.join(&dni(41), "CLAVE").await.expect("joins work again");
 
-    let assigned = app.console("op-0001");
-    assert_eq!(assigned.state, ConsoleState::Assigned);
+    assert_eq!(app.console_state("op-0001"), ConsoleState::Assigned);
     assert_eq!(
-        assigned.assignment.map(|a| a.ticket_id),
+        app.assignment("op-0001").map(|a| a.ticket_id.to_string()),
         Some(waiting.ticket_id.to_string())
     );
     // Nothing lost, nothing half-applied: a fresh store reads it all back.
@@ -219,23 +210,19 @@ async fn redis_restarted_from_its_append_only_file_has_everything_acknowledged()
     assert_eq!(store.events(0, 1000).await.expect("events"), events_before);
     assert_eq!(store.history(&nif).await.expect("history"), history_before);
     let app = engine_on(store).await;
-    let positions: Vec<Option<u32>> = receipts
-        .iter()
-        .map(|r| app.ticket(r.ticket_id).position)
-        .collect();
+    let positions: Vec<Option<u32>> = receipts.iter().map(|r| app.position(r.ticket_id)).collect();
     assert_eq!(positions, vec![Some(1), Some(2), Some(3)]);
-    assert_eq!(app.ticket(attended.ticket_id).state, "finished");
+    assert_eq!(app.ticket_state(attended.ticket_id), "finished");
     assert_eq!(
-        app.console("op-0001").attended_today,
+        app.attended_today("op-0001"),
         0,
         "never accepted, so not attended"
     );
 
     // And it carries on writing.
     app.engine.attend(&op("op-0001")).await.expect("attend");
-    let console = app.console("op-0001");
     assert_eq!(
-        console.assignment.map(|a| a.ticket_id),
+        app.assignment("op-0001").map(|a| a.ticket_id.to_string()),
         Some(receipts[0].ticket_id.to_string())
     );
 }
@@ -251,13 +238,13 @@ async fn on_redis_an_absence_abandonment_and_its_note_survive_a_restart() {
     app.engine.sweep_presence().await.expect("sweep");
     app.advance_without_polls(Duration::from_secs(600));
     app.engine.sweep_presence().await.expect("sweep");
-    app.until_ticket(silent.ticket_id, "abandoned").await;
+    app.until_ticket_state(silent.ticket_id, "abandoned").await;
 
     let (app, _lease) = restart_on(app, lease, &server).await;
 
-    let ticket = app.ticket(silent.ticket_id);
-    assert_eq!(ticket.state, "abandoned");
-    assert_eq!(ticket.abandon_reason, Some("absent"));
+    let ticket = app.ticket_view(silent.ticket_id);
+    assert_eq!(ticket.state.name(), "abandoned");
+    assert_eq!(app.abandon_reason(silent.ticket_id), Some("absent"));
     let history = app.history(&nif).await;
     assert_eq!(history.len(), 1, "the note for the next operator");
     assert_eq!(history[0].operator_id, None);

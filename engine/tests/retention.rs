@@ -28,7 +28,7 @@ async fn one_ended_one_live(
     let ended = app.join(&dni(70), "CLAVE").await.expect("joins").ticket_id;
     let live = app.join(&dni(71), "CLAVE").await.expect("joins").ticket_id;
     app.engine.abandon(ended, "").await.expect("abandons");
-    app.until_ticket(ended, "abandoned").await;
+    app.until_ticket_state(ended, "abandoned").await;
     (ended, live)
 }
 
@@ -58,7 +58,7 @@ async fn forgets_only_the_ended_ticket(
     let state = app.store.load().await.expect("load");
     assert!(!state.tickets.contains_key(&ended), "gone from the store");
     assert!(state.tickets.contains_key(&live), "a live ticket stays");
-    assert_eq!(app.ticket(live).state, "waiting");
+    assert_eq!(app.ticket_state(live), "waiting");
 }
 
 #[tokio::test]
@@ -75,7 +75,7 @@ async fn in_memory_an_ended_ticket_is_forgotten_after_a_day_and_a_waiting_one_ne
     );
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
-    app.until_ticket(live, "assigned").await;
+    app.until_ticket_state(live, "assigned").await;
 }
 
 #[tokio::test]
@@ -89,7 +89,7 @@ async fn on_redis_an_ended_ticket_is_forgotten_even_across_a_restart_before_its_
     // rebuilt from what recovery reads.
     let (app, _lease) = restart_on(app, lease, &server).await;
     assert_eq!(
-        app.ticket(ended).state,
+        app.ticket_state(ended),
         "abandoned",
         "recovered, still shown"
     );
@@ -110,7 +110,7 @@ async fn an_attention_finalized_long_ago_leaves_its_annotation_but_not_its_ticke
     app.engine.attend(&op("op-0001")).await.expect("attend");
     let nif = dni(72);
     let ticket = app.join(&nif, "CLAVE").await.expect("joins").ticket_id;
-    app.until_ticket(ticket, "assigned").await;
+    app.until_ticket_state(ticket, "assigned").await;
     app.engine
         .start_meeting(&op("op-0001"))
         .await
@@ -118,7 +118,7 @@ async fn an_attention_finalized_long_ago_leaves_its_annotation_but_not_its_ticke
     app.finalize("op-0001", "success", "Resuelto", "interrupt")
         .await
         .expect("finalize");
-    app.until_ticket(ticket, "finished").await;
+    app.until_ticket_state(ticket, "finished").await;
 
     app.advance(DAY + Duration::from_secs(1));
     app.engine.prune_now().await.expect("prune");

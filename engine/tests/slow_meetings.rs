@@ -9,10 +9,10 @@ mod zoom_support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use engine::console::ConsoleState;
 use engine::meeting::activity::MeetingActivity;
 use engine::meeting::zoom::ZoomMeetings;
 use engine::meeting::MeetingProvider;
-use engine::render::ConsoleState;
 use engine::store::{MemoryStore, Store};
 use engine::testsuite::{default_settings, dni, op, ScriptedMeetings, TestEngine};
 use engine::ticket::TicketId;
@@ -53,7 +53,8 @@ async fn assigned(app: &TestEngine, taxpayer: u32) -> TicketId {
     app.make_available("op-0001", &["CLAVE"]).await;
     app.engine.attend(&op("op-0001")).await.expect("attend");
     let receipt = app.join(&dni(taxpayer), "CLAVE").await.expect("join");
-    app.until_console("op-0001", ConsoleState::Assigned).await;
+    app.until_console_state("op-0001", ConsoleState::Assigned)
+        .await;
     receipt.ticket_id
 }
 
@@ -91,13 +92,13 @@ async fn abandonar_answers_while_iniciar_waits_for_zoom_and_the_late_meeting_is_
     let abandoned = app.engine.abandon(ticket, "Me tengo que ir").await;
     // Nothing was ended yet: the create had not answered when Abandonar did.
     let ends_when_abandoned = fake.ends().len();
-    let console = app.console("op-0001");
+    let console = app.console_state("op-0001");
     let started = start.await.expect("start task");
 
     assert_eq!(abandoned, Ok(()));
     assert_eq!(ends_when_abandoned, 0);
-    assert_eq!(console.state, ConsoleState::TaxpayerAbandoned);
-    assert_eq!(app.ticket(ticket).state, "abandoned");
+    assert_eq!(console, ConsoleState::TaxpayerAbandoned);
+    assert_eq!(app.ticket_state(ticket), "abandoned");
     // Iniciar hears why at once instead of a meeting nobody will join.
     assert_eq!(
         started,
@@ -114,14 +115,17 @@ async fn abandonar_answers_while_iniciar_waits_for_zoom_and_the_late_meeting_is_
             .meeting_activity(&MEETING_ID.to_string(), MeetingActivity::TaxpayerJoined)
             .await
     );
-    let console = app.console("op-0001");
-    assert_eq!(console.state, ConsoleState::TaxpayerAbandoned);
-    let assignment = console.assignment.expect("the abandoned attention");
-    assert!(assignment.meeting.is_none(), "{:?}", assignment.meeting);
+    assert_eq!(
+        app.console_state("op-0001"),
+        ConsoleState::TaxpayerAbandoned
+    );
+    app.assignment("op-0001").expect("the abandoned attention");
+    let meeting = app.meeting("op-0001");
+    assert!(meeting.is_none(), "{meeting:?}");
     app.finalize("op-0001", "taxpayer_abandoned", "", "interrupt")
         .await
         .expect("finalized after the abandonment");
-    assert_eq!(app.console("op-0001").state, ConsoleState::Idle);
+    assert_eq!(app.console_state("op-0001"), ConsoleState::Idle);
 }
 
 #[tokio::test]
@@ -135,7 +139,7 @@ async fn the_operator_s_commands_are_answered_while_iniciar_waits_and_iniciar_ge
     let interrupt = app.engine.interrupt(&op("op-0001")).await;
     app.make_available("op-0001", &["CLAVE", "APOYOIRPF"]).await;
     let pending_while_answering = !start.is_finished();
-    let console_meanwhile = app.console("op-0001");
+    let console_meanwhile = app.console_state("op-0001");
     let started = start.await.expect("start task");
     let second = second.await.expect("second start task");
 
@@ -145,7 +149,7 @@ async fn the_operator_s_commands_are_answered_while_iniciar_waits_and_iniciar_ge
         interrupt,
         Err(EngineError::InvalidState { state: "assigned" })
     );
-    assert_eq!(console_meanwhile.state, ConsoleState::Assigned);
+    assert_eq!(console_meanwhile, ConsoleState::Assigned);
     let receipt = started.expect("the meeting is created");
     assert_eq!(
         receipt.start_url,
@@ -154,16 +158,13 @@ async fn the_operator_s_commands_are_answered_while_iniciar_waits_and_iniciar_ge
     // One meeting for both presses.
     assert_eq!(second.expect("the same meeting"), receipt);
     assert_eq!(fake.creates().len(), 1);
-    assert_eq!(
-        app.until_console("op-0001", ConsoleState::InMeeting)
-            .await
-            .state,
-        ConsoleState::InMeeting
-    );
+    app.until_console_state("op-0001", ConsoleState::InMeeting)
+        .await;
+    assert_eq!(app.console_state("op-0001"), ConsoleState::InMeeting);
     app.engine.settle().await.expect("settle");
     // The taxpayer who accepted meanwhile gets the link once it exists.
     assert_eq!(
-        app.ticket(ticket).join_url.as_deref(),
+        app.ticket_view(ticket).join_url.as_deref(),
         Some(format!("https://zoom.us/j/{MEETING_ID}?pwd=abc").as_str())
     );
     assert!(fake.ends().is_empty());
@@ -193,13 +194,15 @@ async fn finalizar_y_atender_siguiente_serves_the_next_taxpayer_while_zoom_ends_
     eventually("Zoom receives the end", || fake.ends().len() == 1).await;
     // The operator already waits for the next taxpayer, who is assigned at once.
     let next = app.join(&dni(4), "CLAVE").await.expect("join");
-    let console = app.until_console("op-0001", ConsoleState::Assigned).await;
+    app.until_console_state("op-0001", ConsoleState::Assigned)
+        .await;
+    let assignment = app.assignment("op-0001");
     let pending_while_assigned = !finalize.is_finished();
     let finalized = finalize.await.expect("finalize task");
 
     assert!(pending_while_assigned);
     assert_eq!(
-        console.assignment.expect("assignment").ticket_id,
+        assignment.expect("assignment").ticket_id.to_string(),
         next.ticket_id.to_string()
     );
     assert_eq!(finalized, Ok(()));

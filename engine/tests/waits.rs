@@ -37,14 +37,14 @@ async fn the_wait_behind_a_busy_operator_falls_as_their_attention_runs() {
     // Act
     let receipt = app.join(&dni(2), "CLAVE").await.expect("join");
     app.advance(Duration::from_secs(100));
-    let later = app.ticket(receipt.ticket_id);
+    let later = receipt.ticket_id;
 
     // Assert: told the whole attention at join, 100 s less at the next poll.
     assert_eq!(receipt.position, 1);
     assert_eq!(receipt.estimated_wait, Some(Duration::from_secs(240)));
     assert!(!receipt.estimate_past_closing);
-    assert_eq!(later.estimated_wait_seconds, Some(140));
-    assert_eq!(later.estimate_reason, None);
+    assert_eq!(app.wait_seconds(later), Some(140));
+    assert_eq!(app.estimate_reason(later), None);
 }
 
 #[tokio::test]
@@ -53,13 +53,13 @@ async fn with_nobody_on_duty_the_taxpayer_is_told_no_number_and_why() {
     app.make_available("op-0001", &["CLAVE"]).await;
 
     let receipt = app.join(&dni(3), "CLAVE").await.expect("join");
-    let ticket = app.ticket(receipt.ticket_id);
+    let ticket = receipt.ticket_id;
 
     // Available is not on duty: op-0001 has not pressed Atender.
     assert_eq!(receipt.estimated_wait, None);
-    assert_eq!(ticket.estimated_wait_seconds, None);
-    assert_eq!(ticket.estimate_reason, Some("no_operator"));
-    assert!(!ticket.estimate_past_closing);
+    assert_eq!(app.wait_seconds(ticket), None);
+    assert_eq!(app.estimate_reason(ticket), Some("no_operator"));
+    assert!(!app.estimate_past_closing(ticket));
 }
 
 #[tokio::test]
@@ -75,18 +75,15 @@ async fn an_operator_who_leaves_raises_the_estimate_and_the_view_says_why() {
     // op-0001 should be free in 40 s.
     assert_eq!(waiting.estimated_wait, Some(Duration::from_secs(40)));
     app.advance(Duration::from_secs(10));
-    assert_eq!(
-        app.ticket(waiting.ticket_id).estimated_wait_seconds,
-        Some(30)
-    );
+    assert_eq!(app.wait_seconds(waiting.ticket_id), Some(30));
 
     // Act: op-0001 finishes and presses Finalizar e Interrumpir.
     finish(&app, "op-0001", "interrupt").await;
-    let after = app.ticket(waiting.ticket_id);
+    let after = waiting.ticket_id;
 
     // Assert: only op-0002 is left, 10 s into a 4-minute attention.
-    assert_eq!(after.estimated_wait_seconds, Some(230));
-    assert_eq!(after.estimate_reason, Some("operator_left"));
+    assert_eq!(app.wait_seconds(after), Some(230));
+    assert_eq!(app.estimate_reason(after), Some("operator_left"));
 }
 
 #[tokio::test]
@@ -107,11 +104,11 @@ async fn an_operator_who_attends_the_next_taxpayer_keeps_counting_for_the_queue(
 
     // Assert: op-0001 took the first in line; the second now waits for
     // op-0002 (210 s left), not for a departed operator.
-    assert_eq!(app.ticket(first.ticket_id).state, "assigned");
-    let ticket = app.ticket(second.ticket_id);
-    assert_eq!(ticket.position, Some(1));
-    assert_eq!(ticket.estimated_wait_seconds, Some(210));
-    assert_eq!(ticket.estimate_reason, None);
+    assert_eq!(app.ticket_state(first.ticket_id), "assigned");
+    let ticket = second.ticket_id;
+    assert_eq!(app.position(ticket), Some(1));
+    assert_eq!(app.wait_seconds(ticket), Some(210));
+    assert_eq!(app.estimate_reason(ticket), None);
 }
 
 #[tokio::test]

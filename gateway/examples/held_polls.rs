@@ -334,8 +334,8 @@ fn hold_future_sizes(engine: &engine::Engine) -> anyhow::Result<()> {
         .parse()
         .map_err(|_| anyhow::anyhow!("ticket id"))?;
     let deadline = tokio::time::Instant::now();
-    let console = engine::longpoll::console(engine, &operator, deadline, |_| true);
-    let ticket = engine::longpoll::ticket(engine, ticket, deadline, |_| true);
+    let console = gateway::longpoll::console(engine, &operator, deadline, |_| true);
+    let ticket = gateway::longpoll::ticket(engine, ticket, deadline, |_| true);
     println!(
         "hold futures: console {} bytes, ticket {} bytes",
         std::mem::size_of_val(&console),

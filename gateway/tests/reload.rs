@@ -5,12 +5,18 @@
 //! part alone is in `engine/tests/reload.rs`; a real `SIGHUP` to the binary
 //! in `reload_process.rs`.
 
+// The poll bodies as `tests/polls` reads them; only the console's here.
+#[allow(dead_code)]
+#[path = "polls/support.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use engine::domain::ServiceCode;
 use engine::reload::ReloadError;
 use engine::testsuite::{madrid, op, TestEngine};
 use gateway::config::FileConfig;
+use support::Polls;
 
 /// The shipped configuration: services APOYOIRPF and CLAVE, operators
 /// op-0001 to op-0003.

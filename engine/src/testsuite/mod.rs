@@ -3,6 +3,7 @@
 //! fail, and the store contract suite.
 
 pub mod faults;
+mod probes;
 pub mod store_contract;
 
 use std::collections::HashMap;
@@ -20,7 +21,6 @@ use crate::clock::{Clock as _, ManualClock};
 use crate::config::{Config, EngineSettings, HostSections, ENV_VARIABLES};
 use crate::domain::{Annotation, Nif, OperatorId};
 use crate::meeting::{LocalMeetings, MeetingError, MeetingProvider, MeetingRequest};
-use crate::render::{self, ConsoleBody, ConsoleState, TicketBody};
 use crate::store::{MeetingRecord, MemoryStore, Store};
 use crate::ticket::TicketId;
 use crate::{Engine, EngineError, EngineParts, FinalizeInput, JoinInput};
@@ -329,73 +329,10 @@ impl TestEngine {
             .await
     }
 
-    /// The console as a poll would answer it now.
-    pub fn console(&self, operator: &str) -> ConsoleBody {
-        let views = self.engine.views();
-        let view = views
-            .operator(&op(operator))
-            .unwrap_or_else(|| panic!("unknown operator {operator}"));
-        let now = self.engine.now();
-        let body = render::console(views, &view, now);
-        // Every console a test looks at also checks that the 304 path, which
-        // decides without rendering, agrees with the body.
-        assert_eq!(
-            render::console_etag(views, &view, now),
-            body.etag(),
-            "the ETag decided without rendering differs from the body's"
-        );
-        body
-    }
-
     /// The attention history the store holds for `nif` (a valid NIF).
     pub async fn history(&self, nif: &str) -> Vec<Annotation> {
         let nif = Nif::parse(nif).unwrap_or_else(|error| panic!("bad test NIF {nif}: {error}"));
         self.store.history(&nif).await.expect("history")
-    }
-
-    /// The ticket page as a poll would answer it now.
-    pub fn ticket(&self, ticket: TicketId) -> TicketBody {
-        let views = self.engine.views();
-        let view = views
-            .ticket(&ticket)
-            .unwrap_or_else(|| panic!("unknown ticket {ticket}"));
-        render::ticket(views, &view, self.engine.now())
-    }
-
-    /// Waits (without sleeping) until the operator's console shows `state`.
-    pub async fn until_console(&self, operator: &str, state: ConsoleState) -> ConsoleBody {
-        let wait = self
-            .engine
-            .views()
-            .wait_until(|_| self.console(operator).state == state);
-        if tokio::time::timeout(Duration::from_secs(10), wait)
-            .await
-            .is_err()
-        {
-            panic!(
-                "console of {operator} never reached {state:?}; it shows {:?}",
-                self.console(operator).state
-            );
-        }
-        self.console(operator)
-    }
-
-    /// Waits until the ticket's page shows `state`.
-    pub async fn until_ticket(&self, ticket: TicketId, state: &str) -> TicketBody {
-        let wait = self
-            .engine
-            .views()
-            .wait_until(|_| self.ticket(ticket).state == state);
-        if tokio::time::timeout(Duration::from_secs(10), wait)
-            .await
-            .is_err()
-        {
-            panic!(
-                "ticket never reached {state}; it shows {}",
-                self.ticket(ticket).state
-            );
-        }
-        self.ticket(ticket)
     }
 }
 

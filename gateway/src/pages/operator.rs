@@ -42,7 +42,7 @@ pub use console::{
 /// test that renders every template.
 #[cfg(test)]
 pub(crate) fn console_sample_context() -> Value {
-    let body = console::tests::sample_body(engine::render::ConsoleState::TaxpayerAbandoned);
+    let body = console::tests::sample_body(engine::console::ConsoleState::TaxpayerAbandoned);
     console::tests::page_context(&body)
 }
 

@@ -1,7 +1,7 @@
 //! Held polls in the gateway (docs/api.md "Instant updates"): the `wait`
 //! query parameter of the two polls, and the bound on how many polls one
-//! process holds at once. What a held poll waits for is the engine's
-//! (`engine::longpoll`).
+//! process holds at once. What a held poll waits for is in
+//! `crate::longpoll`.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

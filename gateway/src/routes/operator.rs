@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::longpoll;
+use crate::render::{self, ConsoleBody};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use engine::domain::OperatorId;
-use engine::longpoll;
-use engine::render::{self, ConsoleBody};
 use engine::views::OperatorView;
 use engine::FinalizeInput;
 use serde::{Deserialize, Serialize};

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use crate::longpoll;
+use crate::render::{self, TicketBody};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use engine::longpoll;
-use engine::render::{self, TicketBody};
 use engine::ticket::TicketId;
 use engine::views::TicketView;
 use engine::JoinInput;

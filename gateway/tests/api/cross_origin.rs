@@ -5,7 +5,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use engine::render::ConsoleState;
+use engine::console::ConsoleState;
 use serde_json::json;
 
 use crate::helpers::{config_with_server_keys, send, spawn_app, spawn_app_with, AppOptions};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use engine::render::ConsoleState;
+use engine::console::ConsoleState;
 use engine::store::MemoryStore;
 use engine::testsuite::{default_settings, dni, madrid, workspace_root, TestEngine};
 use gateway::config::FileConfig;
@@ -214,7 +214,7 @@ impl TestApp {
 
     /// Waits (no sleeping) until the console shows `state`.
     pub async fn until_console(&self, operator: &str, state: ConsoleState) {
-        self.test_engine.until_console(operator, state).await;
+        self.test_engine.until_console_state(operator, state).await;
     }
 
     /// Logs `operator` in, available for `service` only, and presses
@@ -246,7 +246,7 @@ impl TestApp {
 
     /// The console as the engine renders it now.
     pub fn console_state(&self, operator: &str) -> ConsoleState {
-        self.test_engine.console(operator).state
+        self.test_engine.console_state(operator)
     }
 }
 

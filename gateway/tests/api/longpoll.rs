@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use engine::render::ConsoleState;
+use engine::console::ConsoleState;
 use engine::testsuite::dni;
 
 use crate::helpers::{

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use engine::render::ConsoleState;
+use engine::console::ConsoleState;
 use engine::testsuite::dni;
 use serde_json::json;
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use engine::render::ConsoleState;
+use engine::console::ConsoleState;
 use engine::testsuite::{dni, madrid};
 use serde_json::json;
 

@@ -46,8 +46,8 @@ async fn a_polling_page_stays_present_and_a_silent_one_is_reported_absent_in_its
         .expect("sweep");
 
     // The silent taxpayer is away; their page, when it polls, is back in place.
-    let ticket = app.test_engine.ticket(silent.id.parse().expect("id"));
-    assert!(!ticket.present);
+    let ticket = app.test_engine.ticket_view(silent.id.parse().expect("id"));
+    assert!(!ticket.present());
     let body = polling.get(&app).await.json();
     assert_eq!(body["present"], json!(true));
     assert_eq!(body["position"], json!(1), "the absent one does not count");
@@ -80,9 +80,9 @@ async fn the_leave_beacon_needs_the_ticket_token_and_never_ends_the_ticket() {
     assert_eq!(refused.error_code(), "unauthenticated");
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(left.status, StatusCode::NO_CONTENT);
-    let view = app.test_engine.ticket(ticket.id.parse().expect("id"));
-    assert!(!view.present, "absent at once");
-    assert_eq!(view.state, "waiting");
+    let view = app.test_engine.ticket_view(ticket.id.parse().expect("id"));
+    assert!(!view.present(), "absent at once");
+    assert_eq!(view.state.name(), "waiting");
     let polled = ticket.get(&app).await.json();
     assert_eq!(polled["present"], json!(true), "a reload polls again");
     assert_eq!(polled["state"], json!("waiting"));
@@ -95,7 +95,7 @@ async fn a_ticket_abandoned_for_silence_says_so() {
     silent_for(&app, Duration::from_secs(150)).await;
     silent_for(&app, Duration::from_secs(600)).await;
     app.test_engine
-        .until_ticket(ticket.id.parse().expect("id"), "abandoned")
+        .until_ticket_state(ticket.id.parse().expect("id"), "abandoned")
         .await;
 
     let body = ticket.get(&app).await.json();

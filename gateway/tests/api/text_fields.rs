@@ -3,7 +3,7 @@
 //! observations keep the tabs and line breaks a textarea holds (API.md v1.1).
 
 use axum::http::StatusCode;
-use engine::render::ConsoleState;
+use engine::console::ConsoleState;
 use engine::testsuite::dni;
 use serde_json::json;
 

@@ -165,7 +165,7 @@ impl Handler<Finalize> for OperatorActor {
                 let over_time = warning_from
                     .zip(this.shared.catalog().service(&assignment.service))
                     .is_some_and(|(started_at, service)| {
-                        crate::render::attention_time_exceeded(service, started_at, now)
+                        crate::console::attention_time_exceeded(service, started_at, now)
                     });
                 crate::metrics::record_outcome(&assignment.service, outcome, attention, over_time);
                 // Decided before telling the dispatcher, so that an operator

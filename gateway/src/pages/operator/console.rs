@@ -7,8 +7,9 @@
 //! computes it: the page title, the notices (one per kind), the history's
 //! dates and operators' names, whether the meeting's link is a web link.
 
+use crate::render::ConsoleBody;
+use engine::console::ConsoleState;
 use engine::domain::Outcome;
-use engine::render::{ConsoleBody, ConsoleState};
 use minijinja::context;
 use minijinja::value::Value as TemplateValue;
 use serde::Serialize;
@@ -211,7 +212,7 @@ fn is_web_link(url: &str) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use engine::render::{
+    use crate::render::{
         AssignmentBody, HistoryLine, MeetingBody, OperatorLine, ServiceLine, ServiceRef, Warning,
     };
 

@@ -6,61 +6,23 @@ use std::hash::{Hash, Hasher};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::catalog::Catalog;
-use crate::domain::{Annotation, Service};
-use crate::meeting::activity::TaxpayerPresence;
-use crate::store::AbandonReason;
-use crate::views::{AssignmentView, DutyView, MeetingView, OperatorView, Views};
-
-/// The console states of DESIGN.md.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsoleState {
-    Unavailable,
-    Closed,
-    Idle,
-    Waiting,
-    Assigned,
-    InMeeting,
-    TaxpayerAbandoned,
-}
-
-impl ConsoleState {
-    /// Every state, in the guide's order.
-    pub const ALL: [ConsoleState; 7] = [
-        ConsoleState::Unavailable,
-        ConsoleState::Closed,
-        ConsoleState::Idle,
-        ConsoleState::Waiting,
-        ConsoleState::Assigned,
-        ConsoleState::InMeeting,
-        ConsoleState::TaxpayerAbandoned,
-    ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ConsoleState::Unavailable => "unavailable",
-            ConsoleState::Closed => "closed",
-            ConsoleState::Idle => "idle",
-            ConsoleState::Waiting => "waiting",
-            ConsoleState::Assigned => "assigned",
-            ConsoleState::InMeeting => "in_meeting",
-            ConsoleState::TaxpayerAbandoned => "taxpayer_abandoned",
-        }
-    }
-}
+use engine::catalog::Catalog;
+use engine::console::{self, attention_time_exceeded, state_of, ConsoleState};
+use engine::domain::{Annotation, Service};
+use engine::meeting::activity::TaxpayerPresence;
+use engine::store::AbandonReason;
+use engine::views::{DutyView, MeetingView, OperatorView, Views};
 
 /// `GET /api/v1/operator/console`.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConsoleBody {
     pub version: u64,
     pub operator: OperatorLine,
     pub attended_today: u32,
+    #[schema(value_type = super::schema::ConsoleState)]
     pub state: ConsoleState,
     pub services: Vec<ServiceLine>,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub assignment: Option<AssignmentBody>,
     pub warnings: Vec<Warning>,
     pub next_poll_seconds: u32,
@@ -74,16 +36,14 @@ pub struct ConsoleBody {
     pub catalog_generation: u64,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OperatorLine {
     pub id: String,
     pub name: String,
 }
 
 /// One of the operator's services, as "Servicios Activos" lists it.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServiceLine {
     pub code: String,
     pub description: String,
@@ -93,73 +53,68 @@ pub struct ServiceLine {
     pub active: bool,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AssignmentBody {
     pub ticket_id: String,
     pub nif: String,
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    #[schema(format = DateTime)]
     pub joined_at: String,
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    #[schema(format = DateTime)]
     pub assigned_at: String,
     pub service: ServiceRef,
     pub authentication: String,
     pub representation_allowed: bool,
     pub history: Vec<HistoryLine>,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub meeting: Option<MeetingBody>,
     /// What the taxpayer wrote when pressing Abandonar, if they left.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub taxpayer_observations: Option<String>,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServiceRef {
     pub code: String,
     pub description: String,
 }
 
 /// A row of "Anotaciones sobre el contribuyente".
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryLine {
     /// RFC 3339, Europe/Madrid, seconds.
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    #[schema(format = DateTime)]
     pub at: String,
     /// Null when no operator attended (the ticket ended in the queue).
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub operator_id: Option<String>,
     pub service: String,
     pub outcome: &'static str,
     pub outcome_label: &'static str,
     pub observations: String,
     /// What the taxpayer wrote when pressing Abandonar, if they did.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub taxpayer_observations: Option<String>,
     /// Why the taxpayer left, when they did: "taxpayer" (pressed Abandonar)
     /// or "absent" (their page stopped answering).
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub abandon_reason: Option<&'static str>,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MeetingBody {
     pub start_url: String,
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    #[schema(format = DateTime)]
     pub started_at: String,
     /// Where the taxpayer is ("waiting_room", "in_meeting", "left"), once the
     /// meeting's events have said.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub taxpayer: Option<&'static str>,
     /// Not yet ended for everybody, as far as the provider has told.
     pub running: bool,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub struct Warning {
     pub code: &'static str,
     pub message: String,
@@ -213,11 +168,11 @@ fn etag_of(
 /// of the clock-dependent parts only.
 pub fn console_etag(views: &Views, view: &OperatorView, now: Timestamp) -> String {
     let catalog = views.catalog();
-    let services = service_flags(views, &catalog, view, now);
+    let services = console::services(views, &catalog, view, now);
     let state = state_of(
         &view.duty,
         !services.is_empty(),
-        services.iter().any(|(_, _, active)| *active),
+        services.iter().any(|status| status.active),
     );
     etag_of(
         views.epoch(),
@@ -226,43 +181,8 @@ pub fn console_etag(views: &Views, view: &OperatorView, now: Timestamp) -> Strin
         view.attended.on(catalog.calendar.local_date(now)),
         &warnings_of(views, &catalog, view, now),
         catalog.generation(),
-        services.iter().map(|(_, open, active)| (*open, *active)),
+        services.iter().map(|status| (status.open, status.active)),
     )
-}
-
-/// The operator's services in catalog order, each with whether it is open
-/// and whether it is active (open, or closed with taxpayers still waiting).
-fn service_flags<'c>(
-    views: &Views,
-    catalog: &'c Catalog,
-    view: &OperatorView,
-    now: Timestamp,
-) -> Vec<(&'c Service, bool, bool)> {
-    view.available_services(catalog)
-        .filter_map(|code| catalog.service(code))
-        .map(|service| {
-            let open = service.schedule.is_open(&catalog.calendar, now);
-            let waiting = views.figures(&service.code).map_or(0, |f| f.waiting());
-            (service, open, open || waiting > 0)
-        })
-        .collect()
-}
-
-/// The assignment and meeting the duty holds, if any.
-fn held_parts(duty: &DutyView) -> (Option<&AssignmentView>, Option<&MeetingView>) {
-    match duty {
-        DutyView::Off | DutyView::Waiting { .. } => (None, None),
-        DutyView::Assigned { assignment } => (Some(assignment), None),
-        DutyView::InMeeting {
-            assignment,
-            meeting,
-        } => (Some(assignment), Some(meeting)),
-        DutyView::TaxpayerAbandoned {
-            assignment,
-            meeting,
-            ..
-        } => (Some(assignment), meeting.as_ref()),
-    }
 }
 
 /// The notices the console shows as of `now`.
@@ -273,7 +193,7 @@ fn warnings_of(
     now: Timestamp,
 ) -> Vec<Warning> {
     let mut warnings = Vec::new();
-    if let (Some(assignment), Some(meeting)) = held_parts(&view.duty) {
+    if let (Some(assignment), Some(meeting)) = view.duty.held() {
         if let Some(service) = catalog.service(&assignment.service) {
             if attention_time_exceeded(service, meeting.attention_started_at(), now) {
                 warnings.push(attention_warning(service));
@@ -300,14 +220,14 @@ fn warnings_of(
 pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBody {
     let catalog = views.catalog();
     let calendar = &catalog.calendar;
-    let services: Vec<ServiceLine> = service_flags(views, &catalog, view, now)
+    let services: Vec<ServiceLine> = console::services(views, &catalog, view, now)
         .into_iter()
-        .map(|(service, open, active)| ServiceLine {
-            code: service.code.as_str().to_string(),
-            description: service.description.clone(),
-            hours: catalog.hours_text(&service.code).to_string(),
-            open,
-            active,
+        .map(|status| ServiceLine {
+            code: status.service.code.as_str().to_string(),
+            description: status.service.description.clone(),
+            hours: catalog.hours_text(&status.service.code).to_string(),
+            open: status.open,
+            active: status.active,
         })
         .collect();
     let state = state_of(
@@ -316,7 +236,7 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
         services.iter().any(|s| s.active),
     );
     let warnings = warnings_of(views, &catalog, view, now);
-    let (assignment, meeting) = held_parts(&view.duty);
+    let (assignment, meeting) = view.duty.held();
     let assignment = assignment.map(|assignment| {
         let service = catalog.service(&assignment.service);
         AssignmentBody {
@@ -370,31 +290,6 @@ pub fn console(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleBod
     }
 }
 
-/// The state an operator's console shows as of `now`, without rendering the
-/// rest of it (the metrics count operators by it at every scrape).
-pub fn console_state(views: &Views, view: &OperatorView, now: Timestamp) -> ConsoleState {
-    let catalog = views.catalog();
-    let mut services = view.available_services(&catalog).peekable();
-    let has_services = services.peek().is_some();
-    let any_active = services.any(|code| {
-        catalog.is_open(code, now) || views.figures(code).is_some_and(|f| f.waiting() > 0)
-    });
-    state_of(&view.duty, has_services, any_active)
-}
-
-/// The console state: the duty, or for an operator off duty, why.
-fn state_of(duty: &DutyView, has_services: bool, any_active: bool) -> ConsoleState {
-    match duty {
-        DutyView::Off if !has_services => ConsoleState::Unavailable,
-        DutyView::Off if !any_active => ConsoleState::Closed,
-        DutyView::Off => ConsoleState::Idle,
-        DutyView::Waiting { .. } => ConsoleState::Waiting,
-        DutyView::Assigned { .. } => ConsoleState::Assigned,
-        DutyView::InMeeting { .. } => ConsoleState::InMeeting,
-        DutyView::TaxpayerAbandoned { .. } => ConsoleState::TaxpayerAbandoned,
-    }
-}
-
 fn history_line(catalog: &Catalog, annotation: &Annotation) -> HistoryLine {
     HistoryLine {
         at: catalog.calendar.format_rfc3339_seconds(annotation.at),
@@ -412,12 +307,6 @@ fn history_line(catalog: &Catalog, annotation: &Annotation) -> HistoryLine {
             .map(|written| written.as_str().to_string()),
         abandon_reason: annotation.abandon_reason.map(AbandonReason::as_str),
     }
-}
-
-/// The guide's NOTA: the warning appears once the service's average
-/// attention time has passed since Iniciar Videoasistencia.
-pub fn attention_time_exceeded(service: &Service, started_at: Timestamp, now: Timestamp) -> bool {
-    now.duration_since(started_at).as_secs() >= service.attention.as_secs() as i64
 }
 
 /// The guide's hardest moments, as reminders: admit the taxpayer from the

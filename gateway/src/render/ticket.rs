@@ -4,53 +4,49 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::store::TicketState;
-use crate::views::{OperatorBadge, TicketView, Views, RECORDING_NOTICE};
+use engine::store::TicketState;
+use engine::views::{OperatorBadge, TicketView, Views, RECORDING_NOTICE};
 
 /// `GET /api/v1/tickets/{id}`.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketBody {
     pub version: u64,
     pub ticket_id: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = TicketStateName))]
+    #[schema(value_type = TicketStateName)]
     pub state: &'static str,
     pub service: String,
     pub service_description: String,
     pub nif: String,
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub position: Option<u32>,
     /// Re-estimated on every poll; null when no operator is serving the
     /// service right now (and once the ticket no longer waits).
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub estimated_wait_seconds: Option<u64>,
     /// The estimated start of the attention is after the service's closing time today.
     pub estimate_past_closing: bool,
     /// What would explain the estimate having risen since an earlier poll, if
     /// anything does now (the page says it when the estimate rises).
-    #[cfg_attr(
-        feature = "openapi",
-        schema(required = true, value_type = Option<EstimateReasonName>)
-    )]
+    #[schema(required = true, value_type = Option<EstimateReasonName>)]
     pub estimate_reason: Option<&'static str>,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true, value_type = Option<super::schema::OperatorBadge>)]
     pub operator: Option<OperatorBadge>,
     pub recording_notice: &'static str,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub join_url: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    #[schema(format = DateTime)]
     pub joined_at: String,
-    #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
+    #[schema(required = true, format = DateTime)]
     pub assigned_at: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
+    #[schema(required = true, format = DateTime)]
     pub finished_at: Option<String>,
     /// Whether the taxpayer's page counts as there (it polled within
     /// `[presence] absent_after`); an absent ticket keeps its place.
     pub present: bool,
     /// For an abandoned ticket: "taxpayer" (pressed Abandonar) or "absent"
     /// (the page stopped answering); null otherwise.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[schema(required = true)]
     pub abandon_reason: Option<&'static str>,
     pub next_poll_seconds: u32,
     /// This process's epoch (not sent): in the ETag, like the console's.
@@ -64,7 +60,6 @@ pub struct TicketBody {
 
 /// The ticket states a [`TicketBody`] names (`TicketState::name`), for the
 /// OpenAPI document only.
-#[cfg(feature = "openapi")]
 #[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStateName {
@@ -77,7 +72,6 @@ pub enum TicketStateName {
 
 /// The codes of [`TicketBody::estimate_reason`] (`EstimateReason::as_str`),
 /// for the OpenAPI document only.
-#[cfg(feature = "openapi")]
 #[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EstimateReasonName {
@@ -109,20 +103,9 @@ impl TicketBody {
 pub fn ticket(views: &Views, view: &TicketView, now: Timestamp) -> TicketBody {
     let catalog = views.catalog();
     let calendar = &catalog.calendar;
-    let figures = views.figures(&view.service);
-    // A ticket set aside as absent has left the position tree; it is back in
-    // it as soon as the dispatcher hears of its poll, at the same place.
-    let set_aside = u32::from(view.seen.marked_absent());
-    let position = match (&view.state, view.slot, figures) {
-        (TicketState::Waiting, Some(slot), Some(figures)) => {
-            Some(figures.position(slot) + set_aside)
-        }
-        _ => None,
-    };
-    // Only present taxpayers count ahead: absent ones have left the position
-    // tree (and come back to it at their place).
-    let estimate =
-        position.map(|position| views.estimate(&view.service, position.saturating_sub(1), now));
+    let place = engine::place::place(views, view, now);
+    let position = place.map(|place| place.position);
+    let estimate = place.map(|place| place.estimate);
     let (assigned_at, finished_at) = match &view.state {
         TicketState::Waiting => (None, None),
         TicketState::Assigned { assigned_at, .. } | TicketState::Accepted { assigned_at, .. } => {

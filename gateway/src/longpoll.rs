@@ -14,7 +14,7 @@
 //! - the clock, at the next instant the rendering may change by itself
 //!   ([`Depends::until`]): open/closed, warnings, the day's attended count.
 //!
-//! The ETag is computed from the rendered body (render.rs), so a held poll
+//! The ETag is computed from the rendered body (`crate::render`), so a held poll
 //! answers exactly when a plain poll at that moment would have answered 200:
 //! it never misses a change polling would have seen.
 
@@ -28,12 +28,12 @@ use jiff::Timestamp;
 use tokio::sync::futures::{Notified, OwnedNotified};
 use tokio::time::Instant;
 
-use crate::domain::{OperatorId, ServiceCode};
 use crate::render::{self, ConsoleBody, TicketBody};
-use crate::store::TicketState;
-use crate::ticket::TicketId;
-use crate::views::{DutyView, OperatorView, TicketView, Views};
-use crate::Engine;
+use engine::domain::{OperatorId, ServiceCode};
+use engine::store::TicketState;
+use engine::ticket::TicketId;
+use engine::views::{DutyView, OperatorView, TicketView, Views};
+use engine::Engine;
 
 /// After a queue or occupancy change, a held poll waits this long before
 /// rendering: the dispatcher's next publications of the same step (the
@@ -83,7 +83,7 @@ pub fn console_depends(views: &Views, view: &OperatorView, now: Timestamp) -> De
 }
 
 /// The instants after `now`, up to the next local midnight, at which the
-/// schedule part of the console (render.rs `console`) changes.
+/// schedule part of the console (`render::console`) changes.
 fn schedule_changes(views: &Views, view: &OperatorView, now: Timestamp) -> Vec<Timestamp> {
     let catalog = views.catalog();
     let calendar = &catalog.calendar;
@@ -113,7 +113,7 @@ fn next_midnight(views: &Views, now: Timestamp) -> Option<Timestamp> {
 }
 
 /// What a ticket page depends on: its queue while it waits. The ticket
-/// rendering reads no clock (render.rs `ticket`); if it comes to, `until`
+/// rendering reads no clock (`render::ticket`); if it comes to, `until`
 /// must say when it next changes.
 pub fn ticket_depends(view: &TicketView) -> Depends {
     let queues = match view.state {
@@ -127,8 +127,8 @@ pub fn ticket_depends(view: &TicketView) -> Depends {
     }
 }
 
-/// When the attention-time warning appears on this console (render.rs
-/// `attention_time_exceeded`), if a meeting is on.
+/// When the attention-time warning appears on this console
+/// (`engine::console::attention_time_exceeded`), if a meeting is on.
 fn attention_warning_at(views: &Views, view: &OperatorView) -> Option<Timestamp> {
     let (assignment, meeting) = match &view.duty {
         DutyView::InMeeting {
@@ -301,7 +301,7 @@ async fn wake(mut own: Pin<&mut Notified<'_>>, figures: &mut [Waiting], at: Inst
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testsuite::madrid;
+    use engine::testsuite::madrid;
 
     #[test]
     fn a_clock_wake_is_never_past_the_deadline() {

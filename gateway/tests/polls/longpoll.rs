@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
-use engine::longpoll;
-use engine::render::ConsoleState;
+use engine::console::ConsoleState;
 use engine::testsuite::{dni, madrid, op, TestEngine};
+use gateway::longpoll;
 use tokio::time::Instant;
+
+use crate::support::Polls;
 
 const MONDAY_10: &str = "2026-11-30 10:00";
 
