@@ -75,6 +75,7 @@ pub mod keys;
 mod lease;
 mod pool;
 pub mod raw;
+mod reads;
 mod replicas;
 mod sessions;
 mod stored;
@@ -291,85 +292,6 @@ impl Shared {
             _ => false,
         }
     }
-
-    /// A pooled connection, retried with backoff while Redis cannot be reached.
-    async fn connection(&self) -> Result<Connection, StoreError> {
-        let mut attempt = 0;
-        loop {
-            match self.pool.get().await {
-                Ok(connection) => return Ok(Connection::new(connection)),
-                Err(error) if attempt < self.options.retries => {
-                    attempt += 1;
-                    crate::metrics::record_store_reconnect();
-                    tracing::debug!(error = %pool_error(&error), attempt, "redis connection failed; retrying");
-                    tokio::time::sleep(self.options.backoff(attempt)).await;
-                }
-                Err(error) => return Err(StoreError::Unavailable(pool_error(&error))),
-            }
-        }
-    }
-
-    /// Runs a read-only pipeline, retrying any failure to reach Redis (a read
-    /// can be repeated safely).
-    async fn read<T: redis::FromRedisValue>(
-        &self,
-        pipeline: &redis::Pipeline,
-    ) -> Result<T, StoreError> {
-        let mut attempt = 0;
-        loop {
-            let mut connection = self.connection().await?;
-            match pipeline.query_async::<T>(&mut connection).await {
-                Ok(value) => return Ok(value),
-                Err(error) => match failure(&error) {
-                    Failure::Transient(reason) if attempt < self.options.retries => {
-                        attempt += 1;
-                        // The connection may be broken: do not give it back.
-                        drop(Connection::take(connection));
-                        crate::metrics::record_store_reconnect();
-                        tracing::debug!(%reason, attempt, "redis read failed; retrying");
-                        tokio::time::sleep(self.options.backoff(attempt)).await;
-                    }
-                    Failure::Transient(reason) => return Err(StoreError::Unavailable(reason)),
-                    Failure::Definite(error) => return Err(error),
-                },
-            }
-        }
-    }
-
-    /// The shared read connection (see [`Shared::reader`]), taken from the
-    /// pool on first use; `None` with Sentinel, or when no connection can
-    /// be had now (the caller reads through the pool, which retries).
-    async fn shared_reader(
-        self: &Arc<Self>,
-    ) -> Option<deadpool_redis::redis::aio::MultiplexedConnection> {
-        if matches!(self.pool.manager(), Manager::Sentinel { .. }) {
-            return None;
-        }
-        if let Some(reader) = self.reader.lock().clone() {
-            return Some(reader);
-        }
-        let taken = self
-            .on_runtime(|shared| async move { shared.connection().await.map(Connection::take) })
-            .await
-            .ok()?;
-        *self.reader.lock() = Some(taken.clone());
-        Some(taken)
-    }
-
-    /// Runs `work` on the store's runtime (see [`Shared::runtime`]).
-    async fn on_runtime<T, F>(
-        self: &Arc<Self>,
-        work: impl FnOnce(Arc<Shared>) -> F,
-    ) -> Result<T, StoreError>
-    where
-        F: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.runtime
-            .spawn(work(Arc::clone(self)))
-            .await
-            .map_err(|error| StoreError::Unavailable(format!("redis task failed: {error}")))?
-    }
 }
 
 /// What a failed Redis call means for the caller.
@@ -514,28 +436,7 @@ impl Store for RedisStore {
     }
 
     async fn history(&self, nif: &Nif) -> Result<Vec<Annotation>, StoreError> {
-        let key = self.shared.keys.history(nif);
-        let mut pipe = redis::pipe();
-        pipe.lrange(&key, 0, -1);
-        let (entries,): (Vec<String>,) = match self.shared.shared_reader().await {
-            Some(mut reader) => match pipe.query_async(&mut reader).await {
-                Ok(entries) => entries,
-                Err(error) => {
-                    // Dropped; the pool's read retries on a fresh connection.
-                    *self.shared.reader.lock() = None;
-                    tracing::debug!(%error, "shared redis read failed; retrying on the pool");
-                    self.shared
-                        .on_runtime(|shared| async move { shared.read(&pipe).await })
-                        .await?
-                }
-            },
-            None => {
-                self.shared
-                    .on_runtime(|shared| async move { shared.read(&pipe).await })
-                    .await?
-            }
-        };
-        entries.iter().map(|json| codec::from_json(json)).collect()
+        reads::history(&self.shared, nif).await
     }
 
     async fn events(&self, from: u64, limit: usize) -> Result<Vec<LoggedChange>, StoreError> {
