@@ -384,12 +384,7 @@ async fn check_invariants(
             prop_assert_eq!(held_by.get(&ticket.id), Some(holder));
         }
     }
-    let holding: BTreeMap<OperatorId, TicketId> = state
-        .operators
-        .iter()
-        .filter(|(_, record)| !matches!(record.duty, Duty::Off | Duty::Waiting { .. }))
-        .filter_map(|(operator, record)| record.duty.ticket().map(|t| (operator.clone(), t)))
-        .collect();
+    let holding = state.holding();
     prop_assert_eq!(&figures.holding, &holding);
 
     // What consoles and ticket pages show agrees with the store.

@@ -11,8 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use engine::domain::{Annotation, Nif, OperatorId, ServiceCode};
 use engine::store::{
-    Change, Duty, LoggedChange, MemoryStore, Store, StoreError, StoredState, TrimCutoffs,
-    TrimReport,
+    Change, LoggedChange, MemoryStore, Store, StoreError, StoredState, TrimCutoffs, TrimReport,
 };
 use engine::testsuite::faults::{Fault, FaultyStore};
 use engine::testsuite::{default_settings, dni, madrid, op, TestEngine};
@@ -186,12 +185,7 @@ async fn agree(app: &TestEngine, joined: &[TicketId]) {
     waiting.sort();
     queued.sort();
     assert_eq!(queued, waiting, "queues and the store's waiting tickets");
-    let holding: BTreeMap<OperatorId, TicketId> = state
-        .operators
-        .iter()
-        .filter(|(_, record)| !matches!(record.duty, Duty::Off | Duty::Waiting { .. }))
-        .filter_map(|(operator, record)| record.duty.ticket().map(|t| (operator.clone(), t)))
-        .collect();
+    let holding = state.holding();
     assert_eq!(figures.holding, holding, "holders and the store's duties");
 }
 

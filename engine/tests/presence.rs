@@ -90,15 +90,7 @@ async fn an_operator_already_waiting_gets_a_returning_taxpayer_at_once() {
     app.engine.attend(&op("op-0001")).await.expect("attend");
     assert_eq!(app.console_state("op-0001"), ConsoleState::Waiting);
 
-    app.poll(returning.ticket_id);
-
-    app.until_console_state("op-0001", ConsoleState::Assigned)
-        .await;
-    let assignment = app.assignment("op-0001");
-    assert_eq!(
-        assignment.expect("assigned").ticket_id.to_string(),
-        returning.ticket_id.to_string()
-    );
+    comes_back_to(&app, "op-0001", returning.ticket_id).await;
 }
 
 #[tokio::test]
@@ -114,17 +106,9 @@ async fn after_closing_an_operator_still_waits_for_a_service_whose_only_taxpayer
     app.engine.attend(&op("op-0001")).await.expect("attend");
     assert_eq!(app.console_state("op-0001"), ConsoleState::Waiting);
 
-    app.poll(returning.ticket_id);
-
     // The closed service's queue still drains: the returning taxpayer goes
     // to the operator waiting for it, not to whoever presses next.
-    app.until_console_state("op-0001", ConsoleState::Assigned)
-        .await;
-    let assignment = app.assignment("op-0001");
-    assert_eq!(
-        assignment.expect("assigned").ticket_id.to_string(),
-        returning.ticket_id.to_string()
-    );
+    comes_back_to(&app, "op-0001", returning.ticket_id).await;
 }
 
 #[tokio::test]
@@ -390,4 +374,16 @@ async fn an_unverified_taxpayer_who_joins_again_is_still_refused() {
     let again = app.join(&dni(13), "CLAVE").await;
 
     assert_eq!(again, Err(EngineError::AlreadyWaiting));
+}
+
+/// The absent `ticket` polls again and goes to `operator`, who waits for it.
+async fn comes_back_to(app: &TestEngine, operator: &str, ticket: engine::ticket::TicketId) {
+    app.poll(ticket);
+    app.until_console_state(operator, ConsoleState::Assigned)
+        .await;
+    let assignment = app.assignment(operator);
+    assert_eq!(
+        assignment.expect("assigned").ticket_id.to_string(),
+        ticket.to_string()
+    );
 }

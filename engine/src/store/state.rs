@@ -312,4 +312,14 @@ impl StoredState {
         waiting.sort_by_key(|t| t.seq);
         waiting
     }
+
+    /// Which ticket each operator holds (assigned or in a meeting), by the
+    /// operators' stored duties: what the dispatcher's holders must match.
+    pub fn holding(&self) -> BTreeMap<OperatorId, TicketId> {
+        self.operators
+            .iter()
+            .filter(|(_, record)| !matches!(record.duty, Duty::Off | Duty::Waiting { .. }))
+            .filter_map(|(operator, record)| record.duty.ticket().map(|t| (operator.clone(), t)))
+            .collect()
+    }
 }
