@@ -19,18 +19,20 @@ pub(super) async fn history(
     let key = shared.keys.history(nif);
     let mut pipe = redis::pipe();
     pipe.lrange(&key, 0, -1);
-    let (entries,): (Vec<String>,) = match shared.shared_reader().await {
+    let shared_read = match shared.shared_reader().await {
         Some(mut reader) => match pipe.query_async(&mut reader).await {
-            Ok(entries) => entries,
+            Ok(entries) => Some(entries),
             Err(error) => {
                 // Dropped; the pool's read retries on a fresh connection.
                 *shared.reader.lock() = None;
                 tracing::debug!(%error, "shared redis read failed; retrying on the pool");
-                shared
-                    .on_runtime(|shared| async move { shared.read(&pipe).await })
-                    .await?
+                None
             }
         },
+        None => None,
+    };
+    let (entries,): (Vec<String>,) = match shared_read {
+        Some(entries) => entries,
         None => {
             shared
                 .on_runtime(|shared| async move { shared.read(&pipe).await })
